@@ -1,0 +1,54 @@
+"""Settings + chat history + the new user blocks -> keyword arguments for `messages.stream()`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import ADAPTIVE, lookup
+from .settings import Settings
+
+
+def build_request(
+    settings: Settings, history: list[dict[str, Any]], user_content: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The request body for one call, without `stream` (the SDK's stream() adds it)."""
+    request: dict[str, Any] = {
+        "model": settings.model,
+        "max_tokens": settings.max_tokens,
+        "messages": [*history, {"role": "user", "content": user_content}],
+    }
+    if settings.system:
+        request["system"] = settings.system
+    thinking = thinking_param(settings)
+    if thinking is not None:
+        request["thinking"] = thinking
+    if settings.effort:
+        request["output_config"] = {"effort": settings.effort}
+    return request
+
+
+def thinking_param(settings: Settings) -> dict[str, Any] | None:
+    """The `thinking` field for these settings, or None to leave the model's default."""
+    mode = settings.thinking
+    if mode == "off":
+        return {"type": "disabled"}
+    if isinstance(mode, int):
+        param: dict[str, Any] = {"type": "enabled", "budget_tokens": mode}
+    elif mode == "adaptive" or (mode == "auto" and settings.show_thinking and _adaptive_ok(settings.model)):
+        param = {"type": "adaptive"}
+    else:
+        return None
+    if settings.show_thinking:
+        # Current models omit thinking text unless asked for a summary.
+        param["display"] = "summarized"
+    return param
+
+
+def _adaptive_ok(model: str) -> bool:
+    info = lookup(model)
+    return info is None or info.accepts(ADAPTIVE)
+
+
+def text_block(text: str) -> dict[str, Any]:
+    """A user text content block."""
+    return {"type": "text", "text": text}

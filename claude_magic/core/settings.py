@@ -1,0 +1,95 @@
+"""Frozen request settings and the rules that reject invalid values or combinations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .errors import SettingsError
+from .models import ADAPTIVE, DISABLED, EFFORTS, ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
+
+THINKING_WORDS = ("auto", "off", "adaptive")
+DISPLAYS = ("auto", "widget", "markdown")
+
+Thinking = str | int  # "auto" (model default) | "off" | "adaptive" | manual budget in tokens
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes a request, besides the chat history and the new content."""
+
+    model: str = "claude-sonnet-5-5"
+    max_tokens: int = 4096
+    effort: str | None = None
+    thinking: Thinking = "auto"
+    show_thinking: bool = False
+    system: str | None = None
+    stream: bool = True
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A validated copy with `changes` applied; unknown names are a SettingsError."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return validate(replace(self, **changes))
+
+
+def parse_thinking(value: str | int) -> Thinking:
+    """'auto' | 'off' | 'adaptive' | a whole number of budget tokens."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in THINKING_WORDS:
+        return text
+    if text.isdigit():
+        return int(text)
+    raise SettingsError(f"--thinking must be one of {', '.join(THINKING_WORDS)} or a token budget, not {value!r}")
+
+
+def validate(settings: Settings) -> Settings:
+    """Return `settings` unchanged, or raise SettingsError naming the bad value."""
+    info = lookup(settings.model)
+    _check_max_tokens(settings.max_tokens, info)
+    _check_effort(settings.effort, info)
+    _check_thinking(settings, info)
+    return settings
+
+
+def _check_max_tokens(max_tokens: int, info: ModelInfo | None) -> None:
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise SettingsError(f"--max-tokens must be a positive whole number, not {max_tokens!r}")
+    if info and max_tokens > info.max_output:
+        raise SettingsError(f"--max-tokens {max_tokens} exceeds {info.id}'s maximum output of {info.max_output}")
+
+
+def _check_effort(effort: str | None, info: ModelInfo | None) -> None:
+    if effort is None:
+        return
+    if effort not in EFFORTS:
+        raise SettingsError(f"--effort must be one of {', '.join(EFFORTS)}, not {effort!r}")
+    if info and not info.effort:
+        raise SettingsError(f"{info.id} does not take --effort; leave it unset")
+
+
+def _check_thinking(settings: Settings, info: ModelInfo | None) -> None:
+    thinking = settings.thinking
+    if isinstance(thinking, int):
+        _check_budget(thinking, settings.max_tokens, info)
+    elif thinking not in THINKING_WORDS:
+        raise SettingsError(
+            f"--thinking must be one of {', '.join(THINKING_WORDS)} or a token budget, not {thinking!r}"
+        )
+    elif info and thinking == "off" and not info.accepts(DISABLED):
+        raise SettingsError(f"{info.id} always thinks; use --thinking adaptive or auto")
+    elif info and thinking == "adaptive" and not info.accepts(ADAPTIVE):
+        raise SettingsError(f"{info.id} has no adaptive thinking; use --thinking N (a budget of at least 1024)")
+
+
+def _check_budget(budget: int, max_tokens: int, info: ModelInfo | None) -> None:
+    if info and not info.accepts(ENABLED):
+        raise SettingsError(f"{info.id} rejects manual thinking budgets; use --thinking adaptive with --effort instead")
+    if budget < MIN_THINKING_BUDGET or budget >= max_tokens:
+        raise SettingsError(
+            f"--thinking budget must be at least {MIN_THINKING_BUDGET} "
+            f"and below --max-tokens ({max_tokens}), not {budget}"
+        )

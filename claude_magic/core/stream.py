@@ -1,0 +1,142 @@
+"""SDK `MessageStream` events -> claude_magic events, with the reply state accumulated purely.
+
+The SDK's stream already accumulates each block's text; its derived `text` and `thinking`
+events carry that block's snapshot, so the only joining done here is across text blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone
+
+
+@dataclass
+class Segment:
+    """One text block of the reply and the citation numbers attached to it."""
+
+    text: str = ""
+    citations: list[int] = field(default_factory=list)
+
+
+@dataclass
+class StreamState:
+    """Everything learned from the stream so far."""
+
+    model: str = ""
+    message_id: str = ""
+    segments: list[Segment] = field(default_factory=list)
+    thinking: str = ""
+    thinking_omitted: bool = False
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    stop_reason: str | None = None
+    stop_details: dict[str, Any] | None = None
+    finished: bool = False
+    _text_prefix: str = ""
+
+    @property
+    def text(self) -> str:
+        """The reply text so far, all text blocks joined."""
+        current = self.segments[-1].text if self.segments else ""
+        return self._text_prefix + current
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A plain dict from an SDK model (`to_dict`) or a mapping."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    result: dict[str, Any] = value.to_dict(exclude_none=True)
+    return result
+
+
+def consume(state: StreamState, event: Any) -> list[Event]:
+    """Fold one SDK stream event into `state` and return the events it produces."""
+    handler = _HANDLERS.get(getattr(event, "type", ""))
+    return handler(state, event) if handler else []
+
+
+def translate(events: Iterable[Any], state: StreamState | None = None) -> Iterator[Event]:
+    """Every claude_magic event for a sequence of SDK stream events."""
+    state = state if state is not None else StreamState()
+    for event in events:
+        yield from consume(state, event)
+
+
+def _message_start(state: StreamState, event: Any) -> list[Event]:
+    message = event.message
+    state.model, state.message_id = message.model, message.id
+    state.usage = as_dict(message.usage)
+    return [Started(state.model, state.message_id, int(state.usage.get("input_tokens", 0)))]
+
+
+def _block_start(state: StreamState, event: Any) -> list[Event]:
+    if event.content_block.type == "text":
+        state._text_prefix = state.text
+        state.segments.append(Segment(text=event.content_block.text))
+    return []
+
+
+def _text(state: StreamState, event: Any) -> list[Event]:
+    state.segments[-1].text = event.snapshot
+    return [TextDelta(event.text, state.text)]
+
+
+def _thinking(state: StreamState, event: Any) -> list[Event]:
+    if not event.thinking:
+        return []
+    state.thinking = event.snapshot if not state.thinking else _join_thinking(state, event)
+    return [ThinkingDelta(event.thinking, state.thinking)]
+
+
+def _join_thinking(state: StreamState, event: Any) -> str:
+    # A second thinking block (interleaved thinking) starts a new paragraph.
+    chunk: str = event.thinking
+    if event.snapshot == chunk:
+        return f"{state.thinking}\n\n{chunk}"
+    return state.thinking + chunk
+
+
+def _citation(state: StreamState, event: Any) -> list[Event]:
+    citation = as_dict(event.citation)
+    state.citations.append(citation)
+    number = len(state.citations)
+    if state.segments:
+        state.segments[-1].citations.append(number)
+    return [CitationAdded(citation, number)]
+
+
+def _block_stop(state: StreamState, event: Any) -> list[Event]:
+    block = getattr(event, "content_block", None)
+    if block is None or block.type != "thinking":
+        return []
+    state.thinking_omitted = not block.thinking and not state.thinking
+    return [ThinkingDone(state.thinking, state.thinking_omitted)]
+
+
+def _message_delta(state: StreamState, event: Any) -> list[Event]:
+    state.stop_reason = event.delta.stop_reason
+    details = getattr(event.delta, "stop_details", None)
+    state.stop_details = as_dict(details) if details is not None else None
+    # Usage on message_delta is cumulative: overwrite the fields present, never add.
+    state.usage.update(as_dict(event.usage))
+    return []
+
+
+def _message_stop(state: StreamState, event: Any) -> list[Event]:
+    state.finished = True
+    return [Finished(state.stop_reason, dict(state.usage))]
+
+
+_HANDLERS = {
+    "message_start": _message_start,
+    "content_block_start": _block_start,
+    "text": _text,
+    "thinking": _thinking,
+    "citation": _citation,
+    "content_block_stop": _block_stop,
+    "message_delta": _message_delta,
+    "message_stop": _message_stop,
+}

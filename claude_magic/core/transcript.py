@@ -1,0 +1,100 @@
+"""Replies, and append-only named chats of exchanges that rebuild the request history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .usage import Usage, format_cost
+
+DEFAULT_CHAT = "default"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One assistant reply: its text, thinking, citations, usage and identifiers."""
+
+    text: str
+    thinking: str
+    citations: tuple[dict[str, Any], ...]
+    usage: Usage
+    stop_reason: str | None
+    model: str
+    message_id: str
+    request_id: str | None = None
+    content: tuple[dict[str, Any], ...] = ()
+    cost_usd: float | None = None
+    complete: bool = True
+    error: str | None = None
+    chat: str = DEFAULT_CHAT
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        status = "" if self.complete else f"\n\n*(incomplete: {self.error or 'interrupted'})*"
+        return f"{self.text}{status}\n\n<small>{self.summary()}</small>"
+
+    def summary(self) -> str:
+        """'claude-sonnet-5-5 · 120 in / 45 out · $0.0007' and the stop reason when unusual."""
+        u = self.usage
+        parts = [self.model, f"{u.total_input_tokens:,} in / {u.output_tokens:,} out", format_cost(self.cost_usd)]
+        if self.stop_reason not in (None, "end_turn"):
+            parts.append(f"stopped: {self.stop_reason}")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A user turn as sent and the complete reply to it."""
+
+    prompt: str
+    user_content: tuple[dict[str, Any], ...]
+    reply: Reply
+    created_at: float
+    attachments: tuple[dict[str, Any], ...] = ()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The two messages this exchange contributes to later requests."""
+        return [
+            {"role": "user", "content": list(self.user_content)},
+            {"role": "assistant", "content": list(self.reply.content)},
+        ]
+
+
+@dataclass
+class Chat:
+    """A named conversation: the exchanges that completed, in order."""
+
+    name: str
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def messages(self, window: int = 0) -> list[dict[str, Any]]:
+        """Request history: every exchange, or only the last `window` when window > 0."""
+        chosen = self.exchanges[-window:] if window > 0 else self.exchanges
+        return [message for exchange in chosen for message in exchange.messages()]
+
+    def append(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+
+    def undo(self) -> Exchange | None:
+        """Drop and return the last exchange, if any."""
+        return self.exchanges.pop() if self.exchanges else None
+
+
+class Transcript:
+    """Every named chat in the session."""
+
+    def __init__(self) -> None:
+        self.chats: dict[str, Chat] = {}
+
+    def chat(self, name: str = DEFAULT_CHAT) -> Chat:
+        """The chat called `name`, created empty on first use."""
+        return self.chats.setdefault(name, Chat(name))
+
+    def reset(self, name: str | None = None) -> None:
+        """Empty one chat, or every chat when `name` is None."""
+        if name is None:
+            self.chats.clear()
+        else:
+            self.chats.pop(name, None)

@@ -1,0 +1,161 @@
+"""Normalised token usage, its cost from the model registry, and the cache hit rate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Prices
+
+PER_MILLION = 1_000_000
+BATCH_DISCOUNT = 0.5
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of one call; `input_tokens` is the uncached input only, as the API reports it."""
+
+    input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_write_5m_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    output_tokens: int = 0
+    thinking_tokens: int | None = None
+
+    @property
+    def cache_creation_input_tokens(self) -> int:
+        return self.cache_write_5m_tokens + self.cache_write_1h_tokens
+
+    @property
+    def total_input_tokens(self) -> int:
+        return self.input_tokens + self.cache_read_input_tokens + self.cache_creation_input_tokens
+
+    @property
+    def hit_rate(self) -> float | None:
+        """cache_read / (uncached + cache_read + cache_write); None when there was no input."""
+        total = self.total_input_tokens
+        return self.cache_read_input_tokens / total if total else None
+
+
+def usage_from_api(raw: Mapping[str, Any]) -> Usage:
+    """A Usage from the API's usage object (as a dict); missing fields count as zero."""
+    written = int(raw.get("cache_creation_input_tokens") or 0)
+    split = raw.get("cache_creation") or {}
+    one_hour = int(split.get("ephemeral_1h_input_tokens") or 0)
+    details = raw.get("output_tokens_details") or {}
+    thinking = details.get("thinking_tokens")
+    return Usage(
+        input_tokens=int(raw.get("input_tokens") or 0),
+        cache_read_input_tokens=int(raw.get("cache_read_input_tokens") or 0),
+        # Without the 5m/1h split, every write is a 5-minute write (the default TTL).
+        cache_write_5m_tokens=written - one_hour,
+        cache_write_1h_tokens=one_hour,
+        output_tokens=int(raw.get("output_tokens") or 0),
+        thinking_tokens=int(thinking) if thinking is not None else None,
+    )
+
+
+def cost_usd(usage: Usage, prices: Prices | None, *, batch: bool = False) -> float | None:
+    """The call's cost in USD, or None when the model's prices are unknown (never $0)."""
+    if prices is None:
+        return None
+    total = (
+        usage.input_tokens * prices.input
+        + usage.cache_write_5m_tokens * prices.write_5m
+        + usage.cache_write_1h_tokens * prices.write_1h
+        + usage.cache_read_input_tokens * prices.cache_read
+        + usage.output_tokens * prices.output  # output_tokens already includes thinking
+    )
+    return total / PER_MILLION * (BATCH_DISCOUNT if batch else 1.0)
+
+
+def cost_without_cache_usd(usage: Usage, prices: Prices | None, *, batch: bool = False) -> float | None:
+    """The same call priced as if every input token were uncached."""
+    uncached = Usage(input_tokens=usage.total_input_tokens, output_tokens=usage.output_tokens)
+    return cost_usd(uncached, prices, batch=batch)
+
+
+def format_cost(cost: float | None) -> str:
+    """'$0.0123', or 'unknown' when the price is not known."""
+    if cost is None:
+        return "unknown"
+    return f"${cost:.4f}" if cost < 1 else f"${cost:,.2f}"
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One API call in the ledger, successful or not."""
+
+    call: int
+    chat: str
+    model: str
+    started_at: float  # POSIX seconds
+    ttft_s: float | None
+    duration_s: float
+    usage: Usage
+    cost_usd: float | None
+    cost_without_cache_usd: float | None
+    stop_reason: str | None
+    request_id: str | None
+    message_id: str | None
+    error: str | None = None
+    cache_miss_reason: str | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        """The record as one flat row for export."""
+        u = self.usage
+        return {
+            "call": self.call,
+            "chat": self.chat,
+            "model": self.model,
+            "started_at": self.started_at,
+            "ttft_s": self.ttft_s,
+            "duration_s": self.duration_s,
+            "input_tokens": u.input_tokens,
+            "cache_read_input_tokens": u.cache_read_input_tokens,
+            "cache_creation_input_tokens": u.cache_creation_input_tokens,
+            "cache_write_5m_tokens": u.cache_write_5m_tokens,
+            "cache_write_1h_tokens": u.cache_write_1h_tokens,
+            "output_tokens": u.output_tokens,
+            "thinking_tokens": u.thinking_tokens,
+            "hit_rate": u.hit_rate,
+            "cost_usd": self.cost_usd,
+            "cost_without_cache_usd": self.cost_without_cache_usd,
+            "stop_reason": self.stop_reason,
+            "cache_miss_reason": self.cache_miss_reason,
+            "request_id": self.request_id,
+            "message_id": self.message_id,
+            "error": self.error,
+        }
+
+
+class Ledger:
+    """Append-only list of CallRecords; observers are told of each new record."""
+
+    def __init__(self) -> None:
+        self.records: list[CallRecord] = []
+        self._observers: list[Any] = []
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def next_call_number(self) -> int:
+        return len(self.records) + 1
+
+    def append(self, record: CallRecord) -> None:
+        self.records.append(record)
+        for observer in list(self._observers):
+            observer(record)
+
+    def observe(self, callback: Any) -> None:
+        """Call `callback(record)` after every new record."""
+        self._observers.append(callback)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [record.as_row() for record in self.records]
+
+    def total_cost_usd(self) -> float | None:
+        """Sum of known costs; None if any call's cost is unknown."""
+        costs = [r.cost_usd for r in self.records if r.error is None or r.usage.output_tokens]
+        return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)

@@ -1,0 +1,30 @@
+"""Load and unload the extension: register ClaudeMagics with the shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .magics import ClaudeMagics
+from .transform import protect_question_marks
+
+
+def load(shell: Any) -> None:
+    """Register the magics and make `%config ClaudeMagics` work."""
+    magics = ClaudeMagics(shell=shell)
+    shell.register_magics(magics)
+    if magics not in shell.configurables:
+        shell.configurables.append(magics)
+    if protect_question_marks not in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.append(protect_question_marks)
+
+
+def unload(shell: Any) -> None:
+    """Remove the magics registered by `load`."""
+    registry = shell.magics_manager.registry
+    magics = registry.pop(ClaudeMagics.__name__, None)
+    for kind in ("line", "cell"):
+        shell.magics_manager.magics[kind].pop("claude", None)
+    if magics in shell.configurables:
+        shell.configurables.remove(magics)
+    if protect_question_marks in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.remove(protect_question_marks)

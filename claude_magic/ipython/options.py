@@ -1,0 +1,90 @@
+"""The %%claude option line: argparse decorators (which become `%%claude?`) and a frozen parse."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from ..core.models import EFFORTS
+from ..core.settings import parse_thinking
+from ..core.transcript import DEFAULT_CHAT
+
+FORMATS = ("markdown", "text", "code")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (("-m", "--model"), {"help": "model id, e.g. claude-sonnet-5-5 (default: %%config ClaudeMagics.model)"}),
+    (("--max-tokens",), {"type": int, "metavar": "N", "help": "maximum output tokens"}),
+    (("--effort",), {"choices": EFFORTS, "help": "how much effort the model spends"}),
+    (
+        ("--thinking",),
+        {"metavar": "{auto,off,adaptive,N}", "help": "thinking mode, or N budget tokens where the model accepts one"},
+    ),
+    (("--show-thinking",), {"action": "store_true", "default": None, "help": "ask for summarised thinking text"}),
+    (("-s", "--system"), {"metavar": "TEXT", "help": "system prompt for this call"}),
+    (("--chat",), {"default": DEFAULT_CHAT, "metavar": "NAME", "help": "named chat to continue (default: default)"}),
+    (("--new",), {"action": "store_true", "help": "start the chat afresh"}),
+    (("--no-history",), {"action": "store_true", "help": "one-shot: send no history and record nothing"}),
+    (("-o", "--out"), {"metavar": "NAME", "help": "bind the Reply to NAME in the user namespace"}),
+    (("--no-stream",), {"action": "store_true", "help": "render once at the end instead of streaming"}),
+    (
+        ("-f", "--format"),
+        {"choices": FORMATS, "default": "markdown", "help": "markdown, plain text, or code into a new cell below"},
+    ),
+    (("text",), {"nargs": "*", "help": "(%%claude only) a one-line prompt; use -- before text that starts with -"}),
+)
+
+
+def claude_arguments(func: F) -> F:
+    """Decorate a magic with every %%claude option."""
+    for flags, spec in reversed(_ARGUMENTS):
+        func = argument(*flags, **spec)(func)
+    return magic_arguments()(func)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class CellOptions:
+    """The parsed %%claude line."""
+
+    chat: str
+    new: bool
+    no_history: bool
+    out: str | None
+    no_stream: bool
+    format: str
+    text: str
+    overrides: dict[str, Any]
+
+
+_SETTING_NAMES = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system")
+
+
+def parse_options(magic: Callable[..., Any], line: str) -> CellOptions:
+    """Parse `line` for `magic`; bad options raise UsageError (one line)."""
+    args = magic.parser.parse_args(_split(line))
+    overrides = {name: getattr(args, name) for name in _SETTING_NAMES if getattr(args, name) is not None}
+    if "thinking" in overrides:
+        overrides["thinking"] = parse_thinking(overrides["thinking"])
+    return CellOptions(
+        chat=args.chat,
+        new=args.new,
+        no_history=args.no_history,
+        out=args.out,
+        no_stream=args.no_stream,
+        format=args.format,
+        text=" ".join(args.text),
+        overrides=overrides,
+    )
+
+
+def _split(line: str) -> list[str]:
+    # IPython's parse_argstring splits with posix=False and so keeps quotes: -s 'Be terse.'
+    try:
+        return shlex.split(line)
+    except ValueError as error:
+        raise UsageError(f"could not read the %%claude line: {error}") from None

@@ -1,0 +1,303 @@
+"""The shared session: settings, the lazily created SDK client, named chats and the usage ledger.
+
+This is the only module that talks to the network. The SDK does SSE parsing, retries, backoff
+and timeouts; nothing here re-implements them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from .core.errors import MissingKeyError, RequestFailed, StreamFailed, describe_api_error
+from .core.events import Event, TextDelta, ThinkingDelta
+from .core.models import lookup
+from .core.request import build_request, text_block
+from .core.settings import Settings
+from .core.stream import StreamState, as_dict, consume
+from .core.transcript import DEFAULT_CHAT, Exchange, Reply, Transcript
+from .core.usage import CallRecord, Ledger, Usage, cost_usd, cost_without_cache_usd, usage_from_api
+
+if TYPE_CHECKING:
+    import anthropic
+    import pandas
+
+    from .simulator import Simulator
+
+SIMULATE_ENV = "CLAUDE_MAGIC_SIMULATE"
+SIMULATED_KEY = "sk-simulated"
+
+EventSink = Callable[[Event], None]
+
+
+class UsageLedger(Ledger):
+    """The per-call ledger, exportable to pandas."""
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        from .export import usage_frame
+
+        return usage_frame(self)
+
+
+class Session:
+    """One notebook's connection to Claude, shared by every magic and by `claude_magic.session()`."""
+
+    def __init__(self, settings: Settings | None = None, *, client: Any = None) -> None:
+        self.settings = settings or Settings()
+        self.transcript = Transcript()
+        self.usage = UsageLedger()
+        self.last: Reply | None = None
+        self.history_window = 0
+        self._client = client
+        self._client_injected = client is not None
+        self._simulate = os.environ.get(SIMULATE_ENV, "") not in ("", "0", "false")
+        self._simulator: Simulator | None = None
+        self._warned: set[str] = set()
+
+    # -- client -------------------------------------------------------------------------
+
+    @property
+    def client(self) -> anthropic.Anthropic:
+        """The SDK client, created on first use (the simulator's when simulating)."""
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
+
+    def use_client(self, client: Any) -> None:
+        """Send every later request through `client` (e.g. AnthropicBedrock, AnthropicVertex)."""
+        self._client, self._client_injected = client, True
+
+    @property
+    def simulate(self) -> bool:
+        """True when requests go to the built-in simulator instead of the real API."""
+        return self._simulate
+
+    @simulate.setter
+    def simulate(self, on: bool) -> None:
+        if bool(on) != self._simulate:
+            self._simulate = bool(on)
+            if not self._client_injected:
+                self._client = None
+
+    @property
+    def simulator(self) -> Simulator:
+        """The in-process simulator, started on first use."""
+        if self._simulator is None:
+            from .simulator import Simulator
+
+            self._simulator = Simulator().start()
+        return self._simulator
+
+    def _make_client(self) -> anthropic.Anthropic:
+        import anthropic
+
+        if self._simulate:
+            self.notify("simulator", "using the built-in simulator: replies are simulated, no model is called")
+            return anthropic.Anthropic(api_key=SIMULATED_KEY, base_url=self.simulator.url)
+        try:
+            client = anthropic.Anthropic()
+        except anthropic.CredentialsError as error:
+            raise RequestFailed(
+                f"Could not load Anthropic credentials: {error}. Set ANTHROPIC_API_KEY instead."
+            ) from None
+        if client.api_key is None and client.auth_token is None and getattr(client, "_token_cache", None) is None:
+            raise MissingKeyError()
+        return client
+
+    def close(self) -> None:
+        """Stop the simulator, if one was started."""
+        if self._simulator is not None:
+            self._simulator.stop()
+            self._simulator = None
+
+    # -- settings -----------------------------------------------------------------------
+
+    def configure(self, **changes: Any) -> Settings:
+        """Change the session's default settings; invalid values raise SettingsError."""
+        self.settings = self.settings.with_changes(**changes)
+        return self.settings
+
+    def notify(self, key: str, message: str) -> None:
+        """Print `message` to stderr once per session for each `key`."""
+        if key not in self._warned:
+            self._warned.add(key)
+            print(f"claude_magic: {message}", file=sys.stderr)
+
+    # -- asking -------------------------------------------------------------------------
+
+    def ask(
+        self,
+        prompt: str,
+        *,
+        chat: str = DEFAULT_CHAT,
+        history: bool = True,
+        new: bool = False,
+        content: list[dict[str, Any]] | None = None,
+        on_event: EventSink | None = None,
+        **overrides: Any,
+    ) -> Reply:
+        """Send `prompt` (after any `content` blocks) in `chat`, stream the reply, and return it.
+
+        On failure the chat is unchanged, the call is still recorded in the ledger, and
+        RequestFailed (or StreamFailed after output began) is raised. KeyboardInterrupt closes
+        the stream, leaves the partial reply in `session.last`, and propagates.
+        """
+        settings = self.settings.with_changes(**overrides) if overrides else self.settings
+        self._warn_unknown_model(settings.model)
+        conversation = self.transcript.chat(chat)
+        if new:
+            conversation.exchanges.clear()
+        user_content = [*(content or []), text_block(prompt)]
+        past = conversation.messages(self.history_window) if history else []
+        request = build_request(settings, past, user_content)
+        call = _Call(self, chat, settings.model, on_event)
+        reply = call.run(self.client, request)
+        if history:
+            conversation.append(Exchange(prompt, tuple(user_content), reply, call.started_at))
+        return reply
+
+    def _warn_unknown_model(self, model: str) -> None:
+        if lookup(model) is None:
+            self.notify(f"model:{model}", f"unknown model {model!r}: it will be sent as is, and its cost is unknown")
+
+
+class _Call:
+    """One streamed API call: timing, event fan-out, and the ledger record either way."""
+
+    def __init__(self, session: Session, chat: str, model: str, on_event: EventSink | None) -> None:
+        self.session, self.chat, self.model = session, chat, model
+        self.on_event = on_event or (lambda event: None)
+        self.state = StreamState()
+        self.started_at = time.time()
+        self._t0 = time.perf_counter()
+        self.ttft_s: float | None = None
+        self.request_id: str | None = None
+
+    def run(self, client: Any, request: dict[str, Any]) -> Reply:
+        import anthropic
+        import httpx2
+
+        try:
+            final = self._stream(client, request)
+        except KeyboardInterrupt:
+            self._fail("interrupted")
+            raise
+        except anthropic.APIStatusError as error:
+            self._raise(error, describe_api_error(error.status_code, _api_message(error), error.request_id))
+        except anthropic.APIConnectionError as error:
+            self._raise(error, f"Could not reach the API ({error.message}); check the network and re-run the cell.")
+        except httpx2.TransportError as error:
+            # A connection cut mid-body escapes the SDK's stream iterator unwrapped.
+            self._raise(error, f"The connection to the API broke ({error}); re-run the cell.")
+        return self._succeed(final)
+
+    def _stream(self, client: Any, request: dict[str, Any]) -> Any:
+        with _sdk_warnings_once(self.session), client.messages.stream(**request) as stream:
+            self.request_id = stream.request_id
+            for sdk_event in stream:
+                for event in consume(self.state, sdk_event):
+                    self._emit(event)
+            return stream.get_final_message()
+
+    def _emit(self, event: Event) -> None:
+        if self.ttft_s is None and isinstance(event, TextDelta | ThinkingDelta):
+            self.ttft_s = time.perf_counter() - self._t0
+        self.on_event(event)
+
+    def _raise(self, error: Exception, message: str) -> None:
+        self.request_id = getattr(error, "request_id", None) or self.request_id
+        reply = self._fail(message)
+        started = bool(reply.text or reply.thinking)
+        if started:
+            message = f"The reply stopped early: {message} The partial text was not added to the chat."
+        kind = StreamFailed if started else RequestFailed
+        raise kind(message, status=getattr(error, "status_code", None), request_id=self.request_id) from None
+
+    def _fail(self, error: str) -> Reply:
+        reply = self._reply(complete=False, error=error)
+        self.session.last = reply
+        self._record(reply, error)
+        return reply
+
+    def _succeed(self, final: Any) -> Reply:
+        content = tuple(as_dict(block) for block in final.content)
+        self.state.usage = as_dict(final.usage)
+        reply = self._reply(content=content)
+        self.session.last = reply
+        self._record(reply, None)
+        return reply
+
+    def _reply(
+        self, *, content: tuple[dict[str, Any], ...] = (), complete: bool = True, error: str | None = None
+    ) -> Reply:
+        s = self.state
+        usage = usage_from_api(s.usage)
+        return Reply(
+            text=s.text,
+            thinking=s.thinking,
+            citations=tuple(s.citations),
+            usage=usage,
+            stop_reason=s.stop_reason,
+            model=s.model or self.model,
+            message_id=s.message_id,
+            request_id=self.request_id,
+            content=content,
+            cost_usd=self._cost(usage),
+            complete=complete,
+            error=error,
+            chat=self.chat,
+        )
+
+    def _cost(self, usage: Usage) -> float | None:
+        info = lookup(self.model)
+        return cost_usd(usage, info.prices if info else None)
+
+    def _record(self, reply: Reply, error: str | None) -> None:
+        info = lookup(self.model)
+        ledger = self.session.usage
+        ledger.append(
+            CallRecord(
+                call=ledger.next_call_number(),
+                chat=self.chat,
+                model=reply.model,
+                started_at=self.started_at,
+                ttft_s=self.ttft_s,
+                duration_s=time.perf_counter() - self._t0,
+                usage=reply.usage,
+                cost_usd=reply.cost_usd,
+                cost_without_cache_usd=cost_without_cache_usd(reply.usage, info.prices if info else None),
+                stop_reason=reply.stop_reason,
+                request_id=self.request_id,
+                message_id=reply.message_id or None,
+                error=error,
+            )
+        )
+
+
+def _api_message(error: Any) -> str:
+    """The API's own error message, falling back to the SDK's."""
+    return str(getattr(error, "api_message", None) or _body_message(error.body) or error.message)
+
+
+def _body_message(body: Any) -> str | None:
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return None
+
+
+@contextmanager
+def _sdk_warnings_once(session: Session) -> Iterator[None]:
+    """Show each SDK deprecation warning once per session as one line, not on every cell."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        first_line = str(warning.message).splitlines()[0]
+        session.notify(f"sdk:{first_line}", first_line)

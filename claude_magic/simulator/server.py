@@ -1,0 +1,270 @@
+"""The HTTP server and request handler: routing, auth, bodies, JSON and chunked SSE responses."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import socketserver
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from . import events as ev
+from .errors import ApiError, error_body, not_found
+from .models_api import find_model, model_object, models_page
+from .replies import default_reply, scripted_reply
+from .script import RecordedRequest, ScriptedError, ScriptedReply
+from .sse import LAST_CHUNK, chunk, dumps, frame
+from .state import SimState
+from .usage import estimate_input_tokens, input_usage
+from .validate import (
+    check_auth,
+    check_size,
+    check_version,
+    parse_body,
+    validate_count,
+    validate_create,
+)
+
+REDACTED = ("authorization", "x-api-key")
+Headers = dict[str, str]
+
+
+class SimServer(ThreadingHTTPServer):
+    """A threading HTTP server that owns a SimState and can cut every open connection."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], state: SimState) -> None:
+        self.state = state
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+        super().__init__(address, Handler)
+
+    def server_bind(self) -> None:
+        """Bind without HTTPServer's reverse-DNS lookup of the host name."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore clients that hang up (normal after an interrupted stream); report anything else."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+    def track(self, conn: socket.socket, open_: bool) -> None:
+        """Remember (or forget) an open client connection."""
+        with self._conns_lock:
+            (self._conns.add if open_ else self._conns.discard)(conn)
+
+    def close_connections(self) -> None:
+        """Shut down every open client connection, e.g. idle keep-alive ones, on stop()."""
+        with self._conns_lock:
+            conns = list(self._conns)
+        for conn in conns:
+            _shutdown(conn)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One connection: HTTP/1.1 keep-alive; streams use chunked transfer encoding."""
+
+    protocol_version = "HTTP/1.1"
+    server: SimServer
+    _started = False  # True once the status line of the current response is written
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        self.server.track(self.connection, False)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: tests and notebooks share the terminal."""
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_OPTIONS(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        number = self.server.state.next_number()
+        request_id = f"req_sim_{number:08d}"
+        raw = self._read_body()
+        self._record(raw)
+        self._started = False
+        try:
+            self._route(number, request_id, raw)
+        except ApiError as err:
+            self._send_error(err, request_id)
+        except OSError:  # the client hung up, e.g. an interrupted stream
+            self.close_connection = True
+        except Exception as exc:
+            self._report_bug(exc, request_id)
+
+    def _report_bug(self, exc: Exception, request_id: str) -> None:
+        """A simulator bug: print it, and answer 500 if the response has not started."""
+        traceback.print_exc()
+        self.close_connection = True
+        if not self._started:
+            self._send_error(ApiError(500, "api_error", f"simulator error: {exc!r}"), request_id)
+
+    def _route(self, number: int, request_id: str, raw: bytes) -> None:
+        headers = self._headers()
+        check_auth(headers)
+        check_version(headers)
+        url = urlsplit(self.path)
+        route = (self.command, url.path.rstrip("/"))
+        if route == ("POST", "/v1/messages"):
+            return self._messages(number, request_id, raw)
+        if route == ("POST", "/v1/messages/count_tokens"):
+            return self._count_tokens(request_id, raw)
+        if route == ("GET", "/v1/models"):
+            return self._send_json(200, models_page(dict(parse_qsl(url.query))), request_id)
+        if self.command == "GET" and url.path.startswith("/v1/models/"):
+            return self._model(unquote(url.path[len("/v1/models/") :]), request_id)
+        raise not_found(f"Not found: {self.command} {url.path}")
+
+    def _messages(self, number: int, request_id: str, raw: bytes) -> None:
+        error = self.server.state.take_error()
+        if error is not None:
+            raise scripted_error(error)
+        check_size(len(raw))
+        body = parse_body(raw)
+        info = validate_create(body)
+        script = self.server.state.take_reply()
+        reply = scripted_reply(script) if script else default_reply(body, info)
+        msg_id, inputs = f"msg_sim_{number:08d}", input_usage(body)
+        if body.get("stream") is True:
+            return self._stream(ev.stream_events(reply, msg_id, body["model"], inputs), script, request_id)
+        self._send_json(200, ev.message_json(reply, msg_id, body["model"], inputs), request_id)
+
+    def _count_tokens(self, request_id: str, raw: bytes) -> None:
+        check_size(len(raw))
+        body = parse_body(raw)
+        validate_count(body)
+        self._send_json(200, {"input_tokens": estimate_input_tokens(body)}, request_id)
+
+    def _model(self, model_id: str, request_id: str) -> None:
+        info = find_model(model_id)
+        if info is None:
+            raise not_found(f"model: {model_id}")
+        self._send_json(200, model_object(info), request_id)
+
+    def _stream(self, events: list[ev.Event], script: ScriptedReply | None, request_id: str) -> None:
+        """Write the events as SSE; a script may fail (event: error) or drop the connection mid-text."""
+        ending, limit = stream_ending(script)
+        if limit is not None:
+            events = ev.cut_after_chars(events, limit)
+        if ending == "fail" and script is not None:
+            events.append(("error", error_body(script.error_type, script.error_message, request_id)))
+        self._start(200, "text/event-stream", request_id, {"Transfer-Encoding": "chunked", "Cache-Control": "no-cache"})
+        delay = script.delay_s if script else 0.0
+        for name, data in events:
+            if delay and name == "content_block_delta":
+                time.sleep(delay)
+            self.wfile.write(chunk(frame(name, data)))
+        if ending == "drop":
+            return self._drop()
+        self.wfile.write(LAST_CHUNK)
+
+    def _drop(self) -> None:
+        """Close the socket without the final chunk, so the client sees a truncated body."""
+        self.close_connection = True
+        _shutdown(self.connection)
+
+    def _send_error(self, err: ApiError, request_id: str) -> None:
+        self._send_json(err.status, error_body(err.type, err.message, request_id), request_id, err.headers)
+
+    def _send_json(self, status: int, data: dict[str, Any], request_id: str, extra: Headers | None = None) -> None:
+        payload = dumps(data).encode()
+        headers = {"Content-Length": str(len(payload)), **(extra or {})}
+        self._start(status, "application/json", request_id, headers)
+        self.wfile.write(payload)
+
+    def _start(self, status: int, content_type: str, request_id: str, extra: dict[str, str]) -> None:
+        self._started = True
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("request-id", request_id)
+        for name, value in extra.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _headers(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self.headers.items()}
+
+    def _record(self, raw: bytes) -> None:
+        headers = {k: ("<redacted>" if k in REDACTED else v) for k, v in self._headers().items()}
+        request = RecordedRequest(self.command, self.path, headers, _json_object(raw), raw)
+        self.server.state.record(request)
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline().strip():  # trailer lines, then the blank line
+            pass
+        return b"".join(parts)
+
+
+def scripted_error(script: ScriptedError) -> ApiError:
+    """The ApiError a ScriptedError stands for, with its retry headers."""
+    headers: dict[str, str] = {}
+    if script.retry_after_ms is not None:
+        headers["retry-after-ms"] = str(script.retry_after_ms)
+    if script.should_retry is not None:
+        headers["x-should-retry"] = "true" if script.should_retry else "false"
+    return ApiError(script.status, script.type, script.message, headers)
+
+
+def stream_ending(script: ScriptedReply | None) -> tuple[str, int | None]:
+    """How a stream ends ("done", "fail" or "drop") and after how many text characters."""
+    if script is None:
+        return "done", None
+    fail, drop = script.fail_after_chars, script.drop_after_chars
+    if drop is not None and (fail is None or drop <= fail):
+        return "drop", drop
+    if fail is not None:
+        return "fail", fail
+    return "done", None
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _shutdown(conn: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,1 @@
+"""Displays that consume reply events and records; never imports session or ipython."""

@@ -1,0 +1,91 @@
+"""The plain display: a throttled Markdown display handle in a kernel, streamed text in a terminal."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from IPython.display import Markdown, display
+
+from ..core.events import Event, TextDelta
+from ..core.render import safe_markdown
+from ..core.transcript import Reply
+from .throttle import Throttle
+
+STOP_EXPLANATIONS = {
+    "max_tokens": "The reply hit the max_tokens limit; raise --max-tokens to let it finish.",
+    "refusal": "The model declined to answer this request.",
+    "model_context_window_exceeded": "The conversation filled the model's context window; start a --new chat.",
+    "pause_turn": "The model paused a long-running turn; re-run to continue.",
+}
+
+
+class MarkdownView:
+    """Shows one reply as Markdown, updated in place at most ~10 times a second."""
+
+    def __init__(self, *, live: bool = True, rich: bool = True, fmt: str = "markdown") -> None:
+        self.live, self.rich, self.fmt = live, rich, fmt
+        self.text = ""
+        self._handle: Any = None
+        self._printed = 0
+        self._throttle = Throttle(self._redraw)
+
+    def consume(self, event: Event) -> None:
+        """Take one stream event; only text changes what is shown."""
+        if isinstance(event, TextDelta):
+            self.text = event.text
+            if self.live:
+                self._throttle.poke()
+
+    def finish(self, reply: Reply) -> None:
+        """Show the final reply with its one-line summary."""
+        self.text = reply.text
+        self._show(reply.summary(), STOP_EXPLANATIONS.get(reply.stop_reason or "", ""))
+
+    def stop(self, partial: Reply | None, reason: str) -> None:
+        """Keep the partial text visible, marked incomplete with `reason`."""
+        self.text = partial.text if partial else self.text
+        if self.text:
+            self._show(f"incomplete: {reason}", "")
+
+    def _redraw(self) -> None:
+        self._show(None, "")
+
+    def _show(self, summary: str | None, note: str) -> None:
+        """Draw the text so far; with a summary, this is the final state."""
+        if not self.rich:
+            self._print(summary, note)
+            return
+        body = self._renderable(summary, note)
+        if self._handle is None:
+            self._handle = display(body, display_id=True)
+        else:
+            self._handle.update(body)
+
+    def _renderable(self, summary: str | None, note: str) -> Any:
+        if self.fmt != "markdown":
+            return _Plain("\n\n".join(part for part in (self.text, note, summary) if part))
+        footer = _footer(summary, note) if summary is not None else ""
+        return Markdown(safe_markdown(self.text) + footer)
+
+    def _print(self, summary: str | None, note: str) -> None:
+        sys.stdout.write(self.text[self._printed :])
+        self._printed = len(self.text)
+        if summary is not None:
+            sys.stdout.write("".join(f"\n{line}" for line in (note, f"[{summary}]") if line) + "\n")
+        sys.stdout.flush()
+
+
+class _Plain:
+    """Plain text shown as text/plain."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _footer(summary: str, note: str) -> str:
+    extra = f"\n\n*{note}*" if note else ""
+    return f"{extra}\n\n---\n<small>{safe_markdown(summary)}</small>"

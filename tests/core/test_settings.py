@@ -1,0 +1,83 @@
+"""Settings validation: every bad value or combination is a one-line SettingsError."""
+
+from __future__ import annotations
+
+import pytest
+
+from claude_magic.core.errors import SettingsError
+from claude_magic.core.request import build_request, thinking_param
+from claude_magic.core.settings import Settings, parse_thinking
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"max_tokens": -5}, "--max-tokens must be a positive whole number, not -5"),
+        ({"max_tokens": 0}, "--max-tokens must be a positive"),
+        ({"max_tokens": 500_000}, "exceeds claude-sonnet-5-5's maximum output of 128000"),
+        ({"effort": "huge"}, "--effort must be one of low, medium, high, xhigh, max"),
+        ({"thinking": 500}, "claude-sonnet-5-5 rejects manual thinking budgets"),
+        ({"model": "claude-opus-5-5", "thinking": "off"}, "claude-opus-5-5 always thinks"),
+        ({"model": "claude-haiku-4-5", "thinking": "adaptive"}, "has no adaptive thinking"),
+        ({"model": "claude-opus-4-6", "thinking": 500}, "at least 1024 and below --max-tokens (4096), not 500"),
+        ({"model": "claude-opus-4-6", "thinking": 8000}, "below --max-tokens (4096), not 8000"),
+        ({"model": "claude-haiku-4-5", "effort": "high"}, "does not take --effort"),
+        ({"thinking": "sometimes"}, "--thinking must be one of auto, off, adaptive"),
+        ({"colour": "red"}, "unknown setting(s): colour"),
+    ],
+)
+def test_bad_settings_name_the_option(changes, fragment):
+    with pytest.raises(SettingsError) as caught:
+        Settings().with_changes(**changes)
+    assert fragment in caught.value.message
+    assert len(caught.value._render_traceback_()) == 1
+
+
+def test_valid_changes_return_a_new_frozen_copy():
+    base = Settings()
+    changed = base.with_changes(model="claude-opus-4-6", thinking=2048, max_tokens=8000)
+    assert (changed.thinking, changed.max_tokens) == (2048, 8000)
+    assert base.max_tokens == 4096
+    with pytest.raises(AttributeError):
+        changed.max_tokens = 1  # type: ignore[misc]
+
+
+def test_unknown_model_is_accepted():
+    assert Settings().with_changes(model="claude-experimental-x", thinking=2048).model == "claude-experimental-x"
+
+
+@pytest.mark.parametrize(("raw", "parsed"), [("auto", "auto"), ("OFF", "off"), ("2048", 2048), (4096, 4096)])
+def test_parse_thinking(raw, parsed):
+    assert parse_thinking(raw) == parsed
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (Settings(), None),
+        (Settings(show_thinking=True), {"type": "adaptive", "display": "summarized"}),
+        (Settings(thinking="off"), {"type": "disabled"}),
+        (Settings(thinking="adaptive"), {"type": "adaptive"}),
+        (Settings(model="claude-opus-4-6", thinking=2048), {"type": "enabled", "budget_tokens": 2048}),
+        (Settings(model="claude-haiku-4-5", show_thinking=True), None),
+    ],
+)
+def test_thinking_param(settings, expected):
+    assert thinking_param(settings) == expected
+
+
+def test_build_request_shape():
+    settings = Settings(system="Be terse.", effort="low")
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "hello"}]},
+    ]
+    request = build_request(settings, history, [{"type": "text", "text": "next"}])
+    assert request == {
+        "model": "claude-sonnet-5-5",
+        "max_tokens": 4096,
+        "system": "Be terse.",
+        "output_config": {"effort": "low"},
+        "messages": [*history, {"role": "user", "content": [{"type": "text", "text": "next"}]}],
+    }
+    assert not {"temperature", "top_p", "top_k"} & set(request)

@@ -1,0 +1,41 @@
+"""A real InteractiveShell (history off) with ClaudeMagics bound to a test session."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from traitlets.config import Config
+
+from claude_magic.ipython.magics import ClaudeMagics
+from claude_magic.ipython.transform import protect_question_marks
+
+
+@pytest.fixture(scope="session")
+def shell():
+    config = Config()
+    config.HistoryManager.enabled = False
+    return InteractiveShell.instance(config=config)
+
+
+@pytest.fixture
+def magics(shell, session):
+    magics = ClaudeMagics(shell=shell, session=session)
+    shell.register_magics(magics)
+    shell.configurables.append(magics)
+    shell.input_transformers_cleanup.append(protect_question_marks)
+    yield magics
+    shell.configurables.remove(magics)
+    shell.input_transformers_cleanup.remove(protect_question_marks)
+
+
+@pytest.fixture
+def run(shell, magics):
+    """Run a cell; return (result, captured output)."""
+
+    def run_cell(source: str):
+        with capture_output() as captured:
+            result = shell.run_cell(source, store_history=False)
+        return result, captured
+
+    return run_cell

@@ -1,0 +1,60 @@
+"""Layer rules: core is stdlib-only, and %load_ext imports nothing heavy."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import claude_magic
+
+HEAVY = ("IPython", "ipywidgets", "matplotlib", "pandas", "anthropic")
+ROOT = Path(claude_magic.__file__).parent
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_import_core_loads_nothing_heavy():
+    assert (
+        loaded_after(
+            "import claude_magic.core, "
+            + ", ".join(f"claude_magic.core.{p.stem}" for p in (ROOT / "core").glob("*.py") if p.stem != "__init__")
+        )
+        == set()
+    )
+
+
+def test_load_ext_loads_no_sdk_pandas_matplotlib_or_widgets():
+    code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "ip.run_line_magic('load_ext', 'claude_magic')\n"
+        "assert 'claude' in ip.magics_manager.magics['cell']\n"
+    )
+    assert loaded_after(code) == {"IPython"}
+
+
+def test_core_sources_import_only_stdlib_and_core():
+    allowed = set(sys.stdlib_module_names) | {"__future__"}
+    for path in (ROOT / "core").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_ui_never_imports_session_or_ipython_layer():
+    for path in (ROOT / "ui").glob("*.py"):
+        source = path.read_text()
+        assert "session" not in {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
+        assert "from ..ipython" not in source and "from ..session" not in source, path.name

@@ -1,0 +1,54 @@
+"""Every notebook in notebooks/ runs top to bottom in a real kernel against the simulator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def execute(path: Path, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
+    monkeypatch.setenv("CLAUDE_MAGIC_SIMULATE", "1")
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def all_output_text(nb: nbformat.NotebookNode) -> str:
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            parts.extend(str(v) for v in output.get("data", {}).values())
+    return "\n".join(parts)
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ is empty"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_offline(path, monkeypatch):
+    nb = execute(path, monkeypatch)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    text = all_output_text(nb)
+    assert "Simulated reply" in text
+    assert "Traceback" not in text
+
+
+def test_quickstart_shows_streamed_markdown_and_usage(monkeypatch):
+    nb = execute(Path(__file__).parent.parent / "notebooks" / "01_quickstart.ipynb", monkeypatch)
+    claude_cell = next(c for c in nb.cells if c.source.startswith("%%claude\nExplain"))
+    markdown = [o for o in claude_cell.outputs if "text/markdown" in o.get("data", {})]
+    assert len(markdown) == 1, "one display, updated in place"
+    assert "Simulated reply" in markdown[0]["data"]["text/markdown"]
+    assert "claude-sonnet-5-5" in markdown[0]["data"]["text/markdown"]
+    assert os.environ.get("ANTHROPIC_API_KEY") is None
