@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .render import safe_markdown
 from .usage import Usage, format_cost
 
 DEFAULT_CHAT = "default"
@@ -33,7 +34,7 @@ class Reply:
 
     def _repr_markdown_(self) -> str:
         status = "" if self.complete else f"\n\n*(incomplete: {self.error or 'interrupted'})*"
-        return f"{self.text}{status}\n\n<small>{self.summary()}</small>"
+        return f"{safe_markdown(self.text)}{status}\n\n<small>{safe_markdown(self.summary())}</small>"
 
     def summary(self) -> str:
         """'claude-sonnet-5-5 · 120 in / 45 out · $0.0007' and the stop reason when unusual."""

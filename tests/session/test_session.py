@@ -177,3 +177,27 @@ def test_api_key_never_leaks(session, sim):
         session.ask("fails")
     seen = [caught.value.message, repr(session.last), str(session.usage.rows()), repr(session.transcript.chats)]
     assert all(TEST_KEY not in text for text in seen)
+
+
+def test_use_client_switches_every_later_request(session, simulator, sim):
+    import anthropic
+
+    from claude_magic.simulator import Simulator
+
+    with Simulator() as other:
+        session.use_client(anthropic.Anthropic(base_url=other.url, api_key="sk-other", max_retries=0))
+        session.ask("to the other server")
+        assert len(other.requests) == 1 and sim.requests == []
+
+
+def test_reply_renders_itself_as_markdown(session):
+    reply = session.ask("hello")
+    markdown = reply._repr_markdown_()
+    assert "Simulated reply" in markdown and "claude-sonnet-5-5" in markdown
+    assert str(reply) == reply.text
+
+
+def test_reply_markdown_escapes_hostile_html(session, sim):
+    sim.queue(ScriptedReply(text='<img src=x onerror="alert(1)"> and <script>alert(2)</script>'))
+    markdown = session.ask("attack")._repr_markdown_()
+    assert "<img" not in markdown and "<script" not in markdown
