@@ -58,3 +58,12 @@ def test_ui_never_imports_session_or_ipython_layer():
         source = path.read_text()
         assert "session" not in {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
         assert "from ..ipython" not in source and "from ..session" not in source, path.name
+
+
+def test_binder_start_simulates_only_without_a_key(tmp_path):
+    start = ROOT.parent / "binder" / "start"
+    probe = [str(start), sys.executable, "-c", "import os; print(os.environ.get('CLAUDE_MAGIC_SIMULATE'))"]
+    env = {"PATH": "/usr/bin:/bin"}
+    assert subprocess.run(probe, env=env, capture_output=True, text=True).stdout.strip() == "1"
+    keyed = subprocess.run(probe, env={**env, "ANTHROPIC_API_KEY": "k"}, capture_output=True, text=True)
+    assert keyed.stdout.strip() == "None"
