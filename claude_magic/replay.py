@@ -1,4 +1,4 @@
-"""Record and replay: an httpx2 transport under the real SDK that saves replies by request fingerprint and serves them offline."""
+"""Record and replay: an httpx2 transport under the real SDK that saves replies by fingerprint, serves them offline."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def cell_of(request: httpx2.Request) -> str:
         content = json.loads(request.read())["messages"][-1]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
         return request.url.path
-    texts = [block.get("text", "") for block in content if isinstance(block, dict)] if isinstance(content, list) else [content]
+    blocks = content if isinstance(content, list) else [{"text": content}]
+    texts = [str(block.get("text", "")) for block in blocks if isinstance(block, dict)]
     lines = (texts[-1] if texts else "").strip().splitlines()
     return lines[0][:80] if lines else ""
 

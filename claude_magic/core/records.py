@@ -107,7 +107,9 @@ def parse_record(line: str, number: int, source: str) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
-        raise TranscriptFileError(f"{source}, line {number}: not valid JSON ({error.msg}); the file was not loaded.")
+        raise TranscriptFileError(
+            f"{source}, line {number}: not valid JSON ({error.msg}); the file was not loaded."
+        ) from None
     if not isinstance(record, dict) or not isinstance(record.get("version"), int):
         raise TranscriptFileError(f"{source}, line {number}: not a transcript record; the file was not loaded.")
     if record["version"] > FORMAT_VERSION:

@@ -34,7 +34,8 @@ REPLAYER = textwrap.dedent(
         miss = None
     except ClaudeMagicError as error:
         miss = error.message
-    print(json.dumps({"texts": texts, "sockets": sockets, "miss": miss, "chat": len(session.transcript.chat().exchanges)}))
+    chat = len(session.transcript.chat().exchanges)
+    print(json.dumps({"texts": texts, "sockets": sockets, "miss": miss, "chat": chat}))
     """
 )
 
@@ -44,7 +45,9 @@ def recording(tmp_path):
     """A recording of PROMPTS made against a simulator that is stopped afterwards."""
     path = tmp_path / "rec.jsonl"
     with Simulator() as sim:
-        client = anthropic.Anthropic(base_url=sim.url, api_key=TEST_KEY, max_retries=0, **client_options(str(path), "record"))
+        client = anthropic.Anthropic(
+            base_url=sim.url, api_key=TEST_KEY, max_retries=0, **client_options(str(path), "record")
+        )
         session = Session(client=client)
         texts = [session.ask(prompt).text for prompt in PROMPTS]
         assert len(sim.requests) == 2
@@ -53,7 +56,7 @@ def recording(tmp_path):
 
 
 def test_record_saves_one_line_per_reply_and_no_secrets(recording):
-    path, texts = recording
+    path, _ = recording
     lines = path.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["cell"] for r in records] == list(PROMPTS)
