@@ -102,3 +102,28 @@ def test_auto_mode_replays_hits_and_records_misses(recording, sim, make_client):
     session.ask("A new question")
     assert len(sim.requests) == 1
     assert len(path.read_text(encoding="utf-8").splitlines()) == before + 1
+
+
+def test_demo_uses_a_shipped_recording_when_there_is_no_key(tmp_path):
+    from claude_magic.demo import choose_backend, recording_for
+
+    notebook = tmp_path / "01_quickstart.ipynb"
+    recording = recording_for(notebook)
+    assert recording == tmp_path / "_replay" / "01_quickstart.jsonl"
+    environ: dict[str, str] = {}
+    assert "simulator" in choose_backend(environ, recording) and "CLAUDE_MAGIC_REPLAY" not in environ
+    recording.parent.mkdir()
+    recording.write_text("", encoding="utf-8")
+    environ = {}
+    assert "replaying" in choose_backend(environ, recording)
+    assert environ["CLAUDE_MAGIC_REPLAY"] == str(recording) and environ["CLAUDE_MAGIC_REPLAY_MODE"] == "auto"
+    assert environ["CLAUDE_MAGIC_SIMULATE"] == "1"
+    keyed = {"ANTHROPIC_API_KEY": "sk-real"}
+    assert "real Anthropic API" in choose_backend(keyed, recording) and "CLAUDE_MAGIC_REPLAY" not in keyed
+
+
+def test_replay_env_is_read_by_a_new_session(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLAUDE_MAGIC_REPLAY", str(tmp_path / "r.jsonl"))
+    monkeypatch.setenv("CLAUDE_MAGIC_REPLAY_MODE", "replay")
+    session = Session()
+    assert (session.replay, session.replay_mode) == (str(tmp_path / "r.jsonl"), "replay")
