@@ -10,14 +10,22 @@ import os
 import sys
 from pathlib import Path
 
-from .session import SIMULATE_ENV
+from .session import REPLAY_ENV, REPLAY_MODE_ENV, SIMULATE_ENV
 
 
-def choose_backend(environ: dict[str, str]) -> str:
-    """Set SIMULATE_ENV in `environ` when there is no key, and return a one-line notice."""
+def recording_for(notebook: Path) -> Path:
+    """Where a notebook's shipped recording lives: notebooks/_replay/<stem>.jsonl."""
+    return notebook.parent / "_replay" / f"{notebook.stem}.jsonl"
+
+
+def choose_backend(environ: dict[str, str], recording: Path | None = None) -> str:
+    """Without a key: replay `recording` if it exists, else (and for misses) the simulator; a one-line notice."""
     if environ.get("ANTHROPIC_API_KEY") or environ.get("ANTHROPIC_AUTH_TOKEN"):
         return "Using the real Anthropic API (ANTHROPIC_API_KEY is set)."
     environ[SIMULATE_ENV] = "1"
+    if recording is not None and recording.exists():
+        environ[REPLAY_ENV], environ[REPLAY_MODE_ENV] = str(recording), "auto"
+        return f"No ANTHROPIC_API_KEY: replaying {recording}; anything not recorded goes to the built-in simulator."
     return "No ANTHROPIC_API_KEY: running offline against the built-in simulator."
 
 
@@ -41,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("html", type=Path)
     args = parser.parse_args(argv)
-    print(choose_backend(os.environ), flush=True)
+    print(choose_backend(os.environ, recording_for(args.notebook)), flush=True)
     run(args.notebook, args.html)
     print(f"Wrote {args.html}", flush=True)
     return 0

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .core.errors import TranscriptFileError
+from .core.records import MESSAGE_COLUMNS, message_rows
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .core.transcript import Transcript
     from .core.usage import Ledger
 
 USAGE_COLUMNS = (
@@ -53,3 +60,53 @@ def usage_frame(ledger: Ledger) -> pd.DataFrame:
     frame = frame.astype({name: "Int64" for name in _INT_COLUMNS})
     frame = frame.astype({name: "Float64" for name in _FLOAT_COLUMNS})
     return frame.astype({name: "string" for name in _TEXT_COLUMNS})
+
+
+_MESSAGE_INT_COLUMNS = (
+    "turn",
+    "input_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+    "output_tokens",
+)
+_MESSAGE_TEXT_COLUMNS = (
+    "chat",
+    "role",
+    "text",
+    "thinking",
+    "model",
+    "stop_reason",
+    "message_id",
+    "request_id",
+)
+
+
+def transcript_frame(transcript: Transcript, chat: str | None = None) -> pd.DataFrame:
+    """One row per message (user, then assistant), with nullable dtypes and tz-aware `created_at`."""
+    frame = pd.DataFrame(message_rows(transcript, chat), columns=list(MESSAGE_COLUMNS))
+    frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
+    frame = frame.astype({name: "Int64" for name in _MESSAGE_INT_COLUMNS})
+    frame = frame.astype({"cost_usd": "Float64"})
+    frame = frame.astype({"citations": "object", "attachments": "object"})
+    return frame.astype({name: "string" for name in _MESSAGE_TEXT_COLUMNS})
+
+
+def write_frame(frame: pd.DataFrame, target: Path) -> None:
+    """Write as CSV, or as Parquet when pyarrow is installed (lists are kept as JSON text in CSV)."""
+    if target.suffix.lower() == ".parquet":
+        _require_pyarrow()
+        frame.to_parquet(target, index=False)
+        return
+    flat = frame.copy()
+    for name in ("citations", "attachments"):
+        flat[name] = flat[name].map(lambda value: json.dumps(value, ensure_ascii=False))
+    flat.to_csv(target, index=False)
+
+
+def _require_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise TranscriptFileError(
+            "Parquet export needs pyarrow: pip install pyarrow, or export to .csv or .jsonl instead."
+        ) from None

@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .core.errors import MissingKeyError, RequestFailed, StreamFailed, describe_api_error
+from .core.errors import ClaudeMagicError, MissingKeyError, RequestFailed, StreamFailed, describe_api_error
 from .core.events import Event, TextDelta, ThinkingDelta
 from .core.models import lookup
+from .core.records import EXCHANGE, ONE_SHOT, exchange_record, failed_record
 from .core.request import build_request, text_block
 from .core.settings import Settings
 from .core.stream import StreamState, as_dict, consume
@@ -24,6 +25,8 @@ from .core.transcript import DEFAULT_CHAT, Exchange, Reply, Transcript
 from .core.usage import CallRecord, Ledger, Usage, cost_usd, cost_without_cache_usd, usage_from_api
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import anthropic
     import pandas
 
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
 
 SIMULATE_ENV = "CLAUDE_MAGIC_SIMULATE"
 SIMULATED_KEY = "sk-simulated"
+REPLAY_ENV = "CLAUDE_MAGIC_REPLAY"
+REPLAY_MODE_ENV = "CLAUDE_MAGIC_REPLAY_MODE"
 
 EventSink = Callable[[Event], None]
 
@@ -44,12 +49,48 @@ class UsageLedger(Ledger):
         return usage_frame(self)
 
 
+class SessionTranscript(Transcript):
+    """The session's chats, exportable to pandas, JSON Lines, JSON, Markdown, CSV and Parquet, and reloadable."""
+
+    def to_dataframe(self, chat: str | None = None) -> pandas.DataFrame:
+        """One row per message; `chat=None` means every chat."""
+        from .export import transcript_frame
+
+        return transcript_frame(self, chat)
+
+    def to_json(self, path: str | os.PathLike[str], chat: str | None = None) -> Path:
+        """Write JSON Lines, lossless: enough to rebuild the exact request history."""
+        from .transcript_io import write_jsonl
+
+        return write_jsonl(self, path, chat)
+
+    def to_markdown(self, chat: str | None = None) -> str:
+        from .core.records import transcript_markdown
+
+        return transcript_markdown(self, chat)
+
+    def export(self, path: str | os.PathLike[str], chat: str | None = None) -> Path:
+        """Write in the format named by the extension: .jsonl, .json, .md, .csv or .parquet."""
+        from .transcript_io import export
+
+        return export(self, path, chat)
+
+    def load(self, path: str | os.PathLike[str]) -> list[str]:
+        """Restore chats from JSON Lines (replacing chats of the same name); returns their names."""
+        from .transcript_io import read_exchanges, restore
+
+        return restore(self, read_exchanges(path))
+
+
 class Session:
     """One notebook's connection to Claude, shared by every magic and by `claude_magic.session()`."""
 
     def __init__(self, settings: Settings | None = None, *, client: Any = None) -> None:
         self.settings = settings or Settings()
-        self.transcript = Transcript()
+        self.transcript = SessionTranscript()
+        self.autosave: str | None = None
+        self.replay: str | None = os.environ.get(REPLAY_ENV) or None
+        self.replay_mode = os.environ.get(REPLAY_MODE_ENV) or "auto"
         self.usage = UsageLedger()
         self.last: Reply | None = None
         self.history_window = 0
@@ -93,14 +134,31 @@ class Session:
             self._simulator = Simulator().start()
         return self._simulator
 
+    def use_replay(self, path: str | None, mode: str = "auto") -> None:
+        """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""
+        if (path, mode) != (self.replay, self.replay_mode):
+            self.replay, self.replay_mode = path, mode
+            if not self._client_injected:
+                self._client = None
+
+    def _replay_options(self) -> dict[str, Any]:
+        if not self.replay:
+            return {}
+        from .replay import client_options
+
+        return client_options(self.replay, self.replay_mode)
+
     def _make_client(self) -> anthropic.Anthropic:
         import anthropic
 
+        extra = self._replay_options()
+        if "base_url" in extra:
+            return anthropic.Anthropic(**extra)
         if self._simulate:
             self.notify("simulator", "using the built-in simulator: replies are simulated, no model is called")
-            return anthropic.Anthropic(api_key=SIMULATED_KEY, base_url=self.simulator.url)
+            return anthropic.Anthropic(api_key=SIMULATED_KEY, base_url=self.simulator.url, **extra)
         try:
-            client = anthropic.Anthropic()
+            client = anthropic.Anthropic(**extra)
         except anthropic.CredentialsError as error:
             raise RequestFailed(
                 f"Could not load Anthropic credentials: {error}. Set ANTHROPIC_API_KEY instead."
@@ -156,10 +214,27 @@ class Session:
         past = conversation.messages(self.history_window) if history else []
         request = build_request(settings, past, user_content)
         call = _Call(self, chat, settings.model, on_event)
-        reply = call.run(self.client, request)
+        try:
+            reply = call.run(self.client, request)
+        except BaseException as error:
+            self._autosave(failed_record(chat, prompt, call.started_at, self.last, _failure(error)))
+            raise
+        exchange = Exchange(prompt, tuple(user_content), reply, call.started_at)
         if history:
-            conversation.append(Exchange(prompt, tuple(user_content), reply, call.started_at))
+            conversation.append(exchange)
+        self._autosave(exchange_record(exchange, chat, EXCHANGE if history else ONE_SHOT))
         return reply
+
+    def _autosave(self, record: dict[str, Any]) -> None:
+        """Append `record` to the autosave file, if one is set; a write failure warns and never fails the cell."""
+        if not self.autosave:
+            return
+        from .transcript_io import append_record
+
+        try:
+            append_record(self.autosave, record)
+        except OSError as error:
+            self.notify(f"autosave:{error}", f"autosave to {self.autosave} failed: {error}")
 
     def _warn_unknown_model(self, model: str) -> None:
         if lookup(model) is None:
@@ -186,6 +261,10 @@ class _Call:
             final = self._stream(client, request)
         except KeyboardInterrupt:
             self._fail("interrupted")
+            raise
+        except ClaudeMagicError as error:
+            # Raised before sending, e.g. a replay miss from the transport.
+            self._fail(error.message)
             raise
         except anthropic.APIStatusError as error:
             self._raise(error, describe_api_error(error.status_code, _api_message(error), error.request_id))
@@ -277,6 +356,13 @@ class _Call:
                 error=error,
             )
         )
+
+
+def _failure(error: BaseException) -> str:
+    """How a call ended, for the autosave log."""
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return str(getattr(error, "message", None) or error) or type(error).__name__
 
 
 def _api_message(error: Any) -> str:

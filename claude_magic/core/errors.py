@@ -4,6 +4,7 @@ ClaudeMagicError
 ├── SettingsError        a bad option, %config value or setting combination
 ├── MissingKeyError      no credentials for the real API
 ├── AttachmentError      a name, file or object that cannot be sent
+├── TranscriptFileError  a transcript or recording file that cannot be read or written
 └── RequestFailed        the API call failed (status, API message, request id)
     └── StreamFailed     the call failed after the reply had started
 """
@@ -39,6 +40,10 @@ class MissingKeyError(ClaudeMagicError):
 
 class AttachmentError(ClaudeMagicError):
     """An attachment or template expression that cannot be sent; nothing was sent."""
+
+
+class TranscriptFileError(ClaudeMagicError):
+    """A transcript, autosave or recording file that cannot be loaded or written; nothing was changed."""
 
 
 class RequestFailed(ClaudeMagicError):

@@ -43,6 +43,15 @@ class ClaudeMagics(Magics):
     system = Unicode(None, allow_none=True, help="System prompt sent with every request.").tag(config=True)
     simulate = Bool(False, help="Use the built-in offline simulator instead of the real API.").tag(config=True)
     display = Enum(("auto", "markdown", "text"), default_value="auto", help="How replies are shown.").tag(config=True)
+    autosave = Unicode(
+        None, allow_none=True, help="Append every exchange to this JSON Lines file as it completes (fsync'd)."
+    ).tag(config=True)
+    replay = Unicode(None, allow_none=True, help="Record replies to / replay them from this JSON Lines file.").tag(
+        config=True
+    )
+    replay_mode = Enum(
+        ("record", "replay", "auto"), default_value="auto", help="record, replay (offline), or auto (replay hits)."
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
@@ -51,6 +60,7 @@ class ClaudeMagics(Magics):
         self.session.configure(**{name: getattr(self, name) for name in SETTING_TRAITS})
         if self.simulate:
             self.session.simulate = True
+        self._apply_transcript_files(None)
 
     # -- traits -------------------------------------------------------------------------
 
@@ -72,6 +82,12 @@ class ClaudeMagics(Magics):
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:
         self.session.simulate = change["new"]
+
+    @observe("autosave", "replay", "replay_mode")
+    def _apply_transcript_files(self, change: Any) -> None:
+        self.session.autosave = self.autosave
+        if self.replay or change is not None:
+            self.session.use_replay(self.replay, self.replay_mode)
 
     # -- the magic ----------------------------------------------------------------------
 
