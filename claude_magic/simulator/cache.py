@@ -169,8 +169,9 @@ def _next_section(section: str | None) -> str:
 
 
 def _system_salt(body: dict[str, Any]) -> dict[str, Any]:
-    # Adding or removing images anywhere, and fast/standard speed, invalidate system and messages.
-    return {"images": '"type": "image"' in json.dumps(body.get("messages")), "speed": body.get("speed")}
+    # Switching fast/standard speed invalidates system and messages; images leave tools and system
+    # cached, and an image added or removed in the messages changes every later prefix hash.
+    return {"speed": body.get("speed")}
 
 
 def _messages_salt(body: dict[str, Any]) -> dict[str, Any]:

@@ -136,11 +136,17 @@ def test_a_run_of_tool_results_is_one_lookback_position(client):
     assert _lookback_request(client, 30, "tool_result").usage.cache_read_input_tokens == 1002
 
 
-def test_image_change_invalidates_system(client):
-    ask(client, system=[cached()])
+def test_images_keep_the_system_cache_but_change_later_message_prefixes(client):
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
-    messages = [{"role": "user", "content": [image, {"type": "text", "text": "Hi"}]}]
-    assert ask(client, system=[cached()], messages=messages).usage.cache_read_input_tokens == 0
+    question = {"type": "text", "text": "Hi", "cache_control": {"type": "ephemeral"}}
+    ask(client, system=[cached()], messages=[{"role": "user", "content": [question]}])
+    with_image = [{"role": "user", "content": [image, question]}]
+    usage = ask(client, system=[cached()], messages=with_image).usage
+    assert usage.cache_read_input_tokens == 1001  # the system prefix only
+    # written up to the text block: ceil((4004 + 4 + 4 + 2) / 4) + 1600 = 2604, less the 1001 read
+    assert usage.cache_creation_input_tokens == 1603
+    speed = ask(client, system=[cached()], messages=with_image, extra_body={"speed": "fast"}).usage
+    assert speed.cache_read_input_tokens == 0
 
 
 def test_diagnostics_explain_misses(client):
