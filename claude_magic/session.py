@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from .core.caching import CachePlan, avoidable_breaks, cache_signature, plan_cache
 from .core.errors import ClaudeMagicError, MissingKeyError, RequestFailed, StreamFailed, describe_api_error
 from .core.events import Event, TextDelta, ThinkingDelta
-from .core.models import lookup
+from .core.models import Prices, lookup, resolve_prices
 from .core.records import EXCHANGE, ONE_SHOT, exchange_record, failed_record
 from .core.request import build_request, text_block
 from .core.settings import Settings
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import anthropic
+    import matplotlib.figure
     import pandas
 
     from .simulator import Simulator
@@ -47,6 +49,12 @@ class UsageLedger(Ledger):
         from .export import usage_frame
 
         return usage_frame(self)
+
+    def plot(self) -> matplotlib.figure.Figure:
+        """The cache and cost dashboard as a static matplotlib Figure."""
+        from .ui.dashboard import dashboard_figure
+
+        return dashboard_figure(self)
 
 
 class SessionTranscript(Transcript):
@@ -99,6 +107,9 @@ class Session:
         self._simulate = os.environ.get(SIMULATE_ENV, "") not in ("", "0", "false")
         self._simulator: Simulator | None = None
         self._warned: set[str] = set()
+        self.prices: dict[str, dict[str, float]] = {}  # per model prefix, USD per million tokens
+        self._cache_plans: dict[str, CachePlan] = {}
+        self._cache_signatures: dict[str, dict[str, Any]] = {}
 
     # -- client -------------------------------------------------------------------------
 
@@ -213,15 +224,20 @@ class Session:
         user_content = [*(content or []), text_block(prompt)]
         past = conversation.messages(self.history_window) if history else []
         request = build_request(settings, past, user_content)
+        key = chat if history else None
+        if new:
+            self._forget_cache(chat)
+        planned, plan = self._plan_cache(key, settings, request)
         call = _Call(self, chat, settings.model, on_event)
         try:
-            reply = call.run(self.client, request)
+            reply = call.run(self.client, planned)
         except BaseException as error:
             self._autosave(failed_record(chat, prompt, call.started_at, self.last, _failure(error)))
             raise
         exchange = Exchange(prompt, tuple(user_content), reply, call.started_at)
         if history:
             conversation.append(exchange)
+            self._remember_cache(chat, plan, request)
         self._autosave(exchange_record(exchange, chat, EXCHANGE if history else ONE_SHOT))
         return reply
 
@@ -235,6 +251,47 @@ class Session:
             append_record(self.autosave, record)
         except OSError as error:
             self.notify(f"autosave:{error}", f"autosave to {self.autosave} failed: {error}")
+
+    def prices_for(self, model: str) -> Prices | None:
+        """The model's prices after `session.prices` overrides; None when unknown."""
+        return resolve_prices(model, self.prices)
+
+    # -- prompt caching -----------------------------------------------------------------
+
+    def _plan_cache(
+        self, key: str | None, settings: Settings, request: dict[str, Any]
+    ) -> tuple[dict[str, Any], CachePlan]:
+        info = lookup(settings.model)
+        previous = self._cache_plans.get(key) if key else None
+        if key and settings.cache != "off":
+            self._warn_cache_breaks(key, request)
+        planned, plan = plan_cache(
+            request, min_tokens=info.min_cache_tokens if info else 1024, policy=settings.cache, previous=previous
+        )
+        if key:
+            planned["diagnostics"] = {"previous_message_id": self._previous_message_id(key)}
+        return planned, plan
+
+    def _warn_cache_breaks(self, chat: str, request: dict[str, Any]) -> None:
+        for reason in avoidable_breaks(self._cache_signatures.get(chat), cache_signature(request)):
+            self.notify(
+                f"cache:{reason}",
+                f"this cell invalidates the prompt cache of chat {chat!r} ({reason}); "
+                "keep it unchanged mid-chat, or start a new chat with --new or --chat NAME",
+            )
+
+    def _previous_message_id(self, chat: str) -> str | None:
+        """The last reply's id in `chat`, derived from the chat so it survives transcript.load()."""
+        exchanges = self.transcript.chat(chat).exchanges
+        return (exchanges[-1].reply.message_id or None) if exchanges else None
+
+    def _remember_cache(self, chat: str, plan: CachePlan, request: dict[str, Any]) -> None:
+        self._cache_plans[chat] = plan
+        self._cache_signatures[chat] = cache_signature(request)
+
+    def _forget_cache(self, chat: str) -> None:
+        for store in (self._cache_plans, self._cache_signatures):
+            store.pop(chat, None)
 
     def _warn_unknown_model(self, model: str) -> None:
         if lookup(model) is None:
@@ -252,6 +309,7 @@ class _Call:
         self._t0 = time.perf_counter()
         self.ttft_s: float | None = None
         self.request_id: str | None = None
+        self.cache_miss_reason: str | None = None
 
     def run(self, client: Any, request: dict[str, Any]) -> Reply:
         import anthropic
@@ -306,6 +364,7 @@ class _Call:
     def _succeed(self, final: Any) -> Reply:
         content = tuple(as_dict(block) for block in final.content)
         self.state.usage = as_dict(final.usage)
+        self.cache_miss_reason = _miss_reason(final)
         reply = self._reply(content=content)
         self.session.last = reply
         self._record(reply, None)
@@ -333,11 +392,9 @@ class _Call:
         )
 
     def _cost(self, usage: Usage) -> float | None:
-        info = lookup(self.model)
-        return cost_usd(usage, info.prices if info else None)
+        return cost_usd(usage, self.session.prices_for(self.model))
 
     def _record(self, reply: Reply, error: str | None) -> None:
-        info = lookup(self.model)
         ledger = self.session.usage
         ledger.append(
             CallRecord(
@@ -349,11 +406,12 @@ class _Call:
                 duration_s=time.perf_counter() - self._t0,
                 usage=reply.usage,
                 cost_usd=reply.cost_usd,
-                cost_without_cache_usd=cost_without_cache_usd(reply.usage, info.prices if info else None),
+                cost_without_cache_usd=cost_without_cache_usd(reply.usage, self.session.prices_for(self.model)),
                 stop_reason=reply.stop_reason,
                 request_id=self.request_id,
                 message_id=reply.message_id or None,
                 error=error,
+                cache_miss_reason=self.cache_miss_reason,
             )
         )
 
@@ -363,6 +421,12 @@ def _failure(error: BaseException) -> str:
     if isinstance(error, KeyboardInterrupt):
         return "interrupted"
     return str(getattr(error, "message", None) or error) or type(error).__name__
+
+
+def _miss_reason(final: Any) -> str | None:
+    """The `cache_miss_reason.type` of a final message's diagnostics, if the API gave one."""
+    reason = getattr(getattr(final, "diagnostics", None), "cache_miss_reason", None)
+    return getattr(reason, "type", None)
 
 
 def _api_message(error: Any) -> str:

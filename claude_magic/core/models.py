@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Source for every row unless noted: shared/ANTHROPIC_API.md §7, §8, §11 (Anthropic docs, Sep-Nov 2026).
@@ -110,3 +111,31 @@ def model_ids() -> list[str]:
     return [info.id for info in REGISTRY if info.status == "active"] + [
         info.id for info in REGISTRY if info.status != "active"
     ]
+
+
+PRICE_CLASSES = ("input", "write_5m", "write_1h", "cache_read", "output")
+
+
+def resolve_prices(model: str, overrides: Mapping[str, Mapping[str, float]] | None = None) -> Prices | None:
+    """The model's prices with the longest matching override prefix applied; None when unknown.
+
+    `overrides` maps a model prefix (e.g. "claude-opus-5") to any of the five token classes in
+    USD per million tokens. A model without registry prices needs all five overridden.
+    """
+    info = lookup(model)
+    base = info.prices if info else None
+    override = _longest_override(model, overrides or {})
+    if not override:
+        return base
+    unknown = set(override) - set(PRICE_CLASSES)
+    if unknown:
+        raise ValueError(f"unknown price class(es) {sorted(unknown)}; use {', '.join(PRICE_CLASSES)}")
+    if base is None and set(override) != set(PRICE_CLASSES):
+        return None
+    merged = {name: float(override.get(name, getattr(base, name, 0.0))) for name in PRICE_CLASSES}
+    return Prices(**merged)
+
+
+def _longest_override(model: str, overrides: Mapping[str, Mapping[str, float]]) -> Mapping[str, float]:
+    matches = [prefix for prefix in overrides if model == prefix or model.startswith(prefix + "-")]
+    return overrides[max(matches, key=len)] if matches else {}

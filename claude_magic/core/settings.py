@@ -10,6 +10,7 @@ from .models import ADAPTIVE, DISABLED, EFFORTS, ENABLED, MIN_THINKING_BUDGET, M
 
 THINKING_WORDS = ("auto", "off", "adaptive")
 DISPLAYS = ("auto", "widget", "markdown")
+CACHE_POLICIES = ("auto", "off", "5m", "1h")
 
 Thinking = str | int  # "auto" (model default) | "off" | "adaptive" | manual budget in tokens
 
@@ -25,6 +26,7 @@ class Settings:
     show_thinking: bool = False
     system: str | None = None
     stream: bool = True
+    cache: str = "auto"  # auto (5m) | off | 5m | 1h
 
     def with_changes(self, **changes: Any) -> Settings:
         """A validated copy with `changes` applied; unknown names are a SettingsError."""
@@ -52,7 +54,13 @@ def validate(settings: Settings) -> Settings:
     _check_max_tokens(settings.max_tokens, info)
     _check_effort(settings.effort, info)
     _check_thinking(settings, info)
+    _check_cache(settings.cache)
     return settings
+
+
+def _check_cache(cache: str) -> None:
+    if cache not in CACHE_POLICIES:
+        raise SettingsError(f"--cache must be one of {', '.join(CACHE_POLICIES)}, not {cache!r}")
 
 
 def _check_max_tokens(max_tokens: int, info: ModelInfo | None) -> None:

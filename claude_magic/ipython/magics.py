@@ -6,18 +6,18 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from traitlets import Bool, Enum, Int, TraitError, Unicode, Union, observe, validate
+from traitlets import Bool, Dict, Enum, Int, TraitError, Unicode, Union, observe, validate
 
 import claude_magic
 
 from ..core.errors import ClaudeMagicError, SettingsError
-from ..core.models import DEFAULT_MODEL, EFFORTS
+from ..core.models import DEFAULT_MODEL, EFFORTS, resolve_prices
 from ..core.render import extract_code
-from ..core.settings import parse_thinking
+from ..core.settings import CACHE_POLICIES, parse_thinking
 from ..session import Session
 from .options import CellOptions, claude_arguments, parse_options
 
-SETTING_TRAITS = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system")
+SETTING_TRAITS = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system", "cache")
 
 
 @magics_class
@@ -41,6 +41,13 @@ class ClaudeMagics(Magics):
         config=True
     )
     system = Unicode(None, allow_none=True, help="System prompt sent with every request.").tag(config=True)
+    cache = Enum(
+        CACHE_POLICIES, default_value="auto", help="Prompt caching: auto (5-minute breakpoints), off, 5m or 1h."
+    ).tag(config=True)
+    prices = Dict(
+        help="Price overrides in USD per million tokens, per model prefix and token class "
+        "(input, write_5m, write_1h, cache_read, output), e.g. {'claude-opus-5-5': {'input': 4}}."
+    ).tag(config=True)
     simulate = Bool(False, help="Use the built-in offline simulator instead of the real API.").tag(config=True)
     display = Enum(("auto", "markdown", "text"), default_value="auto", help="How replies are shown.").tag(config=True)
     autosave = Unicode(
@@ -60,6 +67,7 @@ class ClaudeMagics(Magics):
         self.session.configure(**{name: getattr(self, name) for name in SETTING_TRAITS})
         if self.simulate:
             self.session.simulate = True
+        self.session.prices = dict(self.prices)
         self._apply_transcript_files(None)
 
     # -- traits -------------------------------------------------------------------------
@@ -78,6 +86,19 @@ class ClaudeMagics(Magics):
         if change["name"] == "thinking":
             value = parse_thinking(value)
         self.session.configure(**{change["name"]: value})
+
+    @validate("prices")
+    def _check_prices(self, proposal: Any) -> Any:
+        try:
+            for prefix in proposal["value"]:
+                resolve_prices(prefix, proposal["value"])
+        except (ValueError, TypeError, AttributeError) as error:
+            raise TraitError(f"ClaudeMagics.prices: {error}") from None
+        return proposal["value"]
+
+    @observe("prices")
+    def _apply_prices(self, change: Any) -> None:
+        self.session.prices = dict(change["new"])
 
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:

@@ -11,7 +11,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..core.models import EFFORTS
-from ..core.settings import parse_thinking
+from ..core.settings import CACHE_POLICIES, parse_thinking
 from ..core.transcript import DEFAULT_CHAT
 
 FORMATS = ("markdown", "text", "code")
@@ -26,6 +26,10 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         {"metavar": "{auto,off,adaptive,N}", "help": "thinking mode, or N budget tokens where the model accepts one"},
     ),
     (("--show-thinking",), {"action": "store_true", "default": None, "help": "ask for summarised thinking text"}),
+    (
+        ("--cache",),
+        {"choices": CACHE_POLICIES, "help": "prompt caching: auto (5-minute breakpoints), off, 5m or 1h"},
+    ),
     (("-s", "--system"), {"metavar": "TEXT", "help": "system prompt for this call"}),
     (("--chat",), {"default": DEFAULT_CHAT, "metavar": "NAME", "help": "named chat to continue (default: default)"}),
     (("--new",), {"action": "store_true", "help": "start the chat afresh"}),
@@ -61,7 +65,7 @@ class CellOptions:
     overrides: dict[str, Any]
 
 
-_SETTING_NAMES = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system")
+_SETTING_NAMES = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system", "cache")
 
 
 def parse_options(magic: Callable[..., Any], line: str) -> CellOptions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 
+from .cache import PromptCache
 from .script import RecordedRequest, ScriptedError, ScriptedReply
 from .server import SimServer
 from .state import SimState
@@ -60,6 +61,11 @@ class Simulator:
     def running(self) -> bool:
         """True between start() and stop()."""
         return self._server is not None
+
+    @property
+    def cache(self) -> PromptCache:
+        """The simulated prompt cache (set `cache.clock` to control time in tests)."""
+        return self._state.cache
 
     @property
     def requests(self) -> list[RecordedRequest]:

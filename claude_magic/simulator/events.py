@@ -10,10 +10,12 @@ from .usage import delta_usage, final_usage, start_usage
 Event = tuple[str, dict[str, Any]]
 
 
-def message_json(reply: Reply, msg_id: str, model: str, inputs: dict[str, Any]) -> dict[str, Any]:
+def message_json(
+    reply: Reply, msg_id: str, model: str, inputs: dict[str, Any], diagnostics: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The non-streaming `Message` body: the same content the stream accumulates to."""
     return {
-        **_envelope(msg_id, model),
+        **_envelope(msg_id, model, diagnostics),
         "content": [block.final for block in reply.blocks],
         "stop_reason": reply.stop_reason,
         "stop_sequence": None,
@@ -23,9 +25,11 @@ def message_json(reply: Reply, msg_id: str, model: str, inputs: dict[str, Any]) 
     }
 
 
-def stream_events(reply: Reply, msg_id: str, model: str, inputs: dict[str, Any]) -> list[Event]:
+def stream_events(
+    reply: Reply, msg_id: str, model: str, inputs: dict[str, Any], diagnostics: dict[str, Any] | None = None
+) -> list[Event]:
     """message_start, ping, each block's start/deltas/stop, message_delta, message_stop."""
-    head = {**_envelope(msg_id, model), "content": [], "stop_reason": None, "stop_sequence": None}
+    head = {**_envelope(msg_id, model, diagnostics), "content": [], "stop_reason": None, "stop_sequence": None}
     head["usage"] = start_usage(inputs)
     events: list[Event] = [("message_start", {"type": "message_start", "message": head})]
     events.append(("ping", {"type": "ping"}))
@@ -66,8 +70,9 @@ def _with_text(data: dict[str, Any], text: str) -> dict[str, Any]:
     return {**data, "delta": {"type": "text_delta", "text": text}}
 
 
-def _envelope(msg_id: str, model: str) -> dict[str, Any]:
-    return {"id": msg_id, "type": "message", "role": "assistant", "model": model}
+def _envelope(msg_id: str, model: str, diagnostics: dict[str, Any] | None = None) -> dict[str, Any]:
+    envelope = {"id": msg_id, "type": "message", "role": "assistant", "model": model}
+    return envelope if diagnostics is None else {**envelope, "diagnostics": diagnostics}
 
 
 def _block_events(index: int, start: dict[str, Any], deltas: tuple[dict[str, Any], ...]) -> list[Event]:

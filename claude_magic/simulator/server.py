@@ -21,7 +21,7 @@ from .replies import default_reply, scripted_reply
 from .script import RecordedRequest, ScriptedError, ScriptedReply
 from .sse import LAST_CHUNK, chunk, dumps, frame
 from .state import SimState
-from .usage import estimate_input_tokens, input_usage
+from .usage import cached_input_usage, estimate_input_tokens
 from .validate import (
     check_auth,
     check_size,
@@ -154,10 +154,12 @@ class Handler(BaseHTTPRequestHandler):
         info = validate_create(body)
         script = self.server.state.take_reply()
         reply = scripted_reply(script) if script else default_reply(body, info)
-        msg_id, inputs = f"msg_sim_{number:08d}", input_usage(body)
+        msg_id = f"msg_sim_{number:08d}"
+        inputs, diagnostics = cached_input_usage(self.server.state.cache, body, info, msg_id)
         if body.get("stream") is True:
-            return self._stream(ev.stream_events(reply, msg_id, body["model"], inputs), script, request_id)
-        self._send_json(200, ev.message_json(reply, msg_id, body["model"], inputs), request_id)
+            events = ev.stream_events(reply, msg_id, body["model"], inputs, diagnostics)
+            return self._stream(events, script, request_id)
+        self._send_json(200, ev.message_json(reply, msg_id, body["model"], inputs, diagnostics), request_id)
 
     def _count_tokens(self, request_id: str, raw: bytes) -> None:
         check_size(len(raw))

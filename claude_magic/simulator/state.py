@@ -7,6 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .cache import PromptCache
 from .script import RecordedRequest, Script, ScriptedError, ScriptedReply
 
 _S = TypeVar("_S", ScriptedReply, ScriptedError)
@@ -26,6 +27,7 @@ class SimState:
         self._queue: deque[_Entry] = deque()
         self._requests: list[RecordedRequest] = []
         self._counter = 0
+        self.cache = PromptCache()
 
     def next_number(self) -> int:
         """A fresh request number, 1 for the first request."""
@@ -71,6 +73,7 @@ class SimState:
             self._queue.clear()
             self._requests.clear()
             self._counter = 0
+        self.cache.reset()
 
     def _use_head(self, script: _S) -> _S:
         self._queue[0].left -= 1

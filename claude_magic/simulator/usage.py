@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-IMAGE_TOKENS = 1_600  # about a 1568 px long-edge image: ceil(w/28) * ceil(h/28)
-PDF_PAGE_TOKENS = 2_000  # extracted text plus page image, per page
-_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+from ..core.tokens import IMAGE_TOKENS as IMAGE_TOKENS
+from ..core.tokens import PDF_PAGE_TOKENS as PDF_PAGE_TOKENS
+from ..core.tokens import measure
+
+if TYPE_CHECKING:
+    from ..core.models import ModelInfo
+    from .cache import PromptCache
 
 
 def estimate_input_tokens(body: dict[str, Any]) -> int:
@@ -18,7 +19,7 @@ def estimate_input_tokens(body: dict[str, Any]) -> int:
     parts = [body.get("system"), body.get("messages"), body.get("tools")]
     chars, media = 0, 0
     for part in parts:
-        part_chars, part_media = _measure(part)
+        part_chars, part_media = measure(part)
         chars, media = chars + part_chars, media + part_media
     return max(1, math.ceil(chars / 4) + media)
 
@@ -31,6 +32,13 @@ def input_usage(body: dict[str, Any]) -> dict[str, Any]:
         "cache_read_input_tokens": 0,
         "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
     }
+
+
+def cached_input_usage(
+    cache: PromptCache, body: dict[str, Any], info: ModelInfo, msg_id: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The input side of `usage` with prompt caching applied, and the `diagnostics` to return."""
+    return cache.process(body, info, estimate_input_tokens(body), msg_id)
 
 
 def text_tokens(text: str) -> int:
@@ -58,36 +66,3 @@ def delta_usage(inputs: dict[str, Any], output_tokens: int, thinking_tokens: int
     if thinking_tokens is not None:
         usage["output_tokens_details"] = {"thinking_tokens": thinking_tokens}
     return usage
-
-
-def _measure(node: Any) -> tuple[int, int]:
-    """(characters of text, media tokens) in a JSON value; images and PDFs cost flat tokens."""
-    if isinstance(node, str):
-        return len(node), 0
-    if isinstance(node, list):
-        sums = [_measure(item) for item in node]
-        return sum(s[0] for s in sums), sum(s[1] for s in sums)
-    if isinstance(node, dict):
-        return _measure_dict(node)
-    return (0, 0) if node is None else (len(str(node)), 0)
-
-
-def _measure_dict(node: dict[str, Any]) -> tuple[int, int]:
-    if node.get("type") == "image":
-        return 0, IMAGE_TOKENS
-    if node.get("type") == "document" and _is_pdf(node.get("source")):
-        return 0, PDF_PAGE_TOKENS * pdf_pages(node["source"])
-    return _measure(list(node.values()))
-
-
-def _is_pdf(source: Any) -> bool:
-    return isinstance(source, dict) and source.get("media_type") == "application/pdf"
-
-
-def pdf_pages(source: dict[str, Any]) -> int:
-    """Pages in a base64 PDF source (counting `/Type /Page` objects); 1 when unknown."""
-    try:
-        data = base64.b64decode(source.get("data", ""), validate=False)
-    except (binascii.Error, ValueError, TypeError):
-        return 1
-    return max(1, len(_PDF_PAGE.findall(data)))

@@ -71,3 +71,36 @@ def test_usage_without_split_counts_writes_as_5m():
     usage = usage_from_api({"input_tokens": 1, "output_tokens": 2, "cache_creation_input_tokens": 50})
     assert (usage.cache_write_5m_tokens, usage.cache_write_1h_tokens, usage.thinking_tokens) == (50, 0, None)
     assert Usage().hit_rate is None
+
+
+def test_exact_cost_with_one_hour_writes_sonnet_5_5():
+    from claude_magic.core.models import resolve_prices
+
+    prices = resolve_prices("claude-sonnet-5-5")  # $2 in, $2.50 5m, $4 1h, $0.10 read, $10 out
+    usage = Usage(input_tokens=1_000, cache_read_input_tokens=20_000, cache_write_1h_tokens=3_000, output_tokens=500)
+    # 1000*2 + 20000*0.10 + 3000*4 + 500*10 = 2000 + 2000 + 12000 + 5000 = 21000 per million
+    assert cost_usd(usage, prices) == pytest.approx(0.021)
+    # uncached: 24000*2 + 500*10 = 53000 per million
+    assert cost_without_cache_usd(usage, prices) == pytest.approx(0.053)
+    assert usage.hit_rate == pytest.approx(20_000 / 24_000)
+
+
+def test_unknown_model_costs_unknown_unless_fully_priced():
+    from claude_magic.core.models import resolve_prices
+
+    assert resolve_prices("gpt-4o") is None
+    assert resolve_prices("my-model-1", {"my-model": {"input": 1, "output": 2}}) is None
+    full = {"input": 1, "write_5m": 1.25, "write_1h": 2, "cache_read": 0.1, "output": 5}
+    prices = resolve_prices("my-model-1", {"my-model": full})
+    assert cost_usd(Usage(input_tokens=1_000_000, output_tokens=1_000_000), prices) == pytest.approx(6)
+
+
+def test_price_override_by_longest_prefix_and_class():
+    from claude_magic.core.models import resolve_prices
+
+    overrides = {"claude-opus": {"output": 99}, "claude-opus-5-5": {"cache_read": 0.4}}
+    prices = resolve_prices("claude-opus-5-5-20261001", overrides)
+    assert (prices.input, prices.cache_read, prices.output) == (4, 0.4, 20)
+    assert resolve_prices("claude-opus-5", overrides).output == 99
+    with pytest.raises(ValueError, match="unknown price class"):
+        resolve_prices("claude-opus-5", {"claude-opus-5": {"inputs": 1}})

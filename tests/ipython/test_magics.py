@@ -170,3 +170,16 @@ def test_question_mark_is_a_prompt_not_help(run, sim, line):
 
 def test_other_help_syntax_still_works(shell, magics):
     assert shell.transform_cell("len?").strip() == "get_ipython().run_line_magic('pinfo', 'len')"
+
+
+def test_cache_option_and_trait(run, sim, shell, magics, session):
+    session.configure(system="Be exact. " * 400)
+    run("%%claude --cache off\nHello")
+    assert "cache_control" not in str(sim.requests[-1].body)
+    shell.run_line_magic("config", "ClaudeMagics.cache = '1h'")
+    run("%%claude\nHello again")
+    assert sim.requests[-1].body["system"][0]["cache_control"]["ttl"] == "1h"
+    shell.run_line_magic("config", "ClaudeMagics.prices = {'claude-sonnet-5-5': {'output': 1.0}}")
+    assert session.prices_for("claude-sonnet-5-5").output == 1.0
+    shell.run_line_magic("config", "ClaudeMagics.cache = 'auto'")
+    shell.run_line_magic("config", "ClaudeMagics.prices = {}")

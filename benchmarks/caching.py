@@ -1,0 +1,142 @@
+"""Benchmark: prompt-cache reads and cost of a scripted 20-cell session, per caching policy, against the simulator.
+
+Policies on the same session: none; one rolling breakpoint on the last message (claudette's
+policy); top-level automatic caching alone; and claude_magic's planner. The ideal is each
+request reading everything the previous request of its chat sent (a --no-history cell: the
+shared system prompt) and writing the rest at the 5-minute rate.
+
+Run: .venv/bin/python benchmarks/caching.py
+Targets: cache reads >= 0.97 of ideal, and total cost within 3% of the ideal cost.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import anthropic
+from PIL import Image
+
+from claude_magic.core.caching import prefix_positions
+from claude_magic.core.models import resolve_prices
+from claude_magic.core.usage import PER_MILLION, CallRecord
+from claude_magic.session import Session
+from claude_magic.simulator import Simulator
+
+MODEL = "claude-sonnet-5-5"
+SYSTEM = ("You are a meticulous data analyst working in a Jupyter notebook. " * 380)[:24_000]  # ~6,000 tokens
+POLICIES = ("none", "claudette", "automatic", "claude_magic")
+
+
+def dataframe_block() -> dict[str, Any]:
+    rows = "\n".join(f"| {i} | sensor-{i % 7} | {i * 0.37:.2f} | {i % 3 == 0} |" for i in range(900))
+    return {"type": "text", "text": f"DataFrame `readings` (900 rows):\n| id | sensor | value | flag |\n{rows}"}
+
+
+def pdf_block() -> dict[str, Any]:
+    pages = b"".join(b"<< /Type /Page >>\n" for _ in range(3))
+    data = base64.b64encode(b"%PDF-1.4\n" + pages + b"%%EOF").decode()
+    return {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": data}}
+
+
+def image_blocks(count: int) -> list[dict[str, Any]]:
+    blocks = []
+    for i in range(count):
+        buffer = io.BytesIO()
+        Image.new("RGB", (32, 32), (i * 10 % 256, 80, 160)).save(buffer, format="PNG")
+        source = {"type": "base64", "media_type": "image/png", "data": base64.b64encode(buffer.getvalue()).decode()}
+        blocks.append({"type": "image", "source": source})
+    return blocks
+
+
+def script() -> list[tuple[str, list[dict[str, Any]], bool]]:
+    """(prompt, attached blocks, history) for each of the 20 cells."""
+    cells: list[tuple[str, list[dict[str, Any]], bool]] = [
+        (f"Question {n} about the data?", [], True) for n in range(1, 21)
+    ]
+    cells[0] = ("Summarise this table.", [dataframe_block()], True)
+    cells[4] = ("What does the report conclude?", [pdf_block()], True)
+    cells[9] = ("Compare these 24 plots.", image_blocks(24), True)
+    cells[13] = ("One-off: define 'drift'.", [], False)
+    cells[16] = ("One-off: define 'outlier'.", [], False)
+    return cells
+
+
+class PolicyClient:
+    """Wraps the SDK client; applies a baseline caching policy to every streamed request."""
+
+    def __init__(self, client: anthropic.Anthropic, policy: str) -> None:
+        self._client, self.policy, self.messages = client, policy, self
+
+    def stream(self, **request: Any) -> Any:
+        if self.policy == "claudette":
+            request = rolling_breakpoint(request)
+        elif self.policy == "automatic":
+            request["extra_body"] = {"cache_control": {"type": "ephemeral"}}
+        return self._client.messages.stream(**request)
+
+
+def rolling_breakpoint(request: dict[str, Any]) -> dict[str, Any]:
+    messages = [dict(m) for m in request["messages"]]
+    last = messages[-1]
+    content = [{"type": "text", "text": last["content"]}] if isinstance(last["content"], str) else list(last["content"])
+    content[-1] = {**content[-1], "cache_control": {"type": "ephemeral"}}
+    last["content"] = content
+    return {**request, "messages": messages}
+
+
+def run_policy(sim: Simulator, policy: str) -> list[CallRecord]:
+    sim.reset()
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sk-bench", max_retries=0)
+    session = Session(client=PolicyClient(client, policy))
+    session.configure(model=MODEL, system=SYSTEM, cache="auto" if policy == "claude_magic" else "off")
+    for prompt, blocks, history in script():
+        session.ask(prompt, content=blocks, history=history)
+    return list(session.usage.records)
+
+
+def system_tokens() -> int:
+    positions = prefix_positions({"system": [{"type": "text", "text": SYSTEM}], "messages": []})
+    return positions[-1].tokens
+
+
+def ideal_reads(records: list[CallRecord]) -> list[int]:
+    """What each call could have read: the previous same-chat call's whole input, or the system prompt."""
+    history = [(r, flag) for r, (_, _, flag) in zip(records, script(), strict=True)]
+    reads, previous = [], None
+    for record, with_history in history:
+        if not with_history:
+            reads.append(system_tokens())
+            continue
+        reads.append(previous.usage.total_input_tokens if previous else 0)
+        previous = record
+    return reads
+
+
+def ideal_cost(records: list[CallRecord], reads: list[int]) -> float:
+    p = resolve_prices(MODEL)
+    assert p is not None
+    total = 0.0
+    for record, read in zip(records, reads, strict=True):
+        written = record.usage.total_input_tokens - read
+        total += read * p.cache_read + written * p.write_5m + record.usage.output_tokens * p.output
+    return total / PER_MILLION
+
+
+def main() -> None:
+    with Simulator() as sim:
+        results = {policy: run_policy(sim, policy) for policy in POLICIES}
+    reads = ideal_reads(results["none"])
+    ideal_read, best = sum(reads), ideal_cost(results["none"], reads)
+    total_input = sum(r.usage.total_input_tokens for r in results["none"])
+    print(f"20 cells, {total_input:,} input tokens in all; ideal reads {ideal_read:,}; ideal cost ${best:.4f}")
+    print(f"{'policy':<14}{'reads':>10}{'÷ ideal':>9}{'cost':>10}{'÷ ideal':>9}")
+    for policy, records in results.items():
+        read = sum(r.usage.cache_read_input_tokens for r in records)
+        cost = sum(r.cost_usd or 0.0 for r in records)
+        print(f"{policy:<14}{read:>10,}{read / ideal_read:>9.3f}{cost:>10.4f}{cost / best:>9.3f}")
+
+
+if __name__ == "__main__":
+    main()

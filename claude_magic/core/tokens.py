@@ -1,0 +1,52 @@
+"""Token estimates for request parts: ceil(chars / 4), flat costs for images and PDF pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from typing import Any
+
+IMAGE_TOKENS = 1_600  # about a 1568 px long-edge image: ceil(w/28) * ceil(h/28)
+PDF_PAGE_TOKENS = 2_000  # extracted text plus page image, per page
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def estimate_tokens(node: Any) -> int:
+    """Estimated input tokens of a JSON value (a block, a message, a list of them)."""
+    chars, media = measure(node)
+    return math.ceil(chars / 4) + media
+
+
+def measure(node: Any) -> tuple[int, int]:
+    """(characters of text, media tokens) in a JSON value; images and PDFs cost flat tokens."""
+    if isinstance(node, str):
+        return len(node), 0
+    if isinstance(node, list):
+        sums = [measure(item) for item in node]
+        return sum(s[0] for s in sums), sum(s[1] for s in sums)
+    if isinstance(node, dict):
+        return _measure_dict(node)
+    return (0, 0) if node is None else (len(str(node)), 0)
+
+
+def _measure_dict(node: dict[str, Any]) -> tuple[int, int]:
+    if node.get("type") == "image":
+        return 0, IMAGE_TOKENS
+    if node.get("type") == "document" and _is_pdf(node.get("source")):
+        return 0, PDF_PAGE_TOKENS * pdf_pages(node["source"])
+    return measure([value for key, value in node.items() if key != "cache_control"])
+
+
+def _is_pdf(source: Any) -> bool:
+    return isinstance(source, dict) and source.get("media_type") == "application/pdf"
+
+
+def pdf_pages(source: dict[str, Any]) -> int:
+    """Pages in a base64 PDF source (counting `/Type /Page` objects); 1 when unknown."""
+    try:
+        data = base64.b64decode(source.get("data", ""), validate=False)
+    except (binascii.Error, ValueError, TypeError):
+        return 1
+    return max(1, len(_PDF_PAGE.findall(data)))

@@ -1,0 +1,176 @@
+"""The cache and cost dashboard: one matplotlib Figure (object API), and a live widget that redraws it."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..core.usage import CallRecord, Ledger, format_cost
+from .throttle import Throttle
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+REFRESH_INTERVAL_S = 1.0
+EMPTY_MESSAGE = "No API calls yet: run a %%claude cell and the dashboard fills in."
+
+
+@dataclass(frozen=True)
+class Series:
+    """The plotted data, one entry per call (failed calls included, with their partial usage)."""
+
+    calls: list[int]
+    cache_read: list[int]
+    cache_write: list[int]
+    uncached: list[int]
+    output: list[int]
+    hit_rate: list[float]
+    cumulative_hit_rate: list[float]
+    cumulative_cost: list[float]
+    cumulative_cost_without_cache: list[float]
+
+
+def series(records: Sequence[CallRecord]) -> Series:
+    """Per-call token bars, hit rates and cumulative costs (unknown costs count as 0 in the curves)."""
+    reads = [r.usage.cache_read_input_tokens for r in records]
+    totals = [r.usage.total_input_tokens for r in records]
+    return Series(
+        calls=[r.call for r in records],
+        cache_read=reads,
+        cache_write=[r.usage.cache_creation_input_tokens for r in records],
+        uncached=[r.usage.input_tokens for r in records],
+        output=[r.usage.output_tokens for r in records],
+        hit_rate=[r.usage.hit_rate or 0.0 for r in records],
+        cumulative_hit_rate=_running_ratio(reads, totals),
+        cumulative_cost=_running_sum([r.cost_usd or 0.0 for r in records]),
+        cumulative_cost_without_cache=_running_sum([r.cost_without_cache_usd or 0.0 for r in records]),
+    )
+
+
+def _running_sum(values: list[float]) -> list[float]:
+    total, out = 0.0, []
+    for value in values:
+        total += value
+        out.append(total)
+    return out
+
+
+def _running_ratio(parts: list[int], wholes: list[int]) -> list[float]:
+    part_sums, whole_sums = _running_sum([float(p) for p in parts]), _running_sum([float(w) for w in wholes])
+    return [p / w if w else 0.0 for p, w in zip(part_sums, whole_sums, strict=True)]
+
+
+def summary_line(records: Sequence[CallRecord]) -> str:
+    """Calls, tokens, cost, savings in $ and %, overall hit rate and the latest cache-miss reason."""
+    if not records:
+        return EMPTY_MESSAGE
+    data = series(records)
+    tokens_in = sum(data.cache_read) + sum(data.cache_write) + sum(data.uncached)
+    cost, without = _total_cost(records), data.cumulative_cost_without_cache[-1]
+    saved = (without - cost) if cost is not None else None
+    percent = f" ({saved / without:.0%})" if saved is not None and without else ""
+    misses = [r.cache_miss_reason for r in records if r.cache_miss_reason]
+    return " · ".join(
+        [
+            f"{len(records)} calls",
+            f"{tokens_in:,} in / {sum(data.output):,} out tokens",
+            f"cost {format_cost(cost)}",
+            f"saved {format_cost(saved)}{percent}",
+            f"hit rate {data.cumulative_hit_rate[-1]:.0%}",
+            f"last cache miss: {misses[-1] if misses else 'none'}",
+        ]
+    )
+
+
+def _total_cost(records: Sequence[CallRecord]) -> float | None:
+    costs = [r.cost_usd for r in records]
+    return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+
+
+def dashboard_figure(ledger: Ledger) -> Figure:
+    """Tokens per call, hit rates and cumulative costs in one Figure; an empty state without calls."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(11, 3.6), layout="constrained")
+    records = list(ledger.records)
+    figure.suptitle(summary_line(records), fontsize=9)
+    if not records:
+        axes = figure.add_subplot()
+        axes.set_axis_off()
+        axes.text(0.5, 0.5, EMPTY_MESSAGE, ha="center", va="center")
+        return figure
+    data = series(records)
+    tokens, rates, costs = figure.subplots(1, 3)
+    _plot_tokens(tokens, data)
+    _plot_rates(rates, data)
+    _plot_costs(costs, data)
+    return figure
+
+
+def _plot_tokens(axes: Any, data: Series) -> None:
+    x = [c - 0.2 for c in data.calls]
+    axes.bar(x, data.cache_read, 0.4, label="cache read", color="tab:green")
+    axes.bar(x, data.cache_write, 0.4, bottom=data.cache_read, label="cache write", color="tab:orange")
+    below = [r + w for r, w in zip(data.cache_read, data.cache_write, strict=True)]
+    axes.bar(x, data.uncached, 0.4, bottom=below, label="uncached", color="tab:red")
+    axes.bar([c + 0.2 for c in data.calls], data.output, 0.4, label="output", color="tab:blue")
+    axes.set(title="Tokens per call", xlabel="call", ylabel="tokens")
+    axes.legend(fontsize=7)
+
+
+def _plot_rates(axes: Any, data: Series) -> None:
+    axes.plot(data.calls, data.hit_rate, "o-", label="per call")
+    axes.plot(data.calls, data.cumulative_hit_rate, "s--", label="cumulative")
+    axes.set(title="Cache hit rate", xlabel="call", ylim=(0, 1.05))
+    axes.legend(fontsize=7)
+
+
+def _plot_costs(axes: Any, data: Series) -> None:
+    axes.plot(data.calls, data.cumulative_cost, "o-", label="cost")
+    axes.plot(data.calls, data.cumulative_cost_without_cache, "s--", label="without caching")
+    axes.set(title="Cumulative cost (USD)", xlabel="call")
+    axes.legend(fontsize=7)
+
+
+def figure_png(figure: Figure) -> bytes:
+    """The figure rendered to PNG bytes with the Agg canvas (no pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure).print_png(buffer)
+    return buffer.getvalue()
+
+
+class LiveDashboard:
+    """An ipywidgets Image of the dashboard, redrawn (throttled) after every new ledger record."""
+
+    def __init__(self, ledger: Ledger, interval_s: float = REFRESH_INTERVAL_S) -> None:
+        import ipywidgets
+
+        self.ledger = ledger
+        self.widget = ipywidgets.Image(format="png", value=figure_png(dashboard_figure(ledger)))
+        self._throttle = Throttle(self.redraw, interval_s)
+        self._interval = interval_s
+        ledger.observe(self._on_record)
+
+    def redraw(self) -> None:
+        self.widget.value = figure_png(dashboard_figure(self.ledger))
+
+    def _on_record(self, record: CallRecord) -> None:
+        self._throttle.poke()
+        # A record that arrived inside the interval is drawn when the interval ends.
+        timer = threading.Timer(self._interval, self._throttle.flush)
+        timer.daemon = True
+        timer.start()
+
+
+def show_dashboard(ledger: Ledger) -> Any:
+    """Display the live dashboard for `ledger` and return its widget."""
+    from IPython.display import display
+
+    live = LiveDashboard(ledger)
+    display(live.widget)
+    return live.widget

@@ -1,0 +1,71 @@
+"""The dashboard Figure on the Agg backend: plotted series, summary line, empty state, live widget."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+
+from claude_magic.core.usage import CallRecord, Ledger, Usage
+from claude_magic.ui.dashboard import LiveDashboard, dashboard_figure, figure_png
+
+
+def record(call: int, usage: Usage, cost: float, without: float, miss: str | None = None) -> CallRecord:
+    return CallRecord(call, "default", "claude-sonnet-5-5", 0.0, 0.1, 1.0, usage, cost, without, "end_turn", None, None,
+                      cache_miss_reason=miss)  # fmt: skip
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    ledger = Ledger()
+    ledger.append(record(1, Usage(input_tokens=100, cache_write_5m_tokens=900, output_tokens=50), 0.01, 0.008))
+    ledger.append(record(2, Usage(input_tokens=100, cache_read_input_tokens=900, output_tokens=70), 0.002, 0.009,
+                         "messages_changed"))  # fmt: skip
+    return ledger
+
+
+def bar_heights(axes, label):
+    container = next(c for c in axes.containers if c.get_label() == label)
+    return [patch.get_height() for patch in container.patches]
+
+
+def test_token_bars_are_stacked_read_write_uncached_with_output_beside(ledger):
+    tokens = dashboard_figure(ledger).axes[0]
+    assert bar_heights(tokens, "cache read") == [0, 900]
+    assert bar_heights(tokens, "cache write") == [900, 0]
+    assert bar_heights(tokens, "uncached") == [100, 100]
+    assert bar_heights(tokens, "output") == [50, 70]
+    uncached = next(c for c in tokens.containers if c.get_label() == "uncached")
+    assert [p.get_y() for p in uncached.patches] == [900, 900]
+
+
+def test_hit_rates_and_cumulative_costs(ledger):
+    _, rates, costs = dashboard_figure(ledger).axes
+    per_call, cumulative = (list(line.get_ydata()) for line in rates.lines)
+    assert per_call == pytest.approx([0.0, 0.9])
+    assert cumulative == pytest.approx([0.0, 900 / 2000])
+    cost, without = (list(line.get_ydata()) for line in costs.lines)
+    assert cost == pytest.approx([0.01, 0.012])
+    assert without == pytest.approx([0.008, 0.017])
+
+
+def test_summary_line(ledger):
+    title = dashboard_figure(ledger)._suptitle.get_text()
+    assert "2 calls" in title and "2,000 in / 120 out" in title
+    assert "saved $0.0050 (29%)" in title and "hit rate 45%" in title
+    assert "last cache miss: messages_changed" in title
+
+
+def test_empty_state_is_a_message_not_an_error():
+    figure = dashboard_figure(Ledger())
+    assert "No API calls yet" in figure.axes[0].texts[0].get_text()
+    assert figure_png(figure).startswith(b"\x89PNG")
+
+
+def test_live_widget_redraws_after_a_call(ledger):
+    live = LiveDashboard(ledger, interval_s=0.0)
+    before = live.widget.value
+    ledger.append(record(3, Usage(input_tokens=5, output_tokens=5), 0.001, 0.001))
+    assert live.widget.value != before
