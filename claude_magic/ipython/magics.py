@@ -15,6 +15,7 @@ from ..core.models import DEFAULT_MODEL, EFFORTS
 from ..core.render import extract_code
 from ..core.settings import parse_thinking
 from ..session import Session
+from .commands import find_command
 from .options import CellOptions, claude_arguments, parse_options
 
 SETTING_TRAITS = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system")
@@ -43,12 +44,22 @@ class ClaudeMagics(Magics):
     system = Unicode(None, allow_none=True, help="System prompt sent with every request.").tag(config=True)
     simulate = Bool(False, help="Use the built-in offline simulator instead of the real API.").tag(config=True)
     display = Enum(("auto", "markdown", "text"), default_value="auto", help="How replies are shown.").tag(config=True)
+    cache = Enum(
+        ("auto", "off", "5m", "1h"),
+        default_value="auto",
+        help="Prompt caching: auto (5-minute breakpoints where worthwhile), off, or a fixed TTL of 5m or 1h.",
+    ).tag(config=True)
+    table_token_budget = Int(4000, help="Most tokens a DataFrame attachment may use before it is truncated.").tag(
+        config=True
+    )
+    history_window = Int(0, help="Past turns of the chat sent with each prompt; 0 sends them all.").tag(config=True)
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
         self.session = session or claude_magic.session()
         super().__init__(shell=shell, **kwargs)
         self.session.configure(**{name: getattr(self, name) for name in SETTING_TRAITS})
+        self.session.history_window = self.history_window
         if self.simulate:
             self.session.simulate = True
 
@@ -69,6 +80,23 @@ class ClaudeMagics(Magics):
             value = parse_thinking(value)
         self.session.configure(**{change["name"]: value})
 
+    @validate("history_window", "table_token_budget")
+    def _check_not_negative(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            raise TraitError(f"{proposal['trait'].name} must be 0 or more, not {proposal['value']}")
+        return int(proposal["value"])
+
+    @observe("history_window")
+    def _apply_history_window(self, change: Any) -> None:
+        self.session.history_window = change["new"]
+
+    def update_config(self, config: Any) -> None:
+        """Apply %config values; a rejected value is one SettingsError line and the old value stays."""
+        try:
+            super().update_config(config)
+        except TraitError as error:
+            raise SettingsError(f"{error} (the old value is kept)") from None
+
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:
         self.session.simulate = change["new"]
@@ -77,13 +105,21 @@ class ClaudeMagics(Magics):
 
     @claude_arguments
     @line_cell_magic
-    def claude(self, line: str, cell: str | None = None) -> None:
-        """Ask Claude. As a cell magic the cell body is the prompt; as a line magic, the rest of the line."""
+    def claude(self, line: str, cell: str | None = None) -> Any:
+        """Ask Claude. As a cell magic the cell body is the prompt; as a line magic, the rest of the line.
+
+        The line magic also runs subcommands (`%claude help` lists them); `%claude -- help me` sends "help me".
+        """
+        if cell is None:
+            command = find_command(line)
+            if command is not None:
+                return command(self)
         options = parse_options(self.claude, line)
         prompt = _prompt(options, cell)
         self._ask(options, prompt)
+        return None
 
-    def _ask(self, options: CellOptions, prompt: str) -> None:
+    def _ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
         from ..ui.plain import MarkdownView
 
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
@@ -95,6 +131,8 @@ class ClaudeMagics(Magics):
                 history=not options.no_history,
                 new=options.new,
                 on_event=view.consume,
+                content=content,
+                extra_body=options.params or None,
                 **options.overrides,
             )
         except KeyboardInterrupt:
