@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Enum, Int, TraitError, Unicode, Union, observe, validate
+from traitlets.config import Config
 
 import claude_magic
 
@@ -57,7 +59,9 @@ class ClaudeMagics(Magics):
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
         self.session = session or claude_magic.session()
+        self._starting = True
         super().__init__(shell=shell, **kwargs)
+        self._starting = False
         self.session.configure(**{name: getattr(self, name) for name in SETTING_TRAITS})
         self.session.history_window = self.history_window
         if self.simulate:
@@ -90,12 +94,24 @@ class ClaudeMagics(Magics):
     def _apply_history_window(self, change: Any) -> None:
         self.session.history_window = change["new"]
 
-    def update_config(self, config: Any) -> None:
-        """Apply %config values; a rejected value is one SettingsError line and the old value stays."""
-        try:
-            super().update_config(config)
-        except TraitError as error:
-            raise SettingsError(f"{error} (the old value is kept)") from None
+    def _load_config(self, cfg: Any, section_names: Any = None, traits: Any = None) -> None:
+        """Load config one trait at a time, model first; a rejected value is one line and the old value stays."""
+        mine = self._find_my_config(cfg)
+        problems = []
+        for name in sorted(mine, key=_load_order):
+            one = Config({type(self).__name__: {name: mine[name]}})
+            try:
+                super()._load_config(one, section_names=section_names, traits=traits)
+            except TraitError as error:
+                problems.append(f"ClaudeMagics.{name}: {error}")
+        if problems:
+            self._config_problem("; ".join(problems) + " (the old value is kept)")
+
+    def _config_problem(self, message: str) -> None:
+        if getattr(self, "_starting", False):  # while loading ipython_config.py: warn, don't break %load_ext
+            print(f"claude_magic: {message}", file=sys.stderr)
+        else:
+            raise SettingsError(message)
 
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:
@@ -160,6 +176,11 @@ def _prompt(options: CellOptions, cell: str | None) -> str:
     if not prompt:
         raise UsageError("nothing to send: write a prompt in the cell (or after %claude)")
     return prompt
+
+
+def _load_order(name: str) -> int:
+    # The model decides which other values are valid, and max_tokens bounds a thinking budget.
+    return SETTING_TRAITS.index(name) if name in SETTING_TRAITS else len(SETTING_TRAITS)
 
 
 def _has_kernel(shell: Any) -> bool:
