@@ -9,7 +9,7 @@ from typing import Any
 from .session import Session as _Session
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "load_ipython_extension", "session", "unload_ipython_extension"]
+__all__ = ["__version__", "load_ipython_extension", "session", "settings_panel", "unload_ipython_extension"]
 
 _shared: _Session | None = None
 
@@ -34,3 +34,10 @@ def unload_ipython_extension(ipython: Any) -> None:
     from .ipython.extension import unload
 
     unload(ipython)
+
+
+def settings_panel() -> Any:
+    """Live settings controls bound to %config ClaudeMagics (needs %load_ext claude_magic)."""
+    from .ipython.commands import settings_panel as make_panel
+
+    return make_panel()

@@ -110,3 +110,17 @@ def _require_pyarrow() -> None:
         raise TranscriptFileError(
             "Parquet export needs pyarrow: pip install pyarrow, or export to .csv or .jsonl instead."
         ) from None
+
+
+def chats_frame(transcript: Transcript) -> pd.DataFrame:
+    """One row per chat: turns, tokens and cost (unknown when any reply's price is unknown)."""
+    replies = transcript_frame(transcript)
+    replies = replies[replies["role"] == "assistant"].assign(
+        input_tokens=lambda f: f["input_tokens"] + f["cache_read_input_tokens"] + f["cache_creation_input_tokens"]
+    )
+    grouped = replies.groupby("chat", sort=False)
+    frame = grouped.agg(
+        turns=("turn", "count"), input_tokens=("input_tokens", "sum"), output_tokens=("output_tokens", "sum")
+    )
+    frame["cost_usd"] = grouped["cost_usd"].sum(min_count=1).where(~grouped["cost_usd"].apply(lambda c: c.isna().any()))
+    return frame.reset_index()

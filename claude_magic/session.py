@@ -208,12 +208,14 @@ class Session:
         new: bool = False,
         content: list[dict[str, Any]] | None = None,
         on_event: EventSink | None = None,
+        extra_body: dict[str, Any] | None = None,
         **overrides: Any,
     ) -> Reply:
         """Send `prompt` (after any `content` blocks) in `chat`, stream the reply, and return it.
 
         On failure the chat is unchanged, the call is still recorded in the ledger, and
-        RequestFailed (or StreamFailed after output began) is raised. KeyboardInterrupt closes
+        RequestFailed (or StreamFailed after output began) is raised. `extra_body` fields (from
+        --param) go into the request body unchanged. KeyboardInterrupt closes
         the stream, leaves the partial reply in `session.last`, and propagates.
         """
         settings = self.settings.with_changes(**overrides) if overrides else self.settings
@@ -224,6 +226,8 @@ class Session:
         user_content = [*(content or []), text_block(prompt)]
         past = conversation.messages(self.history_window) if history else []
         request = build_request(settings, past, user_content)
+        if extra_body:
+            request["extra_body"] = extra_body  # the SDK merges these fields into the body unchanged
         key = chat if history else None
         if new:
             self._forget_cache(chat)

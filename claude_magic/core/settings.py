@@ -101,3 +101,19 @@ def _check_budget(budget: int, max_tokens: int, info: ModelInfo | None) -> None:
             f"--thinking budget must be at least {MIN_THINKING_BUDGET} "
             f"and below --max-tokens ({max_tokens}), not {budget}"
         )
+
+
+def fit_to_model(settings: Settings, info: ModelInfo | None) -> dict[str, Any]:
+    """The changes that make `settings` valid for `info`: clamp max_tokens, drop what the model rejects."""
+    if info is None:
+        return {}
+    changes: dict[str, Any] = {}
+    if settings.max_tokens > info.max_output:
+        changes["max_tokens"] = info.max_output
+    if settings.effort is not None and not info.effort:
+        changes["effort"] = None
+    try:
+        _check_thinking(replace(settings, **changes), info)
+    except SettingsError:
+        changes["thinking"] = "auto"
+    return changes

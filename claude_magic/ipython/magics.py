@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Dict, Enum, Int, TraitError, Unicode, Union, observe, validate
+from traitlets.config import Config
 
 import claude_magic
 
@@ -15,6 +17,7 @@ from ..core.models import DEFAULT_MODEL, EFFORTS, resolve_prices
 from ..core.render import extract_code
 from ..core.settings import CACHE_POLICIES, parse_thinking
 from ..session import Session
+from .commands import find_command
 from .options import CellOptions, claude_arguments, parse_options
 
 SETTING_TRAITS = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system", "cache")
@@ -59,12 +62,19 @@ class ClaudeMagics(Magics):
     replay_mode = Enum(
         ("record", "replay", "auto"), default_value="auto", help="record, replay (offline), or auto (replay hits)."
     ).tag(config=True)
+    table_token_budget = Int(4000, help="Most tokens a DataFrame attachment may use before it is truncated.").tag(
+        config=True
+    )
+    history_window = Int(0, help="Past turns of the chat sent with each prompt; 0 sends them all.").tag(config=True)
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
         self.session = session or claude_magic.session()
+        self._starting = True
         super().__init__(shell=shell, **kwargs)
+        self._starting = False
         self.session.configure(**{name: getattr(self, name) for name in SETTING_TRAITS})
+        self.session.history_window = self.history_window
         if self.simulate:
             self.session.simulate = True
         self.session.prices = dict(self.prices)
@@ -100,6 +110,35 @@ class ClaudeMagics(Magics):
     def _apply_prices(self, change: Any) -> None:
         self.session.prices = dict(change["new"])
 
+    @validate("history_window", "table_token_budget")
+    def _check_not_negative(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            raise TraitError(f"{proposal['trait'].name} must be 0 or more, not {proposal['value']}")
+        return int(proposal["value"])
+
+    @observe("history_window")
+    def _apply_history_window(self, change: Any) -> None:
+        self.session.history_window = change["new"]
+
+    def _load_config(self, cfg: Any, section_names: Any = None, traits: Any = None) -> None:
+        """Load config one trait at a time, model first; a rejected value is one line and the old value stays."""
+        mine = self._find_my_config(cfg)
+        problems = []
+        for name in sorted(mine, key=_load_order):
+            one = Config({type(self).__name__: {name: mine[name]}})
+            try:
+                super()._load_config(one, section_names=section_names, traits=traits)
+            except TraitError as error:
+                problems.append(f"ClaudeMagics.{name}: {error}")
+        if problems:
+            self._config_problem("; ".join(problems) + " (the old value is kept)")
+
+    def _config_problem(self, message: str) -> None:
+        if getattr(self, "_starting", False):  # while loading ipython_config.py: warn, don't break %load_ext
+            print(f"claude_magic: {message}", file=sys.stderr)
+        else:
+            raise SettingsError(message)
+
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:
         self.session.simulate = change["new"]
@@ -114,13 +153,21 @@ class ClaudeMagics(Magics):
 
     @claude_arguments
     @line_cell_magic
-    def claude(self, line: str, cell: str | None = None) -> None:
-        """Ask Claude. As a cell magic the cell body is the prompt; as a line magic, the rest of the line."""
+    def claude(self, line: str, cell: str | None = None) -> Any:
+        """Ask Claude. As a cell magic the cell body is the prompt; as a line magic, the rest of the line.
+
+        The line magic also runs subcommands (`%claude help` lists them); `%claude -- help me` sends "help me".
+        """
+        if cell is None:
+            command = find_command(line)
+            if command is not None:
+                return command(self)
         options = parse_options(self.claude, line)
         prompt = _prompt(options, cell)
         self._ask(options, prompt)
+        return None
 
-    def _ask(self, options: CellOptions, prompt: str) -> None:
+    def _ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
         from ..ui.plain import MarkdownView
 
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
@@ -132,6 +179,8 @@ class ClaudeMagics(Magics):
                 history=not options.no_history,
                 new=options.new,
                 on_event=view.consume,
+                content=content,
+                extra_body=options.params or None,
                 **options.overrides,
             )
         except KeyboardInterrupt:
@@ -159,6 +208,11 @@ def _prompt(options: CellOptions, cell: str | None) -> str:
     if not prompt:
         raise UsageError("nothing to send: write a prompt in the cell (or after %claude)")
     return prompt
+
+
+def _load_order(name: str) -> int:
+    # The model decides which other values are valid, and max_tokens bounds a thinking budget.
+    return SETTING_TRAITS.index(name) if name in SETTING_TRAITS else len(SETTING_TRAITS)
 
 
 def _has_kernel(shell: Any) -> bool:

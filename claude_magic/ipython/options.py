@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from IPython.core.error import UsageError
@@ -40,6 +41,14 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         ("-f", "--format"),
         {"choices": FORMATS, "default": "markdown", "help": "markdown, plain text, or code into a new cell below"},
     ),
+    (
+        ("--param",),
+        {
+            "action": "append",
+            "metavar": "KEY=JSON",
+            "help": 'an extra request field sent unchanged, e.g. --param \'metadata={"user_id": "u1"}\' (repeatable)',
+        },
+    ),
     (("text",), {"nargs": "*", "help": "(%%claude only) a one-line prompt; use -- before text that starts with -"}),
 )
 
@@ -63,6 +72,7 @@ class CellOptions:
     format: str
     text: str
     overrides: dict[str, Any]
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 _SETTING_NAMES = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system", "cache")
@@ -83,7 +93,32 @@ def parse_options(magic: Callable[..., Any], line: str) -> CellOptions:
         format=args.format,
         text=" ".join(args.text),
         overrides=overrides,
+        params=parse_params(args.param or []),
     )
+
+
+# Fields the request builder owns: set them with their own options, not --param.
+_OWNED_FIELDS = {"model": "-m", "max_tokens": "--max-tokens", "system": "-s", "thinking": "--thinking", "messages": ""}
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """`KEY=JSON` pairs -> an `extra_body` dict; a bad pair is a one-line UsageError."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param wants KEY=JSON, not {pair!r}")
+        if key in _OWNED_FIELDS:
+            raise UsageError(f"--param {key} is built by claude_magic; use {_OWNED_FIELDS[key] or 'the cell'} instead")
+        params[key.strip()] = _json_value(key, raw)
+    return params
+
+
+def _json_value(key: str, raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--param {key}: {raw!r} is not JSON ({error.msg}); quote strings as '\"text\"'") from None
 
 
 def _split(line: str) -> list[str]:

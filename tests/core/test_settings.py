@@ -81,3 +81,18 @@ def test_build_request_shape():
         "messages": [*history, {"role": "user", "content": [{"type": "text", "text": "next"}]}],
     }
     assert not {"temperature", "top_p", "top_k"} & set(request)
+
+
+def test_fit_to_model_clamps_and_drops_what_the_model_rejects():
+    from claude_magic.core.models import lookup
+    from claude_magic.core.settings import Settings, fit_to_model
+
+    settings = Settings(model="claude-opus-4-6", max_tokens=100_000, effort="high", thinking=80_000)
+    assert fit_to_model(settings, lookup("claude-haiku-4-5")) == {
+        "max_tokens": 64_000,
+        "effort": None,
+        "thinking": "auto",
+    }
+    assert fit_to_model(Settings(), lookup("claude-sonnet-5-5")) == {}
+    assert fit_to_model(Settings(thinking="off"), lookup("claude-opus-5-5")) == {"thinking": "auto"}
+    assert fit_to_model(settings, None) == {}

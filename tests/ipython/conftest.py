@@ -25,7 +25,8 @@ def magics(shell, session):
     shell.configurables.append(magics)
     shell.input_transformers_cleanup.append(protect_question_marks)
     yield magics
-    shell.configurables.remove(magics)
+    while magics in shell.configurables:  # Magics.__init__ appends itself too
+        shell.configurables.remove(magics)
     shell.input_transformers_cleanup.remove(protect_question_marks)
 
 

@@ -1,0 +1,221 @@
+"""Live settings controls: ipywidgets bound two-way to the traits of a settings object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as w
+from traitlets import HasTraits, TraitError
+
+from ..core.models import ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
+from ..core.settings import Settings, fit_to_model
+
+EFFORT_STEPS = ("default", "low", "medium", "high", "xhigh", "max")
+THINKING_MODES = ("auto", "off", "adaptive", "budget")
+CACHE_MODES = ("auto", "off", "5m", "1h")
+# Settings whose change makes the next request miss the prompt cache (ANTHROPIC_API.md, "What invalidates").
+CACHE_BREAKERS = frozenset({"model", "system", "thinking", "effort", "history_window", "cache"})
+
+Converter = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class _Binding:
+    """Keeps one widget and one trait equal; a rejected widget value is reverted and reported."""
+
+    def __init__(
+        self, panel: SettingsPanel, widget: w.ValueWidget, name: str, to_trait: Converter, to_widget: Converter
+    ):
+        self.panel, self.widget, self.name = panel, widget, name
+        self.to_trait, self.to_widget = to_trait, to_widget
+        self._busy = False
+        self.pull()
+        widget.observe(self._push, names="value")
+        panel.target.observe(self._pulled, names=name)
+
+    def pull(self) -> None:
+        self._set_widget(self.to_widget(getattr(self.panel.target, self.name)))
+
+    def _pulled(self, change: dict[str, Any]) -> None:
+        self.pull()
+
+    def _set_widget(self, value: Any) -> None:
+        self._busy = True
+        try:
+            self.widget.value = value
+        finally:
+            self._busy = False
+
+    def _push(self, change: dict[str, Any]) -> None:
+        if not self._busy:
+            self.panel.apply(self.name, self.to_trait(change["new"]), revert=self.pull)
+
+
+class SettingsPanel:
+    """A settings panel; `controls[name]` is the widget for trait `name`."""
+
+    def __init__(
+        self,
+        target: HasTraits,
+        models: Sequence[ModelInfo],
+        *,
+        cache_in_use: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.target: Any = target  # a HasTraits with the ClaudeMagics setting traits
+        self.models = {info.id: info for info in models}
+        self.cache_in_use = cache_in_use
+        self.controls: dict[str, Any] = _make_controls(target, list(self.models))
+        self.model_info = w.HTML()
+        self.note = w.HTML()
+        self.error = w.HTML()
+        self._bind_all()
+        self.target.observe(self._refresh_limits, names=["model", "max_tokens", "thinking"])
+        self._refresh_limits()
+        self.widget = w.VBox([*self._rows(), self.note, self.error])
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # -- binding ------------------------------------------------------------------------
+
+    def _bind_all(self) -> None:
+        c = self.controls
+        self.bindings = [
+            _Binding(self, c["model"], "model", _same, self._known_model),
+            _Binding(self, c["max_tokens"], "max_tokens", _same, _same),
+            _Binding(self, c["effort"], "effort", _effort_to_trait, _effort_to_widget),
+            _Binding(self, c["thinking"], "thinking", self._thinking_to_trait, _thinking_to_widget),
+            _Binding(self, c["thinking_budget"], "thinking", self._budget_to_trait, self._budget_to_widget),
+            _Binding(self, c["show_thinking"], "show_thinking", _same, _same),
+            _Binding(self, c["cache"], "cache", _same, _same),
+            _Binding(self, c["system"], "system", lambda text: text or None, lambda value: value or ""),
+            _Binding(self, c["history_window"], "history_window", _same, _same),
+            _Binding(self, c["table_token_budget"], "table_token_budget", _same, _same),
+        ]
+
+    def apply(self, name: str, value: Any, *, revert: Callable[[], None] = lambda: None) -> None:
+        """Set trait `name`; a rejected value shows one line and leaves the old value."""
+        if name == "thinking" and value == getattr(self.target, name):
+            return
+        try:
+            if name == "model":
+                self._fit_to(value)
+            setattr(self.target, name, value)
+        except TraitError as error:
+            self.error.value = f"<span style='color:#b00'>{_escape(str(error))}</span>"
+            revert()
+            return
+        self.error.value = ""
+        self._note_cache(name)
+
+    def _fit_to(self, model: str) -> None:
+        current = Settings(**{name: getattr(self.target, name) for name in ("max_tokens", "effort", "thinking")})
+        changes = fit_to_model(current, self.models.get(model))
+        # thinking first: a smaller max_tokens is only valid once a large budget is gone.
+        for name in ("thinking", "effort", "max_tokens"):
+            if name in changes:
+                setattr(self.target, name, changes[name])
+
+    def _note_cache(self, name: str) -> None:
+        if name in CACHE_BREAKERS and self.cache_in_use():
+            self.note.value = (
+                f"<i>Changing {name} invalidates this chat's prompt cache: the next call writes it anew.</i>"
+            )
+        else:
+            self.note.value = ""
+
+    # -- conversions that depend on the model ------------------------------------------
+
+    def _known_model(self, model: str) -> str:
+        if model not in self.models:
+            self.models[model] = lookup(model) or ModelInfo(model, model, None, 0, 128_000, frozenset(), False, 0)
+            self.controls["model"].options = list(self.models)
+        return model
+
+    def _thinking_to_trait(self, mode: str) -> Any:
+        if mode != "budget":
+            return mode
+        budget = self.controls["thinking_budget"].value
+        return min(max(budget, MIN_THINKING_BUDGET), self.target.max_tokens - 1)
+
+    def _budget_to_trait(self, budget: int) -> Any:
+        return budget if self.controls["thinking"].value == "budget" else self.target.thinking
+
+    def _budget_to_widget(self, thinking: Any) -> int:
+        return thinking if isinstance(thinking, int) else self.controls["thinking_budget"].value
+
+    def _refresh_limits(self, change: Any = None) -> None:
+        info = self.models.get(self.target.model)
+        max_tokens, budget = self.controls["max_tokens"], self.controls["thinking_budget"]
+        if info and info.max_output:
+            max_tokens.max = info.max_output
+        budget.max = max(MIN_THINKING_BUDGET, self.target.max_tokens - 1)
+        manual = bool(info and info.accepts(ENABLED))
+        budget.disabled = not (manual and isinstance(self.target.thinking, int))
+        self.model_info.value = _describe(info)
+
+    def _rows(self) -> list[Any]:
+        c = self.controls
+        return [
+            w.HBox([c["model"], self.model_info]),
+            c["max_tokens"],
+            c["effort"],
+            w.HBox([c["thinking"], c["thinking_budget"]]),
+            c["show_thinking"],
+            c["cache"],
+            c["system"],
+            w.HBox([c["history_window"], c["table_token_budget"]]),
+        ]
+
+
+def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
+    style = {"description_width": "9em"}
+    wide = w.Layout(width="34em")
+    model = target.model
+    return {
+        "model": w.Dropdown(
+            options=[*model_ids, *([] if model in model_ids else [model])], description="model", style=style
+        ),
+        "max_tokens": w.IntSlider(min=1, max=128_000, step=1, description="max_tokens", style=style, layout=wide),
+        "effort": w.SelectionSlider(options=EFFORT_STEPS, description="effort", style=style),
+        "thinking": w.ToggleButtons(options=THINKING_MODES, description="thinking", style=style),
+        "thinking_budget": w.IntSlider(
+            min=MIN_THINKING_BUDGET, max=128_000, step=256, value=4096, description="budget"
+        ),
+        "show_thinking": w.Checkbox(description="show thinking", style=style),
+        "cache": w.ToggleButtons(options=CACHE_MODES, description="cache / TTL", style=style),
+        "system": w.Textarea(description="system", continuous_update=False, style=style, layout=wide),
+        "history_window": w.BoundedIntText(min=0, max=10_000, description="turns sent", style=style),
+        "table_token_budget": w.BoundedIntText(min=0, max=1_000_000, step=500, description="table tokens", style=style),
+    }
+
+
+def _effort_to_trait(step: str) -> str | None:
+    return None if step == "default" else step
+
+
+def _effort_to_widget(effort: str | None) -> str:
+    return effort or "default"
+
+
+def _thinking_to_widget(thinking: Any) -> str:
+    return "budget" if isinstance(thinking, int) else str(thinking)
+
+
+def _describe(info: ModelInfo | None) -> str:
+    if info is None:
+        return ""
+    prices = info.prices
+    price = f"${prices.input:g} in / ${prices.output:g} out per MTok" if prices else "price unknown"
+    context = f"{info.context_window:,} context" if info.context_window else "context unknown"
+    return f"<small>{_escape(info.name)} · {price} · {context} · {info.max_output:,} max output</small>"
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)

@@ -1,0 +1,252 @@
+"""%claude subcommands, did-you-mean, --param and configuration, through a real InteractiveShell."""
+
+from __future__ import annotations
+
+import pytest
+
+from claude_magic.core.models import REGISTRY
+from claude_magic.ipython.commands import HANDLERS, SUMMARIES
+from claude_magic.ipython.extension import load_project_config
+from claude_magic.ipython.project_config import apply_project_config
+
+
+def sent_texts(sim):
+    return [r.body["messages"][-1]["content"][-1]["text"] for r in sim.requests]
+
+
+def test_help_lists_every_wired_subcommand(run):
+    result, out = run("%claude help")
+    assert result.success
+    for name in HANDLERS:
+        assert f"%claude {name}" in out.stdout
+    assert "%claude -- help me" in out.stdout
+
+
+def test_help_word_after_double_dash_is_a_prompt(run, sim):
+    run("%claude -- help me")
+    assert sent_texts(sim) == ["help me"]
+
+
+def test_line_prompt_takes_the_cell_options(run, sim):
+    result, _ = run("%claude -m claude-haiku-5-5 What is 2**10?")
+    assert result.success
+    assert (sim.requests[-1].body["model"], sent_texts(sim)) == ("claude-haiku-5-5", ["What is 2**10?"])
+
+
+@pytest.mark.parametrize(
+    ("line", "guess"), [("dashbord", "dashboard"), ("hisotry", "history"), ("rest --all", "reset")]
+)
+def test_typo_says_did_you_mean_and_sends_nothing(run, sim, line, guess):
+    result, out = run(f"%claude {line}")
+    shown = out.stdout + out.stderr
+    assert not result.success
+    assert f"did you mean {guess}?" in shown
+    assert "Traceback" not in shown and len(shown.strip().splitlines()) == 1
+    assert sim.requests == []
+
+
+def test_a_sentence_is_not_mistaken_for_a_typo(run, sim):
+    run("%claude chat about p-values please")
+    assert sent_texts(sim) == ["chat about p-values please"]
+
+
+def test_subcommand_with_stray_words_sends_nothing(run, sim):
+    result, out = run("%claude history of Rome")
+    assert not result.success and "%claude -- history" in out.stderr
+    assert sim.requests == []
+
+
+def test_known_but_unwired_names_are_in_the_list():
+    assert {"dashboard", "export", "load", "fix"} <= set(SUMMARIES)
+
+
+def test_usage_is_the_per_call_dataframe(run, shell):
+    run("%claude one")
+    run("%claude two")
+    frame = shell.run_line_magic("claude", "usage")
+    assert list(frame["call"]) == [1, 2] and frame["output_tokens"].min() > 0
+
+
+def test_history_and_chats(run, shell):
+    run("%claude first")
+    run("%claude second")
+    run("%claude --chat side third")
+    frame = shell.run_line_magic("claude", "history --chat default")
+    prompts, replies = frame[frame["role"] == "user"], frame[frame["role"] == "assistant"]
+    assert list(prompts["text"]) == ["first", "second"]
+    assert replies["text"].str.contains("Simulated reply").all()
+    assert len(shell.run_line_magic("claude", "history")) == 6, "one row per message"
+    chats = shell.run_line_magic("claude", "chats").set_index("chat")
+    assert chats.loc["default", "turns"] == 2 and chats.loc["side", "turns"] == 1
+    assert chats.loc["default", "output_tokens"] == replies["output_tokens"].sum()
+    assert chats.loc["default", "cost_usd"] == pytest.approx(replies["cost_usd"].sum())
+
+
+def test_reset_one_chat_or_all(run, session):
+    run("%claude one")
+    run("%claude --chat side two")
+    run("%claude reset --chat side")
+    assert set(session.transcript.chats) == {"default"}
+    run("%claude reset --all")
+    assert session.transcript.chats == {}
+
+
+def test_reset_rejects_both_flags(run, session):
+    run("%claude one")
+    result, out = run("%claude reset --all --chat default")
+    assert not result.success and "not both" in out.stderr
+    assert len(session.transcript.chat().exchanges) == 1
+
+
+def test_undo_drops_the_last_exchange(run, sim, session):
+    run("%claude one")
+    run("%claude two")
+    result, out = run("%claude undo")
+    assert result.success and "'two'" in out.stdout
+    assert [e.prompt for e in session.transcript.chat().exchanges] == ["one"]
+    run("%claude three")
+    assert len(sim.requests[-1].body["messages"]) == 3
+
+
+def test_retry_resends_the_last_prompt_and_replaces_its_reply(run, sim, session):
+    from claude_magic.simulator import ScriptedReply
+
+    run("%claude one")
+    sim.queue(ScriptedReply(text="first try"))
+    run("%claude two")
+    result, out = run("%claude retry")
+    assert result.success and "Simulated reply" in out.stdout
+    assert sent_texts(sim)[-1] == "two" and len(sim.requests[-1].body["messages"]) == 3
+    replies = [e.reply.text for e in session.transcript.chat().exchanges]
+    assert len(replies) == 2 and "first try" not in replies[1]
+
+
+def test_failed_retry_keeps_the_old_reply(run, sim, session):
+    from claude_magic.simulator import ScriptedError
+
+    run("%claude one")
+    sim.queue(ScriptedError(status=529, message="Overloaded"))
+    result, _ = run("%claude retry")
+    assert not result.success
+    assert [e.prompt for e in session.transcript.chat().exchanges] == ["one"]
+
+
+def test_models_table_comes_from_the_models_api(shell, magics, sim):
+    frame = shell.run_line_magic("claude", "models").set_index("id")
+    assert any(r.path.startswith("/v1/models") for r in sim.requests)
+    assert len(frame) == len(REGISTRY)
+    assert frame.loc["claude-haiku-4-5", "context_window"] == 200_000
+    assert frame.loc["claude-haiku-4-5", "input_usd_per_mtok"] == 1
+    assert frame.loc["claude-opus-4-6", "thinking_modes"] == "adaptive, disabled, enabled"
+
+
+def test_config_table_shows_current_values(shell, magics):
+    magics.max_tokens = 777
+    frame = shell.run_line_magic("claude", "config")
+    assert frame.loc["max_tokens", "value"] == 777
+    assert "0 sends them all" in frame.loc["history_window", "help"]
+
+
+def test_settings_subcommand_returns_a_bound_panel(shell, magics):
+    panel = shell.run_line_magic("claude", "settings")
+    magics.max_tokens = 900
+    assert panel.controls["max_tokens"].value == 900
+
+
+def test_public_settings_panel_needs_the_extension(shell, magics):
+    import claude_magic
+
+    panel = claude_magic.settings_panel()
+    assert panel.target is shell.magics_manager.registry["ClaudeMagics"]
+
+
+def test_param_reaches_the_request_body(run, sim):
+    result, out = run('%claude --param \'metadata={"user_id": "u-1"}\' --param service_tier=\'"auto"\' hi')
+    assert result.success, out.stderr
+    body = sim.requests[-1].body
+    assert body["metadata"] == {"user_id": "u-1"} and body["service_tier"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("param", "fragment"),
+    [("metadata={oops", "is not JSON"), ("novalue", "wants KEY=JSON"), ("max_tokens=5", "use --max-tokens")],
+)
+def test_bad_param_is_one_line_and_sends_nothing(run, sim, param, fragment):
+    result, out = run(f"%claude --param '{param}' hi")
+    assert not result.success and fragment in out.stderr
+    assert sim.requests == []
+
+
+def test_history_window_limits_what_is_sent(run, sim, shell, magics, session):
+    shell.run_line_magic("config", "ClaudeMagics.history_window = 1")
+    assert session.history_window == 1
+    for prompt in ("one", "two", "three"):
+        run(f"%claude {prompt}")
+    assert len(sim.requests[-1].body["messages"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("statement", "fragment", "name", "old"),
+    [
+        ("thinking = 500", "rejects manual thinking budgets", "thinking", "auto"),
+        ("max_tokens = 'lots'", "expected an int", "max_tokens", 4096),
+        ("history_window = -1", "must be 0 or more", "history_window", 0),
+        ("cache = '2h'", "cache", "cache", "auto"),
+    ],
+)
+def test_bad_config_value_is_one_line_and_keeps_the_old_value(
+    run, shell, magics, statement, fragment, name, old, caplog
+):
+    # %config reports a configurable's exception through logging.error(e): one record, one line.
+    _, out = run(f"%config ClaudeMagics.{statement}")
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 1 and "\n" not in lines[0]
+    assert fragment in lines[0] and "the old value is kept" in lines[0]
+    assert "Traceback" not in out.stdout + out.stderr
+    assert getattr(magics, name) == old
+    shell.config.pop("ClaudeMagics")  # %config merged the rejected value into the shell's own config
+
+
+def test_pyproject_settings_apply_and_unknown_keys_get_did_you_mean(tmp_path, magics):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.claude_magic]\nmax_tokens = 1500\nmodel = "claude-haiku-5-5"\nmax_token = 3\n'
+    )
+    nested = tmp_path / "notebooks" / "deep"
+    nested.mkdir(parents=True)
+    problems = apply_project_config(magics, nested)
+    assert (magics.max_tokens, magics.model) == (1500, "claude-haiku-5-5")
+    assert len(problems) == 1 and "did you mean 'max_tokens'?" in problems[0]
+
+
+def test_pyproject_bad_value_is_ignored_with_a_line(tmp_path, magics):
+    (tmp_path / "pyproject.toml").write_text("[tool.claude_magic]\nthinking = 500\n")
+    problems = apply_project_config(magics, tmp_path)
+    assert magics.thinking == "auto" and "rejects manual thinking budgets" in problems[0]
+
+
+def test_ipython_config_wins_over_pyproject(tmp_path, shell, magics, monkeypatch, capsys):
+    from traitlets.config import Config
+
+    (tmp_path / "pyproject.toml").write_text("[tool.claude_magic]\nmax_tokens = 1500\nhistory_window = 4\nmodle = 1\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(shell.config, "ClaudeMagics", Config(max_tokens=2500))
+    magics.max_tokens = 2500
+    load_project_config(magics, shell)
+    assert (magics.max_tokens, magics.history_window) == (2500, 4)
+    assert "did you mean 'model'?" in capsys.readouterr().err
+
+
+def test_ipython_config_combination_loads_in_order_and_bad_values_warn(shell, session, capsys):
+    from traitlets.config import Config
+
+    from claude_magic.ipython.magics import ClaudeMagics
+
+    config = Config()
+    config.ClaudeMagics.thinking = 2048  # valid only once the model below is applied
+    config.ClaudeMagics.model = "claude-opus-4-6"
+    config.ClaudeMagics.history_window = -2
+    magics = ClaudeMagics(shell=None, session=session, config=config)
+    assert (magics.model, magics.thinking, magics.history_window) == ("claude-opus-4-6", 2048, 0)
+    assert session.settings.thinking == 2048
+    err = capsys.readouterr().err
+    assert "history_window must be 0 or more" in err and len(err.strip().splitlines()) == 1
