@@ -84,10 +84,8 @@ class ClaudeMagics(Magics):
         self._ask(options, prompt)
 
     def _ask(self, options: CellOptions, prompt: str) -> None:
-        from ..ui.plain import MarkdownView
-
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
-        view = MarkdownView(live=not options.no_stream, rich=_has_kernel(self.shell), fmt=fmt)
+        view = self._view(options, fmt)
         try:
             reply = self.session.ask(
                 prompt,
@@ -105,6 +103,17 @@ class ClaudeMagics(Magics):
             raise error from None
         view.finish(reply)
         self._deliver(options, reply)
+
+    def _view(self, options: CellOptions, fmt: str) -> Any:
+        """The widget panel where the frontend runs widgets, else the plain Markdown/text view."""
+        if self.display == "auto" and fmt != "text" and _has_kernel(self.shell) and _has_widgets():
+            from ..ui.panel import ResponsePanel
+
+            model = options.overrides.get("model", self.session.settings.model)
+            return ResponsePanel(model, options.chat, live=not options.no_stream)
+        from ..ui.plain import MarkdownView
+
+        return MarkdownView(live=not options.no_stream, rich=_has_kernel(self.shell), fmt=fmt)
 
     def _deliver(self, options: CellOptions, reply: Any) -> None:
         if options.out:
@@ -126,6 +135,12 @@ def _prompt(options: CellOptions, cell: str | None) -> str:
 
 def _has_kernel(shell: Any) -> bool:
     return getattr(shell, "kernel", None) is not None
+
+
+def _has_widgets() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("ipywidgets") is not None
 
 
 def _as_trait_error(func: Any, *args: Any) -> Any:
