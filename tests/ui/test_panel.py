@@ -45,7 +45,7 @@ def test_panel_starts_waiting_and_is_displayed(make_panel):
 
 
 def test_text_stream_ends_done_with_the_whole_text_and_footer(make_panel, stream_events):
-    panel, handle = make_panel()
+    panel, _ = make_panel()
     state = feed(panel, stream_events("text_only.sse"))
     assert panel.status == "writing"
     panel.finish(reply_from(state, cost_usd=0.0123, ttft_s=0.25, duration_s=1.5))
@@ -79,7 +79,7 @@ def test_omitted_thinking_is_one_line_not_an_empty_box(make_panel, stream_events
 
 
 def test_citations_become_markers_after_their_block_and_footnotes(make_panel, stream_events):
-    panel, handle = make_panel()
+    panel, _ = make_panel()
     state = feed(panel, stream_events("thinking_citations.sse"))
     panel.finish(reply_from(state))
     assert panel.marked_text() == "According to the document, the grass is green.¹ Also, water is essential.²"
