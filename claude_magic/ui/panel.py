@@ -33,6 +33,8 @@ class MarkdownStream:
         self.tail = widgets.HTML()
         self.box = widgets.VBox([self.tail])
         self.frozen: list[widgets.HTML] = []
+        # Frozen blocks share the tail's layout and style models, so each costs one comm_open, not three.
+        self._layout, self._style = self.tail.layout, self.tail.style
         self._frozen_end = 0
         self._tail_text: str | None = None
 
@@ -51,11 +53,11 @@ class MarkdownStream:
         return "".join(widget.value for widget in (*self.frozen, self.tail))
 
     def close(self) -> None:
-        for widget in (*self.frozen, self.tail, self.box):
+        for widget in (*self.frozen, self.tail, self.box, self._layout, self._style):
             widget.close()
 
     def _freeze(self, text: str) -> None:
-        frozen = widgets.HTML(markdown_html(text))
+        frozen = widgets.HTML(markdown_html(text), layout=self._layout, style=self._style)
         self.frozen.append(frozen)
         self.box.children = (*self.frozen, self.tail)
 
@@ -174,7 +176,7 @@ class ResponsePanel:
         self._redraw(final=True)  # the final state is always drawn, whatever the throttle held back
         final = self.static_html()
         if self._handle is not None:
-            self._handle.update(_StaticPanel(final, self.text))
+            self._handle.update(_StaticPanel(final, f"{self.model} · {self.chat} · {self.status}"))
         self._close()
 
     def static_html(self) -> str:
@@ -195,13 +197,13 @@ class ResponsePanel:
 
 
 class _StaticPanel:
-    """The settled panel: HTML for notebooks and exports, the reply text for plain-text readers."""
+    """The settled panel: its HTML, and a one-line text/plain (the reply is not sent a second time)."""
 
-    def __init__(self, html: str, text: str) -> None:
-        self.html, self.text = html, text
+    def __init__(self, html: str, label: str) -> None:
+        self.html, self.label = html, label
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        return {"text/html": self.html, "text/plain": self.text}
+        return {"text/html": self.html, "text/plain": self.label}
 
 
 def _display(widget: widgets.Widget) -> Any:

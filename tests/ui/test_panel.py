@@ -154,7 +154,7 @@ def test_settled_panel_becomes_static_html_with_the_reply(make_panel, session, s
     assert "Final <strong>answer</strong> with $5 and $6." in bundle["text/html"]
     assert "tex2jax_ignore" in bundle["text/html"], "Jupyter's MathJax must skip the reply"
     assert "<details><summary>Thinking</summary>" in bundle["text/html"]
-    assert bundle["text/plain"] == "Final **answer** with $5 and $6."
+    assert bundle["text/plain"] == "claude-sonnet-5-5 · default · done"
     assert panel.widget.comm is None, "live widgets are closed once settled"
 
 
