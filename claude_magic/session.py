@@ -393,6 +393,8 @@ class _Call:
             complete=complete,
             error=error,
             chat=self.chat,
+            ttft_s=self.ttft_s,
+            duration_s=time.perf_counter() - self._t0,
         )
 
     def _cost(self, usage: Usage) -> float | None:

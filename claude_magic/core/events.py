@@ -33,18 +33,20 @@ class ThinkingDone:
 
 @dataclass(frozen=True)
 class TextDelta:
-    """More reply text arrived; `text` is the whole reply text so far."""
+    """More reply text arrived; `text` is the whole reply text so far, `block` the text block's index."""
 
     chunk: str
     text: str
+    block: int = 0
 
 
 @dataclass(frozen=True)
 class CitationAdded:
-    """A citation attached to the text block being written; `number` counts from 1."""
+    """A citation attached to text block `block` (counted over text blocks only); `number` counts from 1."""
 
     citation: dict[str, Any]
     number: int
+    block: int = 0
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def _block_start(state: StreamState, event: Any) -> list[Event]:
 
 def _text(state: StreamState, event: Any) -> list[Event]:
     state.segments[-1].text = event.snapshot
-    return [TextDelta(event.text, state.text)]
+    return [TextDelta(event.text, state.text, len(state.segments) - 1)]
 
 
 def _thinking(state: StreamState, event: Any) -> list[Event]:
@@ -105,7 +105,7 @@ def _citation(state: StreamState, event: Any) -> list[Event]:
     number = len(state.citations)
     if state.segments:
         state.segments[-1].citations.append(number)
-    return [CitationAdded(citation, number)]
+    return [CitationAdded(citation, number, max(len(state.segments) - 1, 0))]
 
 
 def _block_stop(state: StreamState, event: Any) -> list[Event]:

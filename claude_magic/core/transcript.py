@@ -28,6 +28,8 @@ class Reply:
     complete: bool = True
     error: str | None = None
     chat: str = DEFAULT_CHAT
+    ttft_s: float | None = None
+    duration_s: float | None = None
 
     def __str__(self) -> str:
         return self.text

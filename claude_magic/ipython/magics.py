@@ -168,10 +168,9 @@ class ClaudeMagics(Magics):
         return None
 
     def _ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
-        from ..ui.plain import MarkdownView
-
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
-        view = MarkdownView(live=not options.no_stream, rich=_has_kernel(self.shell), fmt=fmt)
+        view = self._view(options, fmt)
+        before = self.session.last
         try:
             reply = self.session.ask(
                 prompt,
@@ -184,13 +183,24 @@ class ClaudeMagics(Magics):
                 **options.overrides,
             )
         except KeyboardInterrupt:
-            view.stop(self.session.last, "interrupted")
+            view.stop(_partial(self.session.last, before), "interrupted")
             return
         except ClaudeMagicError as error:
-            view.stop(self.session.last, "failed")
+            view.stop(_partial(self.session.last, before), "failed")
             raise error from None
         view.finish(reply)
         self._deliver(options, reply)
+
+    def _view(self, options: CellOptions, fmt: str) -> Any:
+        """The widget panel where the frontend runs widgets, else the plain Markdown/text view."""
+        if self.display == "auto" and fmt != "text" and _has_kernel(self.shell) and _has_widgets():
+            from ..ui.panel import ResponsePanel
+
+            model = options.overrides.get("model", self.session.settings.model)
+            return ResponsePanel(model, options.chat, live=not options.no_stream)
+        from ..ui.plain import MarkdownView
+
+        return MarkdownView(live=not options.no_stream, rich=_has_kernel(self.shell), fmt=fmt)
 
     def _deliver(self, options: CellOptions, reply: Any) -> None:
         if options.out:
@@ -199,6 +209,11 @@ class ClaudeMagics(Magics):
             code = extract_code(reply.text)
             if code:
                 self.shell.set_next_input(code, replace=False)
+
+
+def _partial(last: Any, before: Any) -> Any:
+    """This call's partial reply, or None when the call never started (`last` is still the old one)."""
+    return last if last is not before else None
 
 
 def _prompt(options: CellOptions, cell: str | None) -> str:
@@ -217,6 +232,12 @@ def _load_order(name: str) -> int:
 
 def _has_kernel(shell: Any) -> bool:
     return getattr(shell, "kernel", None) is not None
+
+
+def _has_widgets() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("ipywidgets") is not None
 
 
 def _as_trait_error(func: Any, *args: Any) -> Any:

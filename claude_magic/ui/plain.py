@@ -8,16 +8,9 @@ from typing import Any
 from IPython.display import Markdown, display
 
 from ..core.events import Event, TextDelta
-from ..core.render import safe_markdown
+from ..core.render import STOP_EXPLANATIONS, safe_markdown
 from ..core.transcript import Reply
 from .throttle import Throttle
-
-STOP_EXPLANATIONS = {
-    "max_tokens": "The reply hit the max_tokens limit; raise --max-tokens to let it finish.",
-    "refusal": "The model declined to answer this request.",
-    "model_context_window_exceeded": "The conversation filled the model's context window; start a --new chat.",
-    "pause_turn": "The model paused a long-running turn; re-run to continue.",
-}
 
 
 class MarkdownView:

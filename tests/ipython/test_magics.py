@@ -183,3 +183,11 @@ def test_cache_option_and_trait(run, sim, shell, magics, session):
     assert session.prices_for("claude-sonnet-5-5").output == 1.0
     shell.run_line_magic("config", "ClaudeMagics.cache = 'auto'")
     shell.run_line_magic("config", "ClaudeMagics.prices = {}")
+
+
+def test_failure_before_sending_never_shows_the_previous_reply(run, sim):
+    sim.queue(ScriptedReply(text="OLD REPLY TEXT"))
+    run("%%claude\nfirst")
+    result, out = run("%%claude --thinking 500\nsecond")
+    assert not result.success
+    assert "OLD REPLY TEXT" not in out.stdout

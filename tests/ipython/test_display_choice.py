@@ -1,0 +1,30 @@
+"""Display choice: the widget panel in a kernel, the plain view in a terminal or when %config asks for it."""
+
+from __future__ import annotations
+
+from claude_magic.ipython.options import parse_options
+from claude_magic.ui.panel import ResponsePanel
+from claude_magic.ui.plain import MarkdownView
+
+
+def view_for(magics, line: str = ""):
+    return magics._view(parse_options(magics.claude, line), "markdown")
+
+
+def test_kernel_gets_the_panel(magics, shell, monkeypatch):
+    monkeypatch.setattr(shell, "kernel", object(), raising=False)
+    view = view_for(magics, "--chat notes --model claude-opus-5-5")
+    assert isinstance(view, ResponsePanel) and (view.model, view.chat) == ("claude-opus-5-5", "notes")
+
+
+def test_terminal_gets_the_plain_view(magics):
+    assert isinstance(view_for(magics), MarkdownView)
+
+
+def test_config_display_markdown_forces_the_plain_view(magics, shell, monkeypatch):
+    monkeypatch.setattr(shell, "kernel", object(), raising=False)
+    shell.run_line_magic("config", 'ClaudeMagics.display = "markdown"')
+    try:
+        assert isinstance(view_for(magics), MarkdownView)
+    finally:
+        shell.run_line_magic("config", 'ClaudeMagics.display = "auto"')
