@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from .core.content import check_request_content
 from .core.errors import MissingKeyError, RequestFailed, StreamFailed, describe_api_error
 from .core.events import Event, TextDelta, ThinkingDelta
 from .core.models import lookup
@@ -138,10 +139,14 @@ class Session:
         history: bool = True,
         new: bool = False,
         content: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
         on_event: EventSink | None = None,
         **overrides: Any,
     ) -> Reply:
         """Send `prompt` (after any `content` blocks) in `chat`, stream the reply, and return it.
+
+        `attachments` (name, kind, bytes, tokens per entry) are recorded on the exchange. Content
+        that breaks an API limit raises AttachmentError before anything is sent.
 
         On failure the chat is unchanged, the call is still recorded in the ledger, and
         RequestFailed (or StreamFailed after output began) is raised. KeyboardInterrupt closes
@@ -155,10 +160,12 @@ class Session:
         user_content = [*(content or []), text_block(prompt)]
         past = conversation.messages(self.history_window) if history else []
         request = build_request(settings, past, user_content)
+        check_request_content(request["messages"], lookup(settings.model))
         call = _Call(self, chat, settings.model, on_event)
         reply = call.run(self.client, request)
         if history:
-            conversation.append(Exchange(prompt, tuple(user_content), reply, call.started_at))
+            records = tuple(attachments or ())
+            conversation.append(Exchange(prompt, tuple(user_content), reply, call.started_at, records))
         return reply
 
     def _warn_unknown_model(self, model: str) -> None:

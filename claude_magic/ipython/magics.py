@@ -10,12 +10,14 @@ from traitlets import Bool, Enum, Int, TraitError, Unicode, Union, observe, vali
 
 import claude_magic
 
-from ..core.errors import ClaudeMagicError, SettingsError
+from ..core.errors import AttachmentError, ClaudeMagicError, SettingsError
 from ..core.models import DEFAULT_MODEL, EFFORTS
 from ..core.render import extract_code
 from ..core.settings import parse_thinking
 from ..session import Session
+from .fix import LastError
 from .options import CellOptions, claude_arguments, parse_options
+from .references import build_content, expand_template
 
 SETTING_TRAITS = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system")
 
@@ -43,10 +45,12 @@ class ClaudeMagics(Magics):
     system = Unicode(None, allow_none=True, help="System prompt sent with every request.").tag(config=True)
     simulate = Bool(False, help="Use the built-in offline simulator instead of the real API.").tag(config=True)
     display = Enum(("auto", "markdown", "text"), default_value="auto", help="How replies are shown.").tag(config=True)
+    table_token_budget = Int(4000, help="Tokens per attached DataFrame summary (--table-budget).").tag(config=True)
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
         self.session = session or claude_magic.session()
+        self.last_error = LastError()
         super().__init__(shell=shell, **kwargs)
         self.session.configure(**{name: getattr(self, name) for name in SETTING_TRAITS})
         if self.simulate:
@@ -79,11 +83,41 @@ class ClaudeMagics(Magics):
     @line_cell_magic
     def claude(self, line: str, cell: str | None = None) -> None:
         """Ask Claude. As a cell magic the cell body is the prompt; as a line magic, the rest of the line."""
+        if cell is None and line.strip() == "fix":
+            return self.fix_last_error()
         options = parse_options(self.claude, line)
-        prompt = _prompt(options, cell)
-        self._ask(options, prompt)
+        prompt = expand_template(_prompt(options, cell), self.shell.user_ns)
+        content, records = self._attachments(options)
+        self._ask(options, prompt, content, records)
 
-    def _ask(self, options: CellOptions, prompt: str) -> None:
+    def fix_last_error(self) -> None:
+        """Send the kernel's last traceback and ask for an explanation and a fix."""
+        prompt = self.last_error.prompt()
+        if prompt is None:
+            print("claude_magic: no exception recorded in this kernel yet; run the failing cell, then %claude fix")
+            return
+        self._ask(parse_options(self.claude, ""), prompt)
+
+    def _attachments(self, options: CellOptions) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        if not options.attach:
+            if options.cite:
+                raise AttachmentError("--cite needs a document: attach a text, PDF or file with -a")
+            return [], []
+        model = options.overrides.get("model", self.session.settings.model)
+        chat = self.session.transcript.chat(options.chat)
+        history = [] if options.no_history or options.new else chat.messages(self.session.history_window)
+        budget = options.table_budget or self.table_token_budget
+        return build_content(
+            list(options.attach), self.shell.user_ns, model=model, table_budget=budget, cite=options.cite, history=history
+        )
+
+    def _ask(
+        self,
+        options: CellOptions,
+        prompt: str,
+        content: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> None:
         from ..ui.plain import MarkdownView
 
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
@@ -94,6 +128,8 @@ class ClaudeMagics(Magics):
                 chat=options.chat,
                 history=not options.no_history,
                 new=options.new,
+                content=content,
+                attachments=attachments,
                 on_event=view.consume,
                 **options.overrides,
             )

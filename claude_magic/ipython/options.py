@@ -36,6 +36,12 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         ("-f", "--format"),
         {"choices": FORMATS, "default": "markdown", "help": "markdown, plain text, or code into a new cell below"},
     ),
+    (
+        ("-a", "--attach"),
+        {"nargs": "+", "default": [], "metavar": "NAME", "help": "variables, files or https URLs to send (df:full = CSV)"},
+    ),
+    (("--cite",), {"action": "store_true", "help": "enable citations on every attached document"}),
+    (("--table-budget",), {"type": int, "metavar": "N", "help": "tokens per DataFrame summary (default: 4000)"}),
     (("text",), {"nargs": "*", "help": "(%%claude only) a one-line prompt; use -- before text that starts with -"}),
 )
 
@@ -59,6 +65,9 @@ class CellOptions:
     format: str
     text: str
     overrides: dict[str, Any]
+    attach: tuple[str, ...] = ()
+    cite: bool = False
+    table_budget: int | None = None
 
 
 _SETTING_NAMES = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system")
@@ -79,6 +88,9 @@ def parse_options(magic: Callable[..., Any], line: str) -> CellOptions:
         format=args.format,
         text=" ".join(args.text),
         overrides=overrides,
+        attach=tuple(args.attach),
+        cite=args.cite,
+        table_budget=args.table_budget,
     )
 
 
