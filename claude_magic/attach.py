@@ -295,10 +295,15 @@ class _TextOnly(HTMLParser):
             self.parts.append(data)
 
 
+def _tidy(line: str) -> str:
+    """Spaces collapsed within each table cell; cells stay tab-separated."""
+    return "\t".join(" ".join(cell.split()) for cell in line.split("\t")).strip("\t")
+
+
 def html_to_text(html: str) -> str:
     """The visible text of an HTML representation."""
     parser = _TextOnly()
     parser.feed(html)
     parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    lines = (_tidy(line) for line in "".join(parser.parts).splitlines())
     return "\n".join(line for line in lines if line)
