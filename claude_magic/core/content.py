@@ -7,6 +7,7 @@ receives bytes, text, sizes and page counts, and builds and checks the blocks.
 from __future__ import annotations
 
 import base64
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -119,6 +120,14 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def pdf_page_hint(data: bytes) -> int:
+    """Pages declared in the PDF's uncompressed objects: exact for most files, a lower bound for the rest."""
+    return len(_PDF_PAGE.findall(data))
+
+
 # -- building blocks ---------------------------------------------------------------------
 
 
@@ -198,6 +207,7 @@ def check_request_content(messages: list[dict[str, Any]], info: ModelInfo | None
     blocks = list(iter_blocks(messages))
     _check_citations(blocks)
     _check_images(blocks, info)
+    _check_pdfs(blocks, info)
     _check_request_bytes(blocks)
 
 
@@ -239,6 +249,22 @@ def _check_images(blocks: list[dict[str, Any]], info: ModelInfo | None) -> None:
             _check_image_side(f"image {number}", size, side, many=len(images))
 
 
+def _check_pdfs(blocks: list[dict[str, Any]], info: ModelInfo | None) -> None:
+    limit = pdf_page_limit(info.context_window if info else LARGE_CONTEXT)
+    documents = [b for b in blocks if b.get("type") == "document"]
+    for number, document in enumerate(documents, 1):
+        data = _base64_data(document)
+        if data is None or (document.get("source") or {}).get("media_type") != PDF_TYPE:
+            continue
+        if sniff(data) != PDF_TYPE:
+            raise AttachmentError(f"document {number} is not a PDF (no %PDF- header); attach a real PDF")
+        pages = pdf_page_hint(data)
+        if pages > limit:
+            raise AttachmentError(
+                f"document {number} has {pages} pages; the API takes at most {limit} per request for this model"
+            )
+
+
 def _check_request_bytes(blocks: list[dict[str, Any]]) -> None:
     total = sum(len(str((b.get("source") or {}).get("data", ""))) for b in blocks) + sum(
         len(str(b.get("text", ""))) for b in blocks
@@ -275,4 +301,6 @@ def _check_image_side(name: str, size: tuple[int, int], limit: int, many: int = 
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+    """Megabytes rounded up to 0.01, so a size just over a limit never prints as equal to it."""
+    hundredths = -(-size * 100 // (1024 * 1024))
+    return f"{hundredths // 100}.{hundredths % 100:02d} MB".replace(".00 MB", " MB")

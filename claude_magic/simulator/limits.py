@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from typing import Any
 
 from ..core.content import (
@@ -19,12 +18,11 @@ from ..core.content import (
     PDF_TYPE,
     image_size,
     iter_blocks,
+    pdf_page_hint,
     pdf_page_limit,
 )
 from ..core.models import ModelInfo
 from .errors import ApiError, invalid
-
-_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
 
 def check_attachments(messages: list[Any], info: ModelInfo) -> None:
@@ -69,7 +67,7 @@ def _check_pdfs(documents: list[dict[str, Any]], info: ModelInfo) -> None:
     for data in pdfs:
         if not data.lstrip().startswith(b"%PDF-"):
             raise invalid("The PDF specified was not valid.")
-        if len(_PAGE.findall(data)) > limit:
+        if pdf_page_hint(data) > limit:
             raise invalid(f"A maximum of {limit} PDF pages may be provided.")
 
 

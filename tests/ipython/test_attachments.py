@@ -127,7 +127,7 @@ def test_more_than_20_images_are_sent_at_2000_px(run, sim, shell):
     [
         ({}, "-a nosuchname", "unknown name 'nosuchname'"),
         ({}, "-a /no/such/report.pdf", "no such file: /no/such/report.pdf"),
-        ({"big": png(10, 10) + b"\0" * (11 * 1024 * 1024)}, "-a big", "the API takes images up to 10.0 MB"),
+        ({"big": png(10, 10) + b"\0" * (11 * 1024 * 1024)}, "-a big", "the API takes images up to 10 MB"),
         ({"broken": b"%PDF-1.4\ngarbage"}, "-a broken", "broken is not a readable PDF"),
         ({"long": pdf(101)}, "-m claude-haiku-4-5 -a long", "101 pages; the API takes at most 100"),
         ({"thing": object()}, "-a thing", "cannot attach thing"),
