@@ -63,7 +63,7 @@ def main() -> None:
     results = {name: timed(func, args.runs if name.startswith("claude") else 1) for name, func in candidates.items()}
     ours_s, ours_text = results["claude_magic -a df"]
     print(f"frame: {args.rows:,} rows x {frame.shape[1]} columns")
-    print(f"| what | time | est. tokens | time ÷ ours | tokens ÷ ours |\n|---|---|---|---|---|")
+    print("| what | time | est. tokens | time ÷ ours | tokens ÷ ours |\n|---|---|---|---|---|")
     for name, (seconds, text) in results.items():
         tokens = estimate_tokens(text)
         print(

@@ -71,7 +71,11 @@ def test_series_and_full_csv():
     assert series.kind == "dataframe" and "3 rows × 1 columns" in series.blocks[0]["text"]
     full = attach_object("df", pd.DataFrame({"a": [1, 2]}), SONNET, full=True)
     assert full.blocks == (
-        {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": ",a\n0,1\n1,2\n"}, "title": "df (CSV)"},
+        {
+            "type": "document",
+            "source": {"type": "text", "media_type": "text/plain", "data": ",a\n0,1\n1,2\n"},
+            "title": "df (CSV)",
+        },
     )
 
 

@@ -79,9 +79,11 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     kind = sniff(data)
     try:
         if kind == "image/png":
-            return struct.unpack(">II", data[16:24])  # type: ignore[return-value]
+            width, height = struct.unpack(">II", data[16:24])
+            return width, height
         if kind == "image/gif":
-            return struct.unpack("<HH", data[6:10])  # type: ignore[return-value]
+            width, height = struct.unpack("<HH", data[6:10])
+            return width, height
         if kind == "image/webp":
             return _webp_size(data)
         if kind == "image/jpeg":

@@ -10,7 +10,7 @@ from traitlets import Bool, Enum, Int, TraitError, Unicode, Union, observe, vali
 
 import claude_magic
 
-from ..core.errors import AttachmentError, ClaudeMagicError, SettingsError
+from ..core.errors import ClaudeMagicError, SettingsError
 from ..core.models import DEFAULT_MODEL, EFFORTS
 from ..core.render import extract_code
 from ..core.settings import parse_thinking
@@ -86,7 +86,7 @@ class ClaudeMagics(Magics):
         if cell is None and line.strip() == "fix":
             return self.fix_last_error()
         options = parse_options(self.claude, line)
-        prompt = expand_template(_prompt(options, cell), self.shell.user_ns)
+        prompt = expand_template(_prompt(options, cell), _namespace(self.shell))
         content, records = self._attachments(options)
         self._ask(options, prompt, content, records)
 
@@ -99,16 +99,19 @@ class ClaudeMagics(Magics):
         self._ask(parse_options(self.claude, ""), prompt)
 
     def _attachments(self, options: CellOptions) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        if not options.attach:
-            if options.cite:
-                raise AttachmentError("--cite needs a document: attach a text, PDF or file with -a")
+        if not options.attach and not options.cite:
             return [], []
         model = options.overrides.get("model", self.session.settings.model)
         chat = self.session.transcript.chat(options.chat)
         history = [] if options.no_history or options.new else chat.messages(self.session.history_window)
         budget = options.table_budget or self.table_token_budget
         return build_content(
-            list(options.attach), self.shell.user_ns, model=model, table_budget=budget, cite=options.cite, history=history
+            list(options.attach),
+            _namespace(self.shell),
+            model=model,
+            table_budget=budget,
+            cite=options.cite,
+            history=history,
         )
 
     def _ask(
@@ -158,6 +161,10 @@ def _prompt(options: CellOptions, cell: str | None) -> str:
     if not prompt:
         raise UsageError("nothing to send: write a prompt in the cell (or after %claude)")
     return prompt
+
+
+def _namespace(shell: Any) -> dict[str, Any]:
+    return shell.user_ns if shell is not None else {}
 
 
 def _has_kernel(shell: Any) -> bool:

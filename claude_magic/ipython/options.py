@@ -38,7 +38,12 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     ),
     (
         ("-a", "--attach"),
-        {"nargs": "+", "default": [], "metavar": "NAME", "help": "variables, files or https URLs to send (df:full = CSV)"},
+        {
+            "nargs": "+",
+            "default": [],
+            "metavar": "NAME",
+            "help": "variables, files or https URLs to send (df:full = CSV)",
+        },
     ),
     (("--cite",), {"action": "store_true", "help": "enable citations on every attached document"}),
     (("--table-budget",), {"type": int, "metavar": "N", "help": "tokens per DataFrame summary (default: 4000)"}),

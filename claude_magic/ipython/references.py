@@ -26,7 +26,7 @@ def _substitute(match: re.Match[str], namespace: Mapping[str, Any]) -> str:
         return "{{"
     expression = match.group(1).strip()
     try:
-        return str(eval(expression, namespace))  # the user's own expression, in the user's own namespace
+        return str(eval(expression, namespace))  # type: ignore[arg-type]  # the user's own expression, in the user's own namespace
     except Exception as error:
         raise AttachmentError(
             f"{{{{{expression}}}}} failed: {type(error).__name__}: {error}. Fix the expression or escape it as {{{{{{{{"
@@ -49,7 +49,10 @@ def build_content(
     images = _count_images(attachments) + sum(1 for b in iter_blocks(history or []) if b.get("type") == "image")
     if images > 20:  # more than 20 images: re-encode at the 2000 px cap the API then applies
         many = Target(model, table_budget, image_count=images)
-        attachments = [resolve(name, namespace, many) if a.kind == "image" else a for name, a in zip(names, attachments)]
+        attachments = [
+            resolve(name, namespace, many) if a.kind == "image" else a
+            for name, a in zip(names, attachments, strict=True)
+        ]
     blocks = [block for attachment in attachments for block in attachment.blocks]
     if cite:
         blocks = with_citations(blocks)

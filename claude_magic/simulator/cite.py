@@ -29,7 +29,7 @@ def _citation(document: dict[str, Any]) -> dict[str, Any]:
         cited = str(source.get("data", ""))[:end]
         return {"type": "char_location", "cited_text": cited, **common, "start_char_index": 0, "end_char_index": end}
     if source.get("type") == "content":
-        first = next(iter(source.get("content") or []), {})
+        first: dict[str, Any] = next(iter(source.get("content") or []), {})
         return {
             "type": "content_block_location",
             "cited_text": str(first.get("text", "")),
@@ -37,7 +37,13 @@ def _citation(document: dict[str, Any]) -> dict[str, Any]:
             "start_block_index": 0,
             "end_block_index": 1,
         }
-    return {"type": "page_location", "cited_text": PDF_PLACEHOLDER, **common, "start_page_number": 1, "end_page_number": 2}
+    return {
+        "type": "page_location",
+        "cited_text": PDF_PLACEHOLDER,
+        **common,
+        "start_page_number": 1,
+        "end_page_number": 2,
+    }
 
 
 def citing_sentence(citations: tuple[dict[str, Any], ...]) -> str:

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
+from claude_magic.core.errors import AttachmentError
 from claude_magic.ipython import extension
 from claude_magic.ipython.references import expand_template
-from claude_magic.core.errors import AttachmentError
 
 
 def png(width: int, height: int) -> bytes:
@@ -37,7 +37,7 @@ def last_content(sim):
 def fails_quietly(run, sim, source: str, message: str) -> None:
     """The cell fails with one AttachmentError line naming the problem, and nothing is sent."""
     before = len(sim.requests)
-    result, out = run(source)
+    result, _ = run(source)
     assert not result.success
     assert isinstance(result.error_in_exec, AttachmentError)
     assert message in result.error_in_exec.message
@@ -61,7 +61,11 @@ def test_blocks_come_before_the_prompt_in_order(run, sim, shell, session):
     assert content[-1] == {"type": "text", "text": "Which region grew?"}
     assert "1 image, 1 document" in session.last.text
     records = session.transcript.chat().exchanges[-1].attachments
-    assert [(r["name"], r["kind"]) for r in records] == [("sales", "dataframe"), ("chart", "image"), ("notes", "document")]
+    assert [(r["name"], r["kind"]) for r in records] == [
+        ("sales", "dataframe"),
+        ("chart", "image"),
+        ("notes", "document"),
+    ]
     assert records[1]["bytes"] == len(png(20, 10))
 
 
@@ -114,9 +118,9 @@ def test_more_than_20_images_are_sent_at_2000_px(run, sim, shell):
     names = " ".join(f"img{i}" for i in range(21))
     result, _ = run(f"%%claude -a {names}\nCompare.")
     assert result.success
-    from claude_magic.core.content import image_size
-
     import base64
+
+    from claude_magic.core.content import image_size
 
     sizes = [image_size(base64.b64decode(b["source"]["data"])) for b in last_content(sim) if b["type"] == "image"]
     assert len(sizes) == 21 and {s[0] for s in sizes} == {2000}

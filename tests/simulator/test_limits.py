@@ -36,7 +36,10 @@ def pdf(pages: int) -> bytes:
 
 
 def image(data: bytes) -> dict:
-    return {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": base64.b64encode(data).decode()}}
+    return {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": base64.b64encode(data).decode()},
+    }
 
 
 def pdf_doc(data: bytes, cite: bool | None = None) -> dict:
