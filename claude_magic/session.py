@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .core.caching import CachePlan, avoidable_breaks, cache_signature, plan_cache
+from .core.content import check_request_content
 from .core.errors import ClaudeMagicError, MissingKeyError, RequestFailed, StreamFailed, describe_api_error
 from .core.events import Event, TextDelta, ThinkingDelta
 from .core.models import Prices, lookup, resolve_prices
@@ -207,11 +208,15 @@ class Session:
         history: bool = True,
         new: bool = False,
         content: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
         on_event: EventSink | None = None,
         extra_body: dict[str, Any] | None = None,
         **overrides: Any,
     ) -> Reply:
         """Send `prompt` (after any `content` blocks) in `chat`, stream the reply, and return it.
+
+        `attachments` (name, kind, bytes, tokens per entry) are recorded on the exchange. Content
+        that breaks an API limit raises AttachmentError before anything is sent.
 
         On failure the chat is unchanged, the call is still recorded in the ledger, and
         RequestFailed (or StreamFailed after output began) is raised. `extra_body` fields (from
@@ -221,25 +226,23 @@ class Session:
         settings = self.settings.with_changes(**overrides) if overrides else self.settings
         self._warn_unknown_model(settings.model)
         conversation = self.transcript.chat(chat)
-        if new:
-            conversation.exchanges.clear()
         user_content = [*(content or []), text_block(prompt)]
-        past = conversation.messages(self.history_window) if history else []
+        past = conversation.messages(self.history_window) if history and not new else []
         request = build_request(settings, past, user_content)
+        check_request_content(request["messages"], lookup(settings.model))
         if extra_body:
             request["extra_body"] = extra_body  # the SDK merges these fields into the body unchanged
-        key = chat if history else None
-        if new:
-            self._forget_cache(chat)
-        planned, plan = self._plan_cache(key, settings, request)
+        planned, plan = self._plan_cache(chat if history else None, settings, request, continuing=bool(past))
         call = _Call(self, chat, settings.model, on_event)
         try:
             reply = call.run(self.client, planned)
         except BaseException as error:
             self._autosave(failed_record(chat, prompt, call.started_at, self.last, _failure(error)))
             raise
-        exchange = Exchange(prompt, tuple(user_content), reply, call.started_at)
+        exchange = Exchange(prompt, tuple(user_content), reply, call.started_at, tuple(attachments or ()))
         if history:
+            if new:
+                conversation.exchanges.clear()
             conversation.append(exchange)
             self._remember_cache(chat, plan, request)
         self._autosave(exchange_record(exchange, chat, EXCHANGE if history else ONE_SHOT))
@@ -263,17 +266,19 @@ class Session:
     # -- prompt caching -----------------------------------------------------------------
 
     def _plan_cache(
-        self, key: str | None, settings: Settings, request: dict[str, Any]
+        self, chat: str | None, settings: Settings, request: dict[str, Any], *, continuing: bool
     ) -> tuple[dict[str, Any], CachePlan]:
+        """Place cache breakpoints; `continuing` is False on a chat's first turn (or a --new one)."""
         info = lookup(settings.model)
-        previous = self._cache_plans.get(key) if key else None
-        if key and settings.cache != "off":
-            self._warn_cache_breaks(key, request)
+        previous = self._cache_plans.get(chat) if chat and continuing else None
+        if chat and continuing and settings.cache != "off":
+            self._warn_cache_breaks(chat, request)
         planned, plan = plan_cache(
             request, min_tokens=info.min_cache_tokens if info else 1024, policy=settings.cache, previous=previous
         )
-        if key:
-            planned["diagnostics"] = {"previous_message_id": self._previous_message_id(key)}
+        if chat:
+            previous_id = self._previous_message_id(chat) if continuing else None
+            planned["diagnostics"] = {"previous_message_id": previous_id}
         return planned, plan
 
     def _warn_cache_breaks(self, chat: str, request: dict[str, Any]) -> None:
@@ -292,10 +297,6 @@ class Session:
     def _remember_cache(self, chat: str, plan: CachePlan, request: dict[str, Any]) -> None:
         self._cache_plans[chat] = plan
         self._cache_signatures[chat] = cache_signature(request)
-
-    def _forget_cache(self, chat: str) -> None:
-        for store in (self._cache_plans, self._cache_signatures):
-            store.pop(chat, None)
 
     def _warn_unknown_model(self, model: str) -> None:
         if lookup(model) is None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[["ClaudeMagics", list[str]], Any]
 
-# One line each, shown by `%claude help`; built elsewhere: dashboard, export, load, fix.
+# One line each, shown by `%claude help`.
 SUMMARIES = {
     "help": "list these subcommands",
     "settings": "live sliders and toggles bound to %config ClaudeMagics",
@@ -89,10 +89,7 @@ def _reject_typo(word: str, rest: list[str]) -> None:
 
 
 def _run(name: str, magics: ClaudeMagics, args: list[str]) -> Any:
-    handler = HANDLERS.get(name)
-    if handler is None:
-        raise UsageError(f"%claude {name} is not available in this version of claude_magic")
-    return handler(magics, args)
+    return HANDLERS[name](magics, args)
 
 
 def _parse(name: str, args: list[str], *flags: tuple[str, dict[str, Any]]) -> argparse.Namespace:
@@ -297,3 +294,34 @@ def settings_panel() -> SettingsPanel:
     if magics is None:
         raise ClaudeMagicError("claude_magic is not loaded: run %load_ext claude_magic first")
     return settings_panel_for(magics)
+
+
+_PATH = ("path", {"metavar": "PATH"})
+
+
+@command("dashboard")
+def show_dashboard(magics: ClaudeMagics, args: list[str]) -> None:
+    from ..ui.dashboard import show_dashboard as show
+
+    _parse("dashboard", args)
+    show(magics.session.usage)
+
+
+@command("export")
+def export_transcript(magics: ClaudeMagics, args: list[str]) -> None:
+    parsed = _parse("export", args, _PATH, _CHAT)
+    path = magics.session.transcript.export(parsed.path, parsed.chat)
+    print(f"claude_magic: wrote {path}")
+
+
+@command("load")
+def load_transcript(magics: ClaudeMagics, args: list[str]) -> None:
+    parsed = _parse("load", args, _PATH)
+    names = magics.session.transcript.load(parsed.path)
+    print(f"claude_magic: loaded chat(s) {', '.join(names)} from {parsed.path}")
+
+
+@command("fix")
+def fix_last_error(magics: ClaudeMagics, args: list[str]) -> None:
+    _parse("fix", args)
+    magics.fix_last_error()

@@ -20,6 +20,7 @@ def load(shell: Any) -> None:
         shell.configurables.append(magics)
     if protect_question_marks not in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.append(protect_question_marks)
+    shell.events.register("post_run_cell", magics.last_error.record)
 
 
 def load_project_config(magics: ClaudeMagics, shell: Any) -> None:
@@ -37,5 +38,7 @@ def unload(shell: Any) -> None:
         shell.magics_manager.magics[kind].pop("claude", None)
     if magics in shell.configurables:
         shell.configurables.remove(magics)
+    if magics is not None and magics.last_error.record in shell.events.callbacks["post_run_cell"]:
+        shell.events.unregister("post_run_cell", magics.last_error.record)
     if protect_question_marks in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(protect_question_marks)

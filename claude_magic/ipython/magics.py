@@ -18,7 +18,9 @@ from ..core.render import extract_code
 from ..core.settings import CACHE_POLICIES, parse_thinking
 from ..session import Session
 from .commands import find_command
+from .fix import LastError
 from .options import CellOptions, claude_arguments, parse_options
+from .references import build_content, expand_template
 
 SETTING_TRAITS = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system", "cache")
 
@@ -71,6 +73,7 @@ class ClaudeMagics(Magics):
         # Set before super().__init__, which applies %config values through the validators below.
         self.session = session or claude_magic.session()
         self._starting = True
+        self.last_error = LastError()
         super().__init__(shell=shell, **kwargs)
         self._starting = False
         self.session.configure(**{name: getattr(self, name) for name in SETTING_TRAITS})
@@ -163,11 +166,42 @@ class ClaudeMagics(Magics):
             if command is not None:
                 return command(self)
         options = parse_options(self.claude, line)
-        prompt = _prompt(options, cell)
-        self._ask(options, prompt)
+        prompt = expand_template(_prompt(options, cell), _namespace(self.shell))
+        content, records = self._attachments(options)
+        self._ask(options, prompt, content, records)
         return None
 
-    def _ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
+    def fix_last_error(self) -> None:
+        """Send the kernel's last traceback and ask for an explanation and a fix."""
+        prompt = self.last_error.prompt()
+        if prompt is None:
+            print("claude_magic: no exception recorded in this kernel yet; run the failing cell, then %claude fix")
+            return
+        self._ask(parse_options(self.claude, ""), prompt)
+
+    def _attachments(self, options: CellOptions) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        if not options.attach and not options.cite:
+            return [], []
+        model = options.overrides.get("model", self.session.settings.model)
+        chat = self.session.transcript.chat(options.chat)
+        history = [] if options.no_history or options.new else chat.messages(self.session.history_window)
+        budget = options.table_budget or self.table_token_budget
+        return build_content(
+            list(options.attach),
+            _namespace(self.shell),
+            model=model,
+            table_budget=budget,
+            cite=options.cite,
+            history=history,
+        )
+
+    def _ask(
+        self,
+        options: CellOptions,
+        prompt: str,
+        content: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> None:
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
         view = self._view(options, fmt)
         before = self.session.last
@@ -177,8 +211,9 @@ class ClaudeMagics(Magics):
                 chat=options.chat,
                 history=not options.no_history,
                 new=options.new,
-                on_event=view.consume,
                 content=content,
+                attachments=attachments,
+                on_event=view.consume,
                 extra_body=options.params or None,
                 **options.overrides,
             )
@@ -228,6 +263,10 @@ def _prompt(options: CellOptions, cell: str | None) -> str:
 def _load_order(name: str) -> int:
     # The model decides which other values are valid, and max_tokens bounds a thinking budget.
     return SETTING_TRAITS.index(name) if name in SETTING_TRAITS else len(SETTING_TRAITS)
+
+
+def _namespace(shell: Any) -> dict[str, Any]:
+    return shell.user_ns if shell is not None else {}
 
 
 def _has_kernel(shell: Any) -> bool:

@@ -49,6 +49,17 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
             "help": 'an extra request field sent unchanged, e.g. --param \'metadata={"user_id": "u1"}\' (repeatable)',
         },
     ),
+    (
+        ("-a", "--attach"),
+        {
+            "nargs": "+",
+            "default": [],
+            "metavar": "NAME",
+            "help": "variables, files or https URLs to send (df:full = CSV)",
+        },
+    ),
+    (("--cite",), {"action": "store_true", "help": "enable citations on every attached document"}),
+    (("--table-budget",), {"type": int, "metavar": "N", "help": "tokens per DataFrame summary (default: 4000)"}),
     (("text",), {"nargs": "*", "help": "(%%claude only) a one-line prompt; use -- before text that starts with -"}),
 )
 
@@ -73,6 +84,9 @@ class CellOptions:
     text: str
     overrides: dict[str, Any]
     params: dict[str, Any] = field(default_factory=dict)
+    attach: tuple[str, ...] = ()
+    cite: bool = False
+    table_budget: int | None = None
 
 
 _SETTING_NAMES = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system", "cache")
@@ -94,6 +108,9 @@ def parse_options(magic: Callable[..., Any], line: str) -> CellOptions:
         text=" ".join(args.text),
         overrides=overrides,
         params=parse_params(args.param or []),
+        attach=tuple(args.attach),
+        cite=args.cite,
+        table_budget=args.table_budget,
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.models import ADAPTIVE, ENABLED, STANDARD_IMAGE_EDGE, ModelInfo
+from .cite import citing_sentence, default_citations
 from .script import ScriptedReply
 from .usage import text_tokens
 
@@ -45,10 +46,11 @@ def default_reply(body: dict[str, Any], info: ModelInfo) -> Reply:
     thinking = default_thinking(body) if wants_thinking(body, info) else None
     thinking_tokens = None if thinking is None else text_tokens(thinking)
     budget = max(0, body["max_tokens"] - (thinking_tokens or 0))
-    text = default_text(body)
+    citations = default_citations(body)
+    text = default_text(body) + citing_sentence(citations)
     stop = "end_turn" if text_tokens(text) <= budget else "max_tokens"
     text = text[: budget * 4]
-    blocks = _thinking_blocks(thinking, shows_thinking(body, info)) + text_blocks(text, (), DEFAULT_CHUNK)
+    blocks = _thinking_blocks(thinking, shows_thinking(body, info)) + text_blocks(text, citations, DEFAULT_CHUNK)
     output = min(body["max_tokens"], (thinking_tokens or 0) + text_tokens(text))
     return Reply(tuple(blocks), stop, None, output, thinking_tokens)
 

@@ -16,6 +16,7 @@ from ..core.models import (
     lookup,
 )
 from .errors import ApiError, invalid, not_found
+from .limits import check_attachments
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # Messages and count_tokens reject bodies over 32 MB (413)
 API_VERSIONS = ("2026-10-21", "2023-06-01")
@@ -93,6 +94,7 @@ def validate_create(body: Body) -> ModelInfo:
     _check_effort(body.get("output_config"), info)
     _check_output_limit(body["max_tokens"], info)
     _check_blocks(body["messages"])
+    check_attachments(body["messages"], info)
     if body.get("stream") is True and body["max_tokens"] == 0:
         raise invalid("max_tokens: 0 (cache pre-warming) cannot be combined with stream: true")
     return info

@@ -60,3 +60,20 @@ def test_omitted_thinking_is_flagged_not_shown(stream_events):
     assert ThinkingDone("", omitted=True) in events
     assert state.thinking_omitted
     assert state.stop_reason == "max_tokens"
+
+
+def test_citations_from_the_fixture_carry_type_text_index_title_and_range(stream_events):
+    state = StreamState()
+    list(translate(stream_events("thinking_citations.sse"), state))
+    summary = [
+        (c["type"], c["cited_text"], c["document_index"], c["document_title"], _range(c)) for c in state.citations
+    ]
+    assert summary[0] == ("char_location", "The grass is green.", 0, "Example Document", (0, 20))
+    assert summary[1][0] == "page_location" and summary[1][4] == (5, 6)
+
+
+def _range(citation):
+    for start, end in (("start_char_index", "end_char_index"), ("start_page_number", "end_page_number")):
+        if start in citation:
+            return citation[start], citation[end]
+    return None

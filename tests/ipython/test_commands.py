@@ -250,3 +250,38 @@ def test_ipython_config_combination_loads_in_order_and_bad_values_warn(shell, se
     assert session.settings.thinking == 2048
     err = capsys.readouterr().err
     assert "history_window must be 0 or more" in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_then_load_continues_the_chat(run, shell, session, sim, tmp_path, make_client):
+    run("%claude first question")
+    path = tmp_path / "chat.jsonl"
+    result, out = run(f"%claude export {path}")
+    assert result.success and path.exists() and "wrote" in out.stdout
+    session.transcript.reset()
+    result, out = run(f"%claude load {path}")
+    assert result.success and "default" in out.stdout
+    run("%claude second question")
+    assert [m["role"] for m in sim.requests[-1].body["messages"]] == ["user", "assistant", "user"]
+
+
+def test_dashboard_subcommand_shows_the_live_figure(run, session):
+    run("%claude hello")
+    result, out = run("%claude dashboard")
+    assert result.success, out.stderr
+    assert out.outputs, "the dashboard displays something"
+
+
+def test_fix_subcommand_without_an_error_says_so(run, sim):
+    result, out = run("%claude fix")
+    assert result.success and "no exception recorded" in out.stdout
+    assert sim.requests == []
+
+
+def test_failed_new_cell_keeps_the_old_chat(run, sim, session):
+    from claude_magic.simulator import ScriptedError
+
+    run("%claude kept")
+    sim.queue(ScriptedError(status=500, message="boom"))
+    result, _ = run("%%claude --new\nstart over")
+    assert not result.success
+    assert [e.prompt for e in session.transcript.chat().exchanges] == ["kept"]

@@ -1,0 +1,81 @@
+"""The API's image, PDF and citation limits, checked on a request body as the real API does (400)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from ..core.content import (
+    LARGE_CONTEXT,
+    MANY_IMAGES,
+    MANY_IMAGES_SIDE,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_SIDE,
+    MAX_IMAGES,
+    MAX_IMAGES_200K,
+    MAX_REQUEST_BYTES,
+    PDF_TYPE,
+    image_size,
+    iter_blocks,
+    pdf_page_hint,
+    pdf_page_limit,
+)
+from ..core.models import ModelInfo
+from .errors import ApiError, invalid
+
+
+def check_attachments(messages: list[Any], info: ModelInfo) -> None:
+    """Citations all-or-none, image bytes/pixels/count (2000 px above 20 images), PDF size and pages."""
+    blocks = list(iter_blocks([m for m in messages if isinstance(m, dict)]))
+    _check_citations(blocks)
+    _check_images([b for b in blocks if b.get("type") == "image"], info)
+    _check_pdfs([b for b in blocks if b.get("type") == "document"], info)
+
+
+def _check_citations(blocks: list[dict[str, Any]]) -> None:
+    flags = {bool((b.get("citations") or {}).get("enabled")) for b in blocks if b.get("type") == "document"}
+    if len(flags) > 1:
+        raise invalid("citations: Citations must be enabled on all documents or on none.")
+
+
+def _check_images(images: list[dict[str, Any]], info: ModelInfo) -> None:
+    limit = MAX_IMAGES if info.context_window >= LARGE_CONTEXT else MAX_IMAGES_200K
+    if len(images) > limit:
+        raise invalid(f"messages: too many images: {len(images)} > {limit} per request")
+    side = MANY_IMAGES_SIDE if len(images) > MANY_IMAGES else MAX_IMAGE_SIDE
+    for image in images:
+        data = _decoded(image)
+        if data is None:
+            continue
+        if len(data) > MAX_IMAGE_BYTES:
+            raise invalid(f"image exceeds {MAX_IMAGE_BYTES // (1024 * 1024)} MB maximum: {len(data)} bytes")
+        size = image_size(data)
+        if size is not None and max(size) > side:
+            raise _too_large(side)
+
+
+def _too_large(side: int) -> ApiError:
+    return invalid(f"image dimensions exceed max allowed size: {side} pixels")
+
+
+def _check_pdfs(documents: list[dict[str, Any]], info: ModelInfo) -> None:
+    pdfs = [data for data in map(_decoded, documents) if data is not None]
+    if sum(map(len, pdfs)) > MAX_REQUEST_BYTES:
+        raise ApiError(413, "request_too_large", "PDF content exceeds the maximum allowed number of bytes.")
+    limit = pdf_page_limit(info.context_window)
+    for data in pdfs:
+        if not data.lstrip().startswith(b"%PDF-"):
+            raise invalid("The PDF specified was not valid.")
+        if pdf_page_hint(data) > limit:
+            raise invalid(f"A maximum of {limit} PDF pages may be provided.")
+
+
+def _decoded(block: dict[str, Any]) -> bytes | None:
+    source = block.get("source") or {}
+    if source.get("type") != "base64" or (block["type"] == "document" and source.get("media_type") != PDF_TYPE):
+        return None
+    try:
+        return base64.b64decode(str(source.get("data", "")), validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid("source.data: invalid base64 data") from None
