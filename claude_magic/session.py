@@ -330,7 +330,9 @@ class _Call:
             self._fail(error.message)
             raise
         except anthropic.APIStatusError as error:
-            self._raise(error, describe_api_error(error.status_code, _api_message(error), error.request_id))
+            # An `event: error` inside a 200 stream carries status 200, which says nothing useful.
+            status = error.status_code if error.status_code != 200 else None
+            self._raise(error, describe_api_error(status, _api_message(error), error.request_id))
         except anthropic.APIConnectionError as error:
             self._raise(error, f"Could not reach the API ({error.message}); check the network and re-run the cell.")
         except httpx2.TransportError as error:

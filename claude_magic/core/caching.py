@@ -198,16 +198,6 @@ def _as_blocks(content: Any) -> list[Any]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
 
-def order_ttls(ttls: list[str]) -> list[str]:
-    """TTLs in prefix order with every 1h entry before every 5m one (a 1h after a 5m becomes 5m)."""
-    seen_5m = False
-    ordered = []
-    for ttl in ttls:
-        seen_5m = seen_5m or ttl == "5m"
-        ordered.append("5m" if seen_5m else ttl)
-    return ordered
-
-
 # -- avoidable invalidations --------------------------------------------------------------
 
 

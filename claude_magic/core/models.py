@@ -106,13 +106,6 @@ def lookup(model: str) -> ModelInfo | None:
     return None
 
 
-def model_ids() -> list[str]:
-    """Every registered model id, active ones first."""
-    return [info.id for info in REGISTRY if info.status == "active"] + [
-        info.id for info in REGISTRY if info.status != "active"
-    ]
-
-
 PRICE_CLASSES = ("input", "write_5m", "write_1h", "cache_read", "output")
 
 

@@ -9,7 +9,6 @@ from .errors import SettingsError
 from .models import ADAPTIVE, DISABLED, EFFORTS, ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
 
 THINKING_WORDS = ("auto", "off", "adaptive")
-DISPLAYS = ("auto", "widget", "markdown")
 CACHE_POLICIES = ("auto", "off", "5m", "1h")
 
 Thinking = str | int  # "auto" (model default) | "off" | "adaptive" | manual budget in tokens
@@ -25,7 +24,6 @@ class Settings:
     thinking: Thinking = "auto"
     show_thinking: bool = False
     system: str | None = None
-    stream: bool = True
     cache: str = "auto"  # auto (5m) | off | 5m | 1h
 
     def with_changes(self, **changes: Any) -> Settings:

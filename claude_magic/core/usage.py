@@ -154,8 +154,3 @@ class Ledger:
 
     def rows(self) -> list[dict[str, Any]]:
         return [record.as_row() for record in self.records]
-
-    def total_cost_usd(self) -> float | None:
-        """Sum of known costs; None if any call's cost is unknown."""
-        costs = [r.cost_usd for r in self.records if r.error is None or r.usage.output_tokens]
-        return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)

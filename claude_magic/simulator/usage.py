@@ -24,16 +24,6 @@ def estimate_input_tokens(body: dict[str, Any]) -> int:
     return max(1, math.ceil(chars / 4) + media)
 
 
-def input_usage(body: dict[str, Any]) -> dict[str, Any]:
-    """The input side of `usage` for a request; prompt caching will compute these fields later."""
-    return {
-        "input_tokens": estimate_input_tokens(body),
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
-        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-    }
-
-
 def cached_input_usage(
     cache: PromptCache, body: dict[str, Any], info: ModelInfo, msg_id: str
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:

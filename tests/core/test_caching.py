@@ -6,7 +6,6 @@ from claude_magic.core.caching import (
     CachePlan,
     avoidable_breaks,
     cache_signature,
-    order_ttls,
     plan_cache,
     prefix_positions,
 )
@@ -126,7 +125,6 @@ def test_one_hour_policy_and_ttl_order():
     request = {"model": "m", "system": BIG, "messages": [user(text(BIG))]}
     planned, _ = plan_cache(request, min_tokens=512, policy="1h")
     assert [ttl for *_, ttl in marks(planned)] == ["1h", "1h"]
-    assert order_ttls(["1h", "5m", "1h", "5m"]) == ["1h", "5m", "5m", "5m"]
 
 
 def test_tool_result_runs_share_a_lookback_position():

@@ -120,6 +120,7 @@ def test_midstream_error_keeps_no_half_turn(session, sim):
     with pytest.raises(StreamFailed) as caught:
         session.ask("will fail", on_event=events.append)
     assert "stopped early" in caught.value.message and "Overloaded" in caught.value.message
+    assert "200" not in caught.value.message
     assert session.last is not None and not session.last.complete
     assert 0 < len(session.last.text) <= 300
     assert session.transcript.chat().exchanges == []
