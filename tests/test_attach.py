@@ -10,31 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from pypdf import PdfWriter
 
 from claude_magic.attach import Target, attach_object, attach_path, encode_frame, html_to_text
 from claude_magic.core.content import image_size
 from claude_magic.core.errors import AttachmentError
+from tests.media import pdf, png
 
 matplotlib.use("Agg")
 
 SONNET = Target("claude-sonnet-5-5")  # high-resolution tier: 2576 px
 OPUS_4_6 = Target("claude-opus-4-6")  # standard tier: 1568 px
-
-
-def png(width: int, height: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "navy").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def pdf(pages: int) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def sent_image(attachment) -> bytes:

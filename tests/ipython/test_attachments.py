@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
-from pypdf import PdfWriter
 
 from claude_magic.core.errors import AttachmentError
 from claude_magic.ipython import extension
 from claude_magic.ipython.references import expand_template
-
-
-def png(width: int, height: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "green").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def pdf(pages: int) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=100, height=100)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+from tests.media import pdf, png
 
 
 def last_content(sim):

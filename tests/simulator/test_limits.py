@@ -7,32 +7,15 @@ answers 400, and through `Session.ask`, which raises AttachmentError before any 
 from __future__ import annotations
 
 import base64
-import io
 
 import anthropic
 import pytest
-from PIL import Image
-from pypdf import PdfWriter
 
 from claude_magic.core.errors import AttachmentError
 from claude_magic.session import Session
+from tests.media import pdf, png
 
 from .helpers import MODEL
-
-
-def png(width: int, height: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("L", (width, height), 128).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def pdf(pages: int) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=100, height=100)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def image(data: bytes) -> dict:
