@@ -53,8 +53,9 @@ class UsageLedger(Ledger):
 
     def plot(self) -> matplotlib.figure.Figure:
         """The cache and cost dashboard as a static matplotlib Figure."""
-        from .ui.dashboard import dashboard_figure
+        from .ui.dashboard import dashboard_figure, show_figures_inline
 
+        show_figures_inline()
         return dashboard_figure(self)
 
 

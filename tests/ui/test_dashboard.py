@@ -69,3 +69,13 @@ def test_live_widget_redraws_after_a_call(ledger):
     before = live.widget.value
     ledger.append(record(3, Usage(input_tokens=5, output_tokens=5), 0.001, 0.001))
     assert live.widget.value != before
+
+
+def test_plot_displays_as_a_png_in_ipython(session):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    session.ask("hello")
+    figure = session.usage.plot()
+    data, _ = shell.display_formatter.format(figure)
+    assert data["image/png"].startswith(b"\x89PNG")
