@@ -14,12 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .core.caching import CachePlan, avoidable_breaks, cache_signature, plan_cache
-from .core.content import check_request_content
 from .core.errors import ClaudeMagicError, MissingKeyError, RequestFailed, StreamFailed, describe_api_error
 from .core.events import Event, TextDelta, ThinkingDelta
 from .core.models import Prices, lookup, resolve_prices
-from .core.records import EXCHANGE, ONE_SHOT, exchange_record, failed_record
 from .core.request import build_request, text_block
 from .core.settings import Settings
 from .core.stream import StreamState, as_dict, consume
@@ -33,6 +30,7 @@ if TYPE_CHECKING:
     import matplotlib.figure
     import pandas
 
+    from .core.caching import CachePlan
     from .simulator import Simulator
 
 SIMULATE_ENV = "CLAUDE_MAGIC_SIMULATE"
@@ -224,6 +222,10 @@ class Session:
         --param) go into the request body unchanged. KeyboardInterrupt closes
         the stream, leaves the partial reply in `session.last`, and propagates.
         """
+        # Imported on first use, not at module top: %load_ext stays cheap (benchmarks/load_ext.py).
+        from .core.content import check_request_content
+        from .core.records import EXCHANGE, ONE_SHOT, exchange_record, failed_record
+
         settings = self.settings.with_changes(**overrides) if overrides else self.settings
         self._warn_unknown_model(settings.model)
         conversation = self.transcript.chat(chat)
@@ -270,6 +272,8 @@ class Session:
         self, chat: str | None, settings: Settings, request: dict[str, Any], *, continuing: bool
     ) -> tuple[dict[str, Any], CachePlan]:
         """Place cache breakpoints; `continuing` is False on a chat's first turn (or a --new one)."""
+        from .core.caching import plan_cache
+
         info = lookup(settings.model)
         previous = self._cache_plans.get(chat) if chat and continuing else None
         if chat and continuing and settings.cache != "off":
@@ -283,6 +287,8 @@ class Session:
         return planned, plan
 
     def _warn_cache_breaks(self, chat: str, request: dict[str, Any]) -> None:
+        from .core.caching import avoidable_breaks, cache_signature
+
         for reason in avoidable_breaks(self._cache_signatures.get(chat), cache_signature(request)):
             self.notify(
                 f"cache:{reason}",
@@ -296,6 +302,8 @@ class Session:
         return (exchanges[-1].reply.message_id or None) if exchanges else None
 
     def _remember_cache(self, chat: str, plan: CachePlan, request: dict[str, Any]) -> None:
+        from .core.caching import cache_signature
+
         self._cache_plans[chat] = plan
         self._cache_signatures[chat] = cache_signature(request)
 

@@ -17,7 +17,6 @@ from ..core.models import DEFAULT_MODEL, EFFORTS, resolve_prices
 from ..core.render import extract_code
 from ..core.settings import CACHE_POLICIES, parse_thinking
 from ..session import Session
-from .commands import find_command
 from .fix import LastError
 from .options import CellOptions, claude_arguments, parse_options
 from .references import build_content, expand_template
@@ -162,6 +161,8 @@ class ClaudeMagics(Magics):
         The line magic also runs subcommands (`%claude help` lists them); `%claude -- help me` sends "help me".
         """
         if cell is None:
+            from .commands import find_command  # on first use: keeps %load_ext cheap
+
             command = find_command(line)
             if command is not None:
                 return command(self)
