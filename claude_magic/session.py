@@ -133,8 +133,7 @@ class Session:
     def simulate(self, on: bool) -> None:
         if bool(on) != self._simulate:
             self._simulate = bool(on)
-            if not self._client_injected:
-                self._client = None
+            self._rebuild_default_client()
 
     @property
     def simulator(self) -> Simulator:
@@ -149,8 +148,12 @@ class Session:
         """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""
         if (path, mode) != (self.replay, self.replay_mode):
             self.replay, self.replay_mode = path, mode
-            if not self._client_injected:
-                self._client = None
+            self._rebuild_default_client()
+
+    def _rebuild_default_client(self) -> None:
+        """Drop the client we made, so the next request builds one for the new mode; an injected one stays."""
+        if not self._client_injected:
+            self._client = None
 
     def _replay_options(self) -> dict[str, Any]:
         if not self.replay:
