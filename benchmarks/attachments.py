@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from claude_magic.attach import DEFAULT_TABLE_BUDGET, encode_frame
-from claude_magic.core.content import estimate_tokens
+from claude_magic.core.tokens import estimate_tokens
 
 
 def make_frame(rows: int) -> pd.DataFrame:

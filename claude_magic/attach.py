@@ -16,7 +16,6 @@ from .core.content import (
     LARGE_CONTEXT,
     MANY_IMAGES_SIDE,
     Attachment,
-    estimate_tokens,
     image_attachment,
     image_size,
     pdf_attachment,
@@ -26,6 +25,7 @@ from .core.content import (
 )
 from .core.errors import AttachmentError
 from .core.models import STANDARD_IMAGE_EDGE, lookup
+from .core.tokens import estimate_tokens
 
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 IMAGE_SUFFIXES[".webp"] = "image/webp"

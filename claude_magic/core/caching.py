@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from .tokens import measure
+from .tokens import measure, tokens_from
 
 MAX_BREAKPOINTS = 4  # per request, the top-level automatic breakpoint included
 LOOKBACK = 20  # a read walks back at most 20 positions from a breakpoint
@@ -31,7 +30,7 @@ class Position:
     @property
     def tokens(self) -> int:
         """Estimated tokens of the prefix up to and including this block."""
-        return math.ceil(self.chars / 4) + self.media
+        return tokens_from(self.chars, self.media)
 
     @property
     def cacheable(self) -> bool:

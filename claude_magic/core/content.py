@@ -7,7 +7,6 @@ receives bytes, text, sizes and page counts, and builds and checks the blocks.
 from __future__ import annotations
 
 import base64
-import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 from .errors import AttachmentError
 from .models import ModelInfo
+from .tokens import estimate_tokens, pdf_page_hint
 
 # Limits from ANTHROPIC_API.md §10 (Anthropic docs, vision and pdf-support, 2026).
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # per image, base64 source, Claude API
@@ -28,7 +28,6 @@ MAX_PDF_PAGES = 600
 MAX_PDF_PAGES_SMALL_CONTEXT = 100  # when the context window is under 1M tokens
 LARGE_CONTEXT = 1_000_000
 IMAGE_TILE = 28  # image tokens = ceil(w/28) * ceil(h/28)
-CHARS_PER_TOKEN = 4  # the rough estimate used for text budgets
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 PDF_TYPE = "application/pdf"
@@ -47,11 +46,6 @@ class Attachment:
     def record(self) -> dict[str, Any]:
         """The entry kept on `Exchange.attachments`."""
         return {"name": self.name, "kind": self.kind, "bytes": self.size, "tokens": self.tokens}
-
-
-def estimate_tokens(text: str) -> int:
-    """Tokens in `text`, estimated as characters / 4."""
-    return -(-len(text) // CHARS_PER_TOKEN)
 
 
 def image_tokens(width: int, height: int) -> int:
@@ -120,14 +114,6 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
             return width, height
         position += 2 + length
     return None
-
-
-_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
-
-
-def pdf_page_hint(data: bytes) -> int:
-    """Pages declared in the PDF's uncompressed objects: exact for most files, a lower bound for the rest."""
-    return len(_PDF_PAGE.findall(data))
 
 
 # -- building blocks ---------------------------------------------------------------------

@@ -14,8 +14,12 @@ _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
 
 def estimate_tokens(node: Any) -> int:
-    """Estimated input tokens of a JSON value (a block, a message, a list of them)."""
-    chars, media = measure(node)
+    """Estimated tokens of a JSON value: a string, a block, a message, or a list of them."""
+    return tokens_from(*measure(node))
+
+
+def tokens_from(chars: int, media: int) -> int:
+    """ceil(chars / 4) text tokens plus flat media tokens."""
     return math.ceil(chars / 4) + media
 
 
@@ -44,9 +48,14 @@ def _is_pdf(source: Any) -> bool:
 
 
 def pdf_pages(source: dict[str, Any]) -> int:
-    """Pages in a base64 PDF source (counting `/Type /Page` objects); 1 when unknown."""
+    """Pages in a base64 PDF source; 1 when unknown."""
     try:
         data = base64.b64decode(source.get("data", ""), validate=False)
     except (binascii.Error, ValueError, TypeError):
         return 1
-    return max(1, len(_PDF_PAGE.findall(data)))
+    return max(1, pdf_page_hint(data))
+
+
+def pdf_page_hint(data: bytes) -> int:
+    """Pages declared in the PDF's uncompressed objects: exact for most files, a lower bound for the rest."""
+    return len(_PDF_PAGE.findall(data))

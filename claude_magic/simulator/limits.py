@@ -18,10 +18,10 @@ from ..core.content import (
     PDF_TYPE,
     image_size,
     iter_blocks,
-    pdf_page_hint,
     pdf_page_limit,
 )
 from ..core.models import ModelInfo
+from ..core.tokens import pdf_page_hint
 from .errors import ApiError, invalid
 
 

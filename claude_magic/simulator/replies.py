@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.models import ADAPTIVE, ENABLED, STANDARD_IMAGE_EDGE, ModelInfo
+from ..core.tokens import estimate_tokens
 from .cite import citing_sentence, default_citations
 from .script import ScriptedReply
-from .usage import text_tokens
 
 LABEL = "**[Simulated reply]**"
 QUOTE_CHARS = 80
@@ -44,14 +44,14 @@ def default_reply(body: dict[str, Any], info: ModelInfo) -> Reply:
     if body["max_tokens"] == 0:  # cache pre-warm: no content, nothing billed
         return Reply((), "max_tokens", None, 0, None)
     thinking = default_thinking(body) if wants_thinking(body, info) else None
-    thinking_tokens = None if thinking is None else text_tokens(thinking)
+    thinking_tokens = None if thinking is None else estimate_tokens(thinking)
     budget = max(0, body["max_tokens"] - (thinking_tokens or 0))
     citations = default_citations(body)
     text = default_text(body) + citing_sentence(citations)
-    stop = "end_turn" if text_tokens(text) <= budget else "max_tokens"
+    stop = "end_turn" if estimate_tokens(text) <= budget else "max_tokens"
     text = text[: budget * 4]
     blocks = _thinking_blocks(thinking, shows_thinking(body, info)) + text_blocks(text, citations, DEFAULT_CHUNK)
-    output = min(body["max_tokens"], (thinking_tokens or 0) + text_tokens(text))
+    output = min(body["max_tokens"], (thinking_tokens or 0) + estimate_tokens(text))
     return Reply(tuple(blocks), stop, None, output, thinking_tokens)
 
 
@@ -59,10 +59,10 @@ def scripted_reply(script: ScriptedReply) -> Reply:
     """A scripted reply; its thinking text (if any) is shown whatever the requested display."""
     thinking_blocks = _thinking_blocks(script.thinking, True, script.chunk_chars)
     blocks = thinking_blocks + text_blocks(script.text, script.citations, script.chunk_chars)
-    thinking_tokens = None if script.thinking is None else text_tokens(script.thinking)
+    thinking_tokens = None if script.thinking is None else estimate_tokens(script.thinking)
     output = script.output_tokens
     if output is None:
-        output = text_tokens(script.text) + (thinking_tokens or 0)
+        output = estimate_tokens(script.text) + (thinking_tokens or 0)
     return Reply(tuple(blocks), script.stop_reason, script.stop_details, output, thinking_tokens)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from ..core.tokens import IMAGE_TOKENS as IMAGE_TOKENS
 from ..core.tokens import PDF_PAGE_TOKENS as PDF_PAGE_TOKENS
-from ..core.tokens import measure
+from ..core.tokens import measure, tokens_from
 
 if TYPE_CHECKING:
     from ..core.models import ModelInfo
@@ -21,7 +20,7 @@ def estimate_input_tokens(body: dict[str, Any]) -> int:
     for part in parts:
         part_chars, part_media = measure(part)
         chars, media = chars + part_chars, media + part_media
-    return max(1, math.ceil(chars / 4) + media)
+    return max(1, tokens_from(chars, media))
 
 
 def cached_input_usage(
@@ -29,11 +28,6 @@ def cached_input_usage(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The input side of `usage` with prompt caching applied, and the `diagnostics` to return."""
     return cache.process(body, info, estimate_input_tokens(body), msg_id)
-
-
-def text_tokens(text: str) -> int:
-    """Output tokens for generated text: ceil(chars / 4)."""
-    return math.ceil(len(text) / 4)
 
 
 def start_usage(inputs: dict[str, Any]) -> dict[str, Any]:

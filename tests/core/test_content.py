@@ -10,7 +10,6 @@ from PIL import Image
 
 from claude_magic.core.content import (
     check_request_content,
-    estimate_tokens,
     image_attachment,
     image_size,
     pdf_attachment,
@@ -22,6 +21,7 @@ from claude_magic.core.content import (
 )
 from claude_magic.core.errors import AttachmentError
 from claude_magic.core.models import lookup
+from claude_magic.core.tokens import estimate_tokens
 
 SONNET = lookup("claude-sonnet-5-5")
 HAIKU_4_5 = lookup("claude-haiku-4-5")  # a 200K-context model: 100 images, 100 PDF pages
