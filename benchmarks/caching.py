@@ -18,10 +18,10 @@ from typing import Any
 import anthropic
 from PIL import Image
 
+from claude_magic import Session
 from claude_magic.core.caching import prefix_positions
 from claude_magic.core.models import resolve_prices
 from claude_magic.core.usage import PER_MILLION, CallRecord
-from claude_magic.session import Session
 from claude_magic.simulator import Simulator
 
 MODEL = "claude-sonnet-5-5"

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from .session import REPLAY_ENV, REPLAY_MODE_ENV, SIMULATE_ENV
+from ._client import REPLAY_ENV, REPLAY_MODE_ENV, SIMULATE_ENV
 
 
 def recording_for(notebook: Path) -> Path:

@@ -65,6 +65,6 @@ def make_client(sim):
 
 @pytest.fixture
 def session(make_client):
-    from claude_magic.session import Session
+    from claude_magic import Session
 
     return Session(client=make_client())

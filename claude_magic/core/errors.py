@@ -5,11 +5,18 @@ ClaudeMagicError
 ├── MissingKeyError      no credentials for the real API
 ├── AttachmentError      a name, file or object that cannot be sent
 ├── TranscriptFileError  a transcript or recording file that cannot be read or written
-└── RequestFailed        the API call failed (status, API message, request id)
+└── RequestFailed        the API call failed (status, API message, request id, partial reply)
     └── StreamFailed     the call failed after the reply had started
+
+CallInterrupted (a KeyboardInterrupt, so Run All stops) carries the partial reply of an interrupted call.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .transcript import Reply
 
 
 class ClaudeMagicError(Exception):
@@ -47,16 +54,32 @@ class TranscriptFileError(ClaudeMagicError):
 
 
 class RequestFailed(ClaudeMagicError):
-    """The API call failed; the chat is unchanged."""
+    """The API call failed; the chat is unchanged. `partial` is what arrived before the failure, if anything."""
 
-    def __init__(self, message: str, *, status: int | None = None, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        partial: Reply | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.request_id = request_id
+        self.partial = partial
 
 
 class StreamFailed(RequestFailed):
     """The call failed after output had started; the partial reply is kept on screen only."""
+
+
+class CallInterrupted(KeyboardInterrupt):
+    """The user interrupted a call; `partial` is what arrived before. The chat is unchanged."""
+
+    def __init__(self, partial: Reply) -> None:
+        super().__init__("interrupted")
+        self.partial = partial
 
 
 def describe_api_error(status: int | None, api_message: str, request_id: str | None) -> str:

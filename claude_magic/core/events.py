@@ -1,9 +1,16 @@
-"""Events a reply stream produces for displays; each carries the new chunk and the state so far."""
+"""Events a reply stream produces for displays, and the protocol every display implements.
+
+Each event carries the new chunk and the state so far, so no display re-derives the reply's
+structure: text blocks, citation numbers and where their markers go come from `core/stream.py`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+
+if TYPE_CHECKING:
+    from .transcript import Reply
 
 
 @dataclass(frozen=True)
@@ -33,20 +40,26 @@ class ThinkingDone:
 
 @dataclass(frozen=True)
 class TextDelta:
-    """More reply text arrived; `text` is the whole reply text so far, `block` the text block's index."""
+    """More reply text arrived.
+
+    `text` is the whole reply text so far; `marked` is the same with each cited text block
+    followed by its footnote markers; `block` counts text blocks from 0.
+    """
 
     chunk: str
     text: str
     block: int = 0
+    marked: str = ""
 
 
 @dataclass(frozen=True)
 class CitationAdded:
-    """A citation attached to text block `block` (counted over text blocks only); `number` counts from 1."""
+    """A citation attached to text block `block`; `number` counts from 1; `marked` as in TextDelta."""
 
     citation: dict[str, Any]
     number: int
     block: int = 0
+    marked: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,3 +71,21 @@ class Finished:
 
 
 Event = Started | ThinkingDelta | ThinkingDone | TextDelta | CitationAdded | Finished
+
+
+class ReplyView(Protocol):
+    """A display of one reply: it consumes events, then either finishes or stops."""
+
+    def consume(self, event: Event) -> None:
+        """Take one stream event."""
+
+    def finish(self, reply: Reply) -> None:
+        """Show the complete reply."""
+
+    def stop(self, partial: Reply | None, reason: str) -> None:
+        """Keep what arrived visible; `reason` says why the reply ended early."""
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """Mark a branch the type checker proves unreachable (typing.assert_never is 3.11+)."""
+    raise AssertionError(f"unhandled value: {value!r}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from .caching import POLICIES as CACHE_POLICIES
 from .errors import SettingsError
-from .models import ADAPTIVE, DISABLED, EFFORTS, ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
+from .models import ADAPTIVE, DEFAULT_MODEL, DISABLED, EFFORTS, ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
 
 THINKING_WORDS = ("auto", "off", "adaptive")
-CACHE_POLICIES = ("auto", "off", "5m", "1h")
 
 Thinking = str | int  # "auto" (model default) | "off" | "adaptive" | manual budget in tokens
 
@@ -18,7 +18,7 @@ Thinking = str | int  # "auto" (model default) | "off" | "adaptive" | manual bud
 class Settings:
     """Everything that shapes a request, besides the chat history and the new content."""
 
-    model: str = "claude-sonnet-5-5"
+    model: str = DEFAULT_MODEL
     max_tokens: int = 4096
     effort: str | None = None
     thinking: Thinking = "auto"
@@ -32,6 +32,9 @@ class Settings:
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return validate(replace(self, **changes))
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings))  # in load order: the model decides what else is valid
 
 
 def parse_thinking(value: str | int) -> Thinking:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .annotate import citation_mark
 from .events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone
 
 
@@ -36,12 +37,21 @@ class StreamState:
     stop_details: dict[str, Any] | None = None
     finished: bool = False
     _text_prefix: str = ""
+    _marked_prefix: str = ""
 
     @property
     def text(self) -> str:
         """The reply text so far, all text blocks joined."""
         current = self.segments[-1].text if self.segments else ""
         return self._text_prefix + current
+
+    @property
+    def marked(self) -> str:
+        """The reply text so far with each cited text block followed by its footnote markers."""
+        if not self.segments:
+            return self._marked_prefix
+        current = self.segments[-1]
+        return self._marked_prefix + current.text + citation_mark(current.citations)
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -74,14 +84,14 @@ def _message_start(state: StreamState, event: Any) -> list[Event]:
 
 def _block_start(state: StreamState, event: Any) -> list[Event]:
     if event.content_block.type == "text":
-        state._text_prefix = state.text
+        state._text_prefix, state._marked_prefix = state.text, state.marked
         state.segments.append(Segment(text=event.content_block.text))
     return []
 
 
 def _text(state: StreamState, event: Any) -> list[Event]:
     state.segments[-1].text = event.snapshot
-    return [TextDelta(event.text, state.text, len(state.segments) - 1)]
+    return [TextDelta(event.text, state.text, len(state.segments) - 1, state.marked)]
 
 
 def _thinking(state: StreamState, event: Any) -> list[Event]:
@@ -105,7 +115,7 @@ def _citation(state: StreamState, event: Any) -> list[Event]:
     number = len(state.citations)
     if state.segments:
         state.segments[-1].citations.append(number)
-    return [CitationAdded(citation, number, max(len(state.segments) - 1, 0))]
+    return [CitationAdded(citation, number, max(len(state.segments) - 1, 0), state.marked)]
 
 
 def _block_stop(state: StreamState, event: Any) -> list[Event]:

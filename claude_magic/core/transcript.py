@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .caching import CachePlan
 from .render import safe_markdown
 from .usage import Usage, format_cost
 
@@ -30,6 +31,8 @@ class Reply:
     chat: str = DEFAULT_CHAT
     ttft_s: float | None = None
     duration_s: float | None = None
+    started_at: float | None = None  # POSIX seconds
+    cache_miss_reason: str | None = None
 
     def __str__(self) -> str:
         return self.text
@@ -71,6 +74,9 @@ class Chat:
 
     name: str
     exchanges: list[Exchange] = field(default_factory=list)
+    # Where the last request put its cache breakpoints, and what it sent that the cache is keyed on.
+    cache_plan: CachePlan | None = None
+    cache_signature: dict[str, Any] | None = None
 
     def messages(self, window: int = 0) -> list[dict[str, Any]]:
         """Request history: every exchange, or only the last `window` when window > 0."""
@@ -79,6 +85,11 @@ class Chat:
 
     def append(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
+
+    @property
+    def last_message_id(self) -> str | None:
+        """The last reply's id, derived from the exchanges so it survives transcript.load()."""
+        return (self.exchanges[-1].reply.message_id or None) if self.exchanges else None
 
     def undo(self) -> Exchange | None:
         """Drop and return the last exchange, if any."""

@@ -6,65 +6,75 @@ import argparse
 import difflib
 import shlex
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from IPython.core.error import UsageError
 
 from ..core.errors import ClaudeMagicError
-from ..core.models import REGISTRY, ModelInfo, lookup
+from ..core.models import ModelInfo
 from ..core.transcript import DEFAULT_CHAT, Chat
-from .options import parse_options
+from .options import CellOptions, parse_options
 
 if TYPE_CHECKING:
-    from ..session import Session
-    from ..ui.settings_panel import SettingsPanel
-    from .magics import ClaudeMagics
+    from .._session import Session
 
-Handler = Callable[["ClaudeMagics", list[str]], Any]
 
-# One line each, shown by `%claude help`.
-SUMMARIES = {
-    "help": "list these subcommands",
-    "settings": "live sliders and toggles bound to %config ClaudeMagics",
-    "dashboard": "cache hit rate and cost per call",
-    "usage": "the per-call usage DataFrame",
-    "history": "[--chat NAME] the transcript DataFrame",
-    "chats": "each chat with its turns, tokens and cost",
-    "reset": "[--chat NAME | --all] forget a chat (default: the current one) or every chat",
-    "undo": "[--chat NAME] drop the last exchange of the current chat",
-    "retry": "[--chat NAME] re-send the last prompt of the current chat, replacing its reply",
-    "models": "id, price, context and thinking modes of each model",
-    "config": "the current settings as a table",
-    "export": "PATH: save the transcript",
-    "load": "PATH: load a saved transcript",
-    "fix": "ask Claude to fix the last error",
-}
-HANDLERS: dict[str, Handler] = {}
+class CommandHost(Protocol):
+    """What a subcommand may use of the magics that run it."""
+
+    session: Session
+
+    def ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
+        """Send `prompt` as a %%claude cell with `options` would."""
+
+    def fix_last_error(self) -> None:
+        """Send the kernel's last traceback and ask for an explanation and a fix."""
+
+    def settings_panel(self) -> Any:
+        """Live controls bound to the settings traits."""
+
+    def config_rows(self) -> list[dict[str, Any]]:
+        """One row per %config setting: name, value, help."""
+
+
+Handler = Callable[[CommandHost, list[str]], Any]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its handler and the one line `%claude help` shows for it."""
+
+    handler: Handler
+    summary: str
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, summary: str) -> Callable[[Handler], Handler]:
+    """Register `func` as the handler of `%claude name`, with its one-line help."""
+
+    def register(func: Handler) -> Handler:
+        COMMANDS[name] = Command(func, summary)
+        return func
+
+    return register
 
 
 class UnknownCommand(ClaudeMagicError):
     """A word that looks like a mistyped subcommand; nothing was sent."""
 
 
-def command(name: str) -> Callable[[Handler], Handler]:
-    """Register `func` as the handler of `%claude name`."""
-
-    def register(func: Handler) -> Handler:
-        HANDLERS[name] = func
-        return func
-
-    return register
-
-
-def find_command(line: str) -> Callable[[ClaudeMagics], Any] | None:
+def find_command(line: str) -> Callable[[CommandHost], Any] | None:
     """The subcommand `line` runs, or None when the line is a prompt; a likely typo raises UnknownCommand."""
     words = line.split()
     if not words or words[0].startswith("-"):
         return None
     name = words[0]
-    if name in SUMMARIES:
+    if name in COMMANDS:
         args = _split(name, line.strip()[len(name) :])
-        return lambda magics: _run(name, magics, args)
+        return lambda host: COMMANDS[name].handler(host, args)
     _reject_typo(name, words[1:])
     return None
 
@@ -80,16 +90,12 @@ def _reject_typo(word: str, rest: list[str]) -> None:
     # A short line led by a near-miss ("dashbord", "reste --all") is a typo; a longer one is a prompt.
     if len([w for w in rest if not w.startswith("-")]) > 1:
         return
-    close = difflib.get_close_matches(word.lower().rstrip("?"), SUMMARIES, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(word.lower().rstrip("?"), COMMANDS, n=1, cutoff=0.75)
     if close:
         raise UnknownCommand(
             f"unknown subcommand {word!r}: did you mean {close[0]}? Nothing was sent; "
             f"to send it as a prompt, write %claude -- {' '.join([word, *rest])}"
         )
-
-
-def _run(name: str, magics: ClaudeMagics, args: list[str]) -> Any:
-    return HANDLERS[name](magics, args)
 
 
 def _parse(name: str, args: list[str], *flags: tuple[str, dict[str, Any]]) -> argparse.Namespace:
@@ -119,14 +125,14 @@ def current_chat(session: Session, name: str | None = None) -> Chat:
     return session.transcript.chat(chosen)
 
 
-# -- the subcommands ---------------------------------------------------------------------
+# -- the subcommands, in the order `%claude help` lists them --------------------------------
 
 
-@command("help")
-def show_help(magics: ClaudeMagics, args: list[str]) -> None:
+@command("help", "list these subcommands")
+def show_help(host: CommandHost, args: list[str]) -> None:
     _parse("help", args)
-    width = max(len(name) for name in SUMMARIES)
-    lines = [f"  %claude {name:<{width}}  {text}" for name, text in SUMMARIES.items() if name in HANDLERS]
+    width = max(len(name) for name in COMMANDS)
+    lines = [f"  %claude {name:<{width}}  {entry.summary}" for name, entry in COMMANDS.items()]
     print("\n".join(["%claude subcommands:", *lines, _PROMPT_HELP]))
 
 
@@ -136,51 +142,59 @@ _PROMPT_HELP = (
 )
 
 
-@command("settings")
-def show_settings(magics: ClaudeMagics, args: list[str]) -> SettingsPanel:
+@command("settings", "live sliders and toggles bound to %config ClaudeMagics")
+def show_settings(host: CommandHost, args: list[str]) -> Any:
     _parse("settings", args)
-    return settings_panel_for(magics)
+    return host.settings_panel()
 
 
-@command("usage")
-def show_usage(magics: ClaudeMagics, args: list[str]) -> Any:
+@command("dashboard", "cache hit rate and cost per call")
+def show_dashboard(host: CommandHost, args: list[str]) -> None:
+    from ..ui.dashboard import show_dashboard as show
+
+    _parse("dashboard", args)
+    show(host.session.usage)
+
+
+@command("usage", "the per-call usage DataFrame")
+def show_usage(host: CommandHost, args: list[str]) -> Any:
     _parse("usage", args)
-    return magics.session.usage.to_dataframe()
+    return host.session.usage.to_dataframe()
 
 
-@command("history")
-def show_history(magics: ClaudeMagics, args: list[str]) -> Any:
+@command("history", "[--chat NAME] the transcript DataFrame")
+def show_history(host: CommandHost, args: list[str]) -> Any:
     parsed = _parse("history", args, _CHAT)
-    return magics.session.transcript.to_dataframe(parsed.chat)
+    return host.session.transcript.to_dataframe(parsed.chat)
 
 
-@command("chats")
-def show_chats(magics: ClaudeMagics, args: list[str]) -> Any:
+@command("chats", "each chat with its turns, tokens and cost")
+def show_chats(host: CommandHost, args: list[str]) -> Any:
     from ..export import chats_frame
 
     _parse("chats", args)
-    return chats_frame(magics.session.transcript)
+    return chats_frame(host.session.transcript)
 
 
-@command("reset")
-def reset_chats(magics: ClaudeMagics, args: list[str]) -> None:
+@command("reset", "[--chat NAME | --all] forget a chat (default: the current one) or every chat")
+def reset_chats(host: CommandHost, args: list[str]) -> None:
     parsed = _parse("reset", args, _CHAT, ("--all", {"action": "store_true"}))
     if parsed.all and parsed.chat:
         raise UsageError("%claude reset takes --chat NAME or --all, not both")
-    transcript = magics.session.transcript
+    transcript = host.session.transcript
     if parsed.all:
         count = len(transcript.chats)
         transcript.reset()
         print(f"Forgot all {count} chat(s).")
         return
-    chat = current_chat(magics.session, parsed.chat)
+    chat = current_chat(host.session, parsed.chat)
     transcript.reset(chat.name)
     print(f"Forgot chat {chat.name!r} ({len(chat.exchanges)} exchange(s)).")
 
 
-@command("undo")
-def undo_exchange(magics: ClaudeMagics, args: list[str]) -> None:
-    chat = current_chat(magics.session, _parse("undo", args, _CHAT).chat)
+@command("undo", "[--chat NAME] drop the last exchange of the current chat")
+def undo_exchange(host: CommandHost, args: list[str]) -> None:
+    chat = current_chat(host.session, _parse("undo", args, _CHAT).chat)
     dropped = chat.undo()
     if dropped is None:
         print(f"Chat {chat.name!r} is empty: nothing to undo.")
@@ -188,38 +202,58 @@ def undo_exchange(magics: ClaudeMagics, args: list[str]) -> None:
         print(f"Dropped the last exchange of chat {chat.name!r}: {_preview(dropped.prompt)}")
 
 
-@command("retry")
-def retry_last(magics: ClaudeMagics, args: list[str]) -> None:
-    chat = current_chat(magics.session, _parse("retry", args, _CHAT).chat)
+@command("retry", "[--chat NAME] re-send the last prompt of the current chat, replacing its reply")
+def retry_last(host: CommandHost, args: list[str]) -> None:
+    chat = current_chat(host.session, _parse("retry", args, _CHAT).chat)
     last = chat.undo()
     if last is None:
         raise UsageError(f"chat {chat.name!r} has no exchange to retry")
-    options = parse_options(magics.claude, f"--chat {shlex.quote(chat.name)}")
+    options = parse_options(f"--chat {shlex.quote(chat.name)}")
     before = len(chat.exchanges)
     try:
-        magics._ask(options, last.prompt, content=list(last.user_content[:-1]))
+        host.ask(options, last.prompt, content=list(last.user_content[:-1]))
     finally:
         if len(chat.exchanges) == before:  # the retry failed: put the old exchange back
             chat.append(last)
 
 
-@command("models")
-def show_models(magics: ClaudeMagics, args: list[str]) -> Any:
+@command("models", "id, price, context and thinking modes of each model")
+def show_models(host: CommandHost, args: list[str]) -> Any:
     import pandas as pd
 
     _parse("models", args)
-    rows = [_model_row(info) for info in available_models(magics.session)]
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_model_row(info) for info in host.session.models()])
 
 
-@command("config")
-def show_config(magics: ClaudeMagics, args: list[str]) -> Any:
+@command("config", "the current settings as a table")
+def show_config(host: CommandHost, args: list[str]) -> Any:
     import pandas as pd
 
     _parse("config", args)
-    traits = magics.traits(config=True)
-    rows = [{"setting": name, "value": getattr(magics, name), "help": traits[name].help} for name in sorted(traits)]
-    return pd.DataFrame(rows).set_index("setting")
+    return pd.DataFrame(host.config_rows()).set_index("setting")
+
+
+_PATH = ("path", {"metavar": "PATH"})
+
+
+@command("export", "PATH: save the transcript")
+def export_transcript(host: CommandHost, args: list[str]) -> None:
+    parsed = _parse("export", args, _PATH, _CHAT)
+    path = host.session.transcript.export(parsed.path, parsed.chat)
+    print(f"claude_magic: wrote {path}")
+
+
+@command("load", "PATH: load a saved transcript")
+def load_transcript(host: CommandHost, args: list[str]) -> None:
+    parsed = _parse("load", args, _PATH)
+    names = host.session.transcript.load(parsed.path)
+    print(f"claude_magic: loaded chat(s) {', '.join(names)} from {parsed.path}")
+
+
+@command("fix", "ask Claude to fix the last error")
+def fix_last_error(host: CommandHost, args: list[str]) -> None:
+    _parse("fix", args)
+    host.fix_last_error()
 
 
 # -- shared pieces ------------------------------------------------------------------------
@@ -243,85 +277,3 @@ def _model_row(info: ModelInfo) -> dict[str, Any]:
         "thinking_modes": ", ".join(sorted(info.thinking_modes)),
         "status": info.status,
     }
-
-
-def available_models(session: Session) -> list[ModelInfo]:
-    """Models from `client.models.list()` when the API answers, else the registry."""
-    try:
-        client = session.client.with_options(timeout=5.0, max_retries=0)
-        listed = list(client.models.list(limit=100))
-    except Exception:  # no key, offline, or a client without the Models API: the registry will do
-        return list(REGISTRY)
-    return [_info_from_api(model) for model in listed] or list(REGISTRY)
-
-
-def _info_from_api(model: Any) -> ModelInfo:
-    known = lookup(model.id)
-    if known is not None and known.id == model.id:
-        return known
-    types = getattr(getattr(getattr(model, "capabilities", None), "thinking", None), "types", None)
-    modes = {name for name, mode in (types.to_dict() if types else {}).items() if mode.get("supported")}
-    return ModelInfo(
-        model.id,
-        getattr(model, "display_name", model.id),
-        known.prices if known else None,
-        getattr(model, "max_input_tokens", None) or (known.context_window if known else 0),
-        getattr(model, "max_tokens", None) or (known.max_output if known else 128_000),
-        frozenset(modes) or (known.thinking_modes if known else frozenset()),
-        known.thinks_by_default if known else False,
-        known.min_cache_tokens if known else 0,
-    )
-
-
-def settings_panel_for(magics: ClaudeMagics) -> SettingsPanel:
-    """A settings panel bound to `magics`; panels shown twice stay in sync through the traits."""
-    from ..ui.settings_panel import SettingsPanel
-
-    session = magics.session
-    return SettingsPanel(
-        magics,
-        available_models(session),
-        cache_in_use=lambda: any(chat.exchanges for chat in session.transcript.chats.values()),
-    )
-
-
-def settings_panel() -> SettingsPanel:
-    """The settings panel of the running IPython's %load_ext claude_magic."""
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    magics = shell.magics_manager.registry.get("ClaudeMagics") if shell else None
-    if magics is None:
-        raise ClaudeMagicError("claude_magic is not loaded: run %load_ext claude_magic first")
-    return settings_panel_for(magics)
-
-
-_PATH = ("path", {"metavar": "PATH"})
-
-
-@command("dashboard")
-def show_dashboard(magics: ClaudeMagics, args: list[str]) -> None:
-    from ..ui.dashboard import show_dashboard as show
-
-    _parse("dashboard", args)
-    show(magics.session.usage)
-
-
-@command("export")
-def export_transcript(magics: ClaudeMagics, args: list[str]) -> None:
-    parsed = _parse("export", args, _PATH, _CHAT)
-    path = magics.session.transcript.export(parsed.path, parsed.chat)
-    print(f"claude_magic: wrote {path}")
-
-
-@command("load")
-def load_transcript(magics: ClaudeMagics, args: list[str]) -> None:
-    parsed = _parse("load", args, _PATH)
-    names = magics.session.transcript.load(parsed.path)
-    print(f"claude_magic: loaded chat(s) {', '.join(names)} from {parsed.path}")
-
-
-@command("fix")
-def fix_last_error(magics: ClaudeMagics, args: list[str]) -> None:
-    _parse("fix", args)
-    magics.fix_last_error()

@@ -1,20 +1,24 @@
-"""Load and unload the extension: register ClaudeMagics with the shell."""
+"""Load and unload the extension: register ClaudeMagics and the display hooks with the shell."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .magics import ClaudeMagics
 from .project_config import apply_project_config
 from .transform import protect_question_marks
 
+if TYPE_CHECKING:
+    from .._session import Session
 
-def load(shell: Any) -> None:
-    """Register the magics and make `%config ClaudeMagics` work."""
-    magics = ClaudeMagics(shell=shell)
+
+def load(shell: Any, session: Session) -> None:
+    """Register the magics bound to `session`, make `%config ClaudeMagics` work, and show figures as PNG."""
+    magics = ClaudeMagics(shell=shell, session=session)
     load_project_config(magics, shell)
+    show_figures_as_png(shell)
     shell.register_magics(magics)
     if magics not in shell.configurables:
         shell.configurables.append(magics)
@@ -42,3 +46,28 @@ def unload(shell: Any) -> None:
         shell.events.unregister("post_run_cell", magics.last_error.record)
     if protect_question_marks in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(protect_question_marks)
+
+
+def show_figures_as_png(shell: Any) -> None:
+    """Let a bare matplotlib Figure (e.g. `session().usage.plot()`) display as PNG, without importing matplotlib now."""
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type_by_name("matplotlib.figure", "Figure", _figure_png)
+
+
+def _figure_png(figure: Any) -> bytes:
+    from ..ui.dashboard import figure_png
+
+    return figure_png(figure)
+
+
+def settings_panel() -> Any:
+    """The settings panel of the running IPython's %load_ext claude_magic."""
+    from IPython import get_ipython
+
+    from ..core.errors import ClaudeMagicError
+
+    shell = get_ipython()
+    magics = shell.magics_manager.registry.get(ClaudeMagics.__name__) if shell else None
+    if magics is None:
+        raise ClaudeMagicError("claude_magic is not loaded: run %load_ext claude_magic first")
+    return magics.settings_panel()

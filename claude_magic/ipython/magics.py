@@ -10,18 +10,15 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Dict, Enum, Int, TraitError, Unicode, Union, observe, validate
 from traitlets.config import Config
 
-import claude_magic
-
-from ..core.errors import ClaudeMagicError, SettingsError
+from .._session import Session
+from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
+from ..core.events import ReplyView
 from ..core.models import DEFAULT_MODEL, EFFORTS, resolve_prices
 from ..core.render import extract_code
-from ..core.settings import CACHE_POLICIES, parse_thinking
-from ..session import Session
+from ..core.settings import CACHE_POLICIES, SETTING_NAMES, parse_thinking
 from .fix import LastError
 from .options import CellOptions, claude_arguments, parse_options
 from .references import build_content, expand_template
-
-SETTING_TRAITS = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system", "cache")
 
 
 @magics_class
@@ -70,12 +67,12 @@ class ClaudeMagics(Magics):
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
-        self.session = session or claude_magic.session()
+        self.session = session if session is not None else Session()
         self._starting = True
         self.last_error = LastError()
         super().__init__(shell=shell, **kwargs)
         self._starting = False
-        self.session.configure(**{name: getattr(self, name) for name in SETTING_TRAITS})
+        self.session.configure(**{name: getattr(self, name) for name in SETTING_NAMES})
         self.session.history_window = self.history_window
         if self.simulate:
             self.session.simulate = True
@@ -84,7 +81,7 @@ class ClaudeMagics(Magics):
 
     # -- traits -------------------------------------------------------------------------
 
-    @validate(*SETTING_TRAITS)
+    @validate(*SETTING_NAMES)
     def _check_setting(self, proposal: Any) -> Any:
         name, value = proposal["trait"].name, proposal["value"]
         if name == "thinking":
@@ -92,7 +89,7 @@ class ClaudeMagics(Magics):
         _as_trait_error(lambda: self.session.settings.with_changes(**{name: value}))
         return value
 
-    @observe(*SETTING_TRAITS)
+    @observe(*SETTING_NAMES)
     def _apply_setting(self, change: Any) -> None:
         value = change["new"]
         if change["name"] == "thinking":
@@ -166,11 +163,13 @@ class ClaudeMagics(Magics):
             command = find_command(line)
             if command is not None:
                 return command(self)
-        options = parse_options(self.claude, line)
+        options = parse_options(line)
         prompt = expand_template(_prompt(options, cell), _namespace(self.shell))
         content, records = self._attachments(options)
-        self._ask(options, prompt, content, records)
+        self.ask(options, prompt, content, records)
         return None
+
+    # -- what subcommands use (ipython.commands.CommandHost) ------------------------------
 
     def fix_last_error(self) -> None:
         """Send the kernel's last traceback and ask for an explanation and a fix."""
@@ -178,14 +177,29 @@ class ClaudeMagics(Magics):
         if prompt is None:
             print("claude_magic: no exception recorded in this kernel yet; run the failing cell, then %claude fix")
             return
-        self._ask(parse_options(self.claude, ""), prompt)
+        self.ask(parse_options(""), prompt)
+
+    def settings_panel(self) -> Any:
+        """A settings panel bound to these traits; panels shown twice stay in sync through the traits."""
+        from ..ui.settings_panel import SettingsPanel
+
+        transcript = self.session.transcript
+        return SettingsPanel(
+            self,
+            self.session.models(),
+            cache_in_use=lambda: any(chat.exchanges for chat in transcript.chats.values()),
+        )
+
+    def config_rows(self) -> list[dict[str, Any]]:
+        """One row per %config setting: name, value, help."""
+        traits = self.traits(config=True)
+        return [{"setting": name, "value": getattr(self, name), "help": traits[name].help} for name in sorted(traits)]
 
     def _attachments(self, options: CellOptions) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if not options.attach and not options.cite:
             return [], []
         model = options.overrides.get("model", self.session.settings.model)
-        chat = self.session.transcript.chat(options.chat)
-        history = [] if options.no_history or options.new else chat.messages(self.session.history_window)
+        history = self.session.history(options.chat, keep=not options.no_history, new=options.new)
         budget = options.table_budget or self.table_token_budget
         return build_content(
             list(options.attach),
@@ -196,38 +210,38 @@ class ClaudeMagics(Magics):
             history=history,
         )
 
-    def _ask(
+    def ask(
         self,
         options: CellOptions,
         prompt: str,
         content: list[dict[str, Any]] | None = None,
         attachments: list[dict[str, Any]] | None = None,
     ) -> None:
+        """Send `prompt` with the cell's options, streaming the reply into a view shown once the request is valid."""
+        prepared = self.session.prepare(
+            prompt,
+            chat=options.chat,
+            history=not options.no_history,
+            new=options.new,
+            content=content,
+            attachments=attachments,
+            extra_body=options.params or None,
+            overrides=options.overrides,
+        )
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
         view = self._view(options, fmt)
-        before = self.session.last
         try:
-            reply = self.session.ask(
-                prompt,
-                chat=options.chat,
-                history=not options.no_history,
-                new=options.new,
-                content=content,
-                attachments=attachments,
-                on_event=view.consume,
-                extra_body=options.params or None,
-                **options.overrides,
-            )
-        except KeyboardInterrupt:
-            view.stop(_partial(self.session.last, before), "interrupted")
+            reply = self.session.send(prepared, view.consume)
+        except CallInterrupted as interrupt:
+            view.stop(interrupt.partial, "interrupted")
             return
         except ClaudeMagicError as error:
-            view.stop(_partial(self.session.last, before), "failed")
+            view.stop(getattr(error, "partial", None), error.message)
             raise error from None
-        view.finish(reply)
+        view.finish(self.session.commit(prepared, reply))
         self._deliver(options, reply)
 
-    def _view(self, options: CellOptions, fmt: str) -> Any:
+    def _view(self, options: CellOptions, fmt: str) -> ReplyView:
         """The widget panel where the frontend runs widgets, else the plain Markdown/text view."""
         if self.display == "auto" and fmt != "text" and _has_kernel(self.shell) and _has_widgets():
             from ..ui.panel import ResponsePanel
@@ -247,11 +261,6 @@ class ClaudeMagics(Magics):
                 self.shell.set_next_input(code, replace=False)
 
 
-def _partial(last: Any, before: Any) -> Any:
-    """This call's partial reply, or None when the call never started (`last` is still the old one)."""
-    return last if last is not before else None
-
-
 def _prompt(options: CellOptions, cell: str | None) -> str:
     if cell is not None and options.text:
         raise UsageError(f"unexpected text on the %%claude line: {options.text!r}; put the prompt in the cell")
@@ -263,7 +272,7 @@ def _prompt(options: CellOptions, cell: str | None) -> str:
 
 def _load_order(name: str) -> int:
     # The model decides which other values are valid, and max_tokens bounds a thinking budget.
-    return SETTING_TRAITS.index(name) if name in SETTING_TRAITS else len(SETTING_TRAITS)
+    return SETTING_NAMES.index(name) if name in SETTING_NAMES else len(SETTING_NAMES)
 
 
 def _namespace(shell: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..core.models import EFFORTS
-from ..core.settings import CACHE_POLICIES, parse_thinking
+from ..core.settings import CACHE_POLICIES, SETTING_NAMES, parse_thinking
 from ..core.transcript import DEFAULT_CHAT
 
 FORMATS = ("markdown", "text", "code")
@@ -65,10 +65,18 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
 
 
 def claude_arguments(func: F) -> F:
-    """Decorate a magic with every %%claude option."""
+    """Decorate a magic with every %%claude option (its `%%claude?` help comes from these)."""
     for flags, spec in reversed(_ARGUMENTS):
         func = argument(*flags, **spec)(func)
     return magic_arguments()(func)  # type: ignore[no-any-return]
+
+
+@claude_arguments
+def claude(line: str, cell: str | None = None) -> None:
+    """Ask Claude. As a cell magic the cell body is the prompt; as a line magic, the rest of the line."""
+
+
+PARSER = claude.parser  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -89,13 +97,10 @@ class CellOptions:
     table_budget: int | None = None
 
 
-_SETTING_NAMES = ("model", "max_tokens", "effort", "thinking", "show_thinking", "system", "cache")
-
-
-def parse_options(magic: Callable[..., Any], line: str) -> CellOptions:
-    """Parse `line` for `magic`; bad options raise UsageError (one line)."""
-    args = magic.parser.parse_args(_split(line))
-    overrides = {name: getattr(args, name) for name in _SETTING_NAMES if getattr(args, name) is not None}
+def parse_options(line: str) -> CellOptions:
+    """Parse a %%claude line; bad options raise UsageError (one line)."""
+    args = PARSER.parse_args(_split(line))
+    overrides = {name: getattr(args, name) for name in SETTING_NAMES if getattr(args, name) is not None}
     if "thinking" in overrides:
         overrides["thinking"] = parse_thinking(overrides["thinking"])
     return CellOptions(

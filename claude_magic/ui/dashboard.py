@@ -135,16 +135,6 @@ def _plot_costs(axes: Any, data: Series) -> None:
     axes.legend(fontsize=7)
 
 
-def show_figures_inline() -> None:
-    """Let a bare Figure display as PNG in IPython; only pyplot's inline backend registers that otherwise."""
-    from IPython import get_ipython
-    from matplotlib.figure import Figure
-
-    shell = get_ipython()
-    if shell is not None:
-        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
-
-
 def figure_png(figure: Figure) -> bytes:
     """The figure rendered to PNG bytes with the Agg canvas (no pyplot)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

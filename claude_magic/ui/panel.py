@@ -8,8 +8,9 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..core.events import CitationAdded, Event, Started, TextDelta, ThinkingDelta, ThinkingDone
-from ..core.render import citation_source, closed_prefix_end, usage_lines, with_citation_marks
+from ..core.annotate import citation_source, usage_lines
+from ..core.events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone, assert_never
+from ..core.render import closed_prefix_end
 from ..core.transcript import Reply
 from .safe_html import NO_MATH_CLASS, ROOT_CLASS, highlight_css, markdown_html, text_html
 from .throttle import Throttle
@@ -68,11 +69,9 @@ class ResponsePanel:
     def __init__(self, model: str, chat: str, *, live: bool = True, show: Callable[[Any], Any] | None = None) -> None:
         self.model, self.chat, self.live = model, chat, live
         self.status = "waiting"
-        self.text, self.thinking = "", ""
+        self.text, self.marked, self.thinking = "", "", ""
         self.thinking_omitted = False
         self.citations: list[dict[str, Any]] = []
-        self._block_starts: list[int] = []
-        self._block_citations: dict[int, list[int]] = {}
         self._build()
         self._throttle = Throttle(self._redraw)
         self._handle = (show or _display)(self.widget)
@@ -81,11 +80,24 @@ class ResponsePanel:
 
     def consume(self, event: Event) -> None:
         """Take one stream event; redraws happen at most ~10 times a second."""
-        handler = _HANDLERS.get(type(event))
-        if handler is not None:
-            handler(self, event)
-            if self.live:
-                self._throttle.poke()
+        match event:
+            case Started():
+                self.model = event.model or self.model
+            case ThinkingDelta():
+                self.thinking, self.status = event.thinking, "thinking"
+            case ThinkingDone():
+                self.thinking_omitted = event.omitted and not self.thinking
+            case TextDelta():
+                self.text, self.marked, self.status = event.text, event.marked, "writing"
+            case CitationAdded():
+                self.citations.append(event.citation)
+                self.marked = event.marked
+            case Finished():
+                return
+            case _:
+                assert_never(event)
+        if self.live:
+            self._throttle.poke()
 
     def finish(self, reply: Reply) -> None:
         """Show the complete reply with its footer, then leave it as static HTML."""
@@ -97,37 +109,6 @@ class ResponsePanel:
         error = partial.error if partial is not None and not partial.complete else None
         status = "interrupted" if reason == "interrupted" else f"failed: {error or reason}"
         self._settle(status, "")
-
-    # -- state --------------------------------------------------------------------------
-
-    def marked_text(self) -> str:
-        """The reply text so far with footnote markers after each cited text block."""
-        if not self._block_citations:
-            return self.text
-        bounds = [*self._block_starts, len(self.text)]
-        return with_citation_marks(
-            [(self.text[bounds[i] : bounds[i + 1]], self._block_citations.get(i, [])) for i in range(len(bounds) - 1)]
-        )
-
-    def _on_started(self, event: Started) -> None:
-        self.model = event.model or self.model
-
-    def _on_thinking(self, event: ThinkingDelta) -> None:
-        self.thinking, self.status = event.thinking, "thinking"
-
-    def _on_thinking_done(self, event: ThinkingDone) -> None:
-        self.thinking_omitted = event.omitted and not self.thinking
-
-    def _on_text(self, event: TextDelta) -> None:
-        while len(self._block_starts) <= event.block:
-            self._block_starts.append(len(event.text) - len(event.chunk))
-        self.text, self.status = event.text, "writing"
-
-    def _on_citation(self, event: CitationAdded) -> None:
-        self.citations.append(event.citation)
-        self._block_citations.setdefault(event.block, []).append(event.number)
-        while len(self._block_starts) <= event.block:
-            self._block_starts.append(len(self.text))
 
     # -- drawing ------------------------------------------------------------------------
 
@@ -152,7 +133,7 @@ class ResponsePanel:
             self.thinking_stream.show(self.thinking, final=final)
         if self.thinking_omitted:
             self.thinking_note.value = f"<i>{text_html(OMITTED_THINKING)}</i>"
-        self.body.show(self.marked_text(), final=final)
+        self.body.show(self.marked, final=final)
         footnotes = self._footnotes_html()
         if footnotes != self.footnotes.value:
             self.footnotes.value = footnotes
@@ -208,12 +189,3 @@ class _StaticPanel:
 
 def _display(widget: widgets.Widget) -> Any:
     return display(widget, display_id=True)
-
-
-_HANDLERS: dict[type, Callable[[ResponsePanel, Any], None]] = {
-    Started: ResponsePanel._on_started,
-    ThinkingDelta: ResponsePanel._on_thinking,
-    ThinkingDone: ResponsePanel._on_thinking_done,
-    TextDelta: ResponsePanel._on_text,
-    CitationAdded: ResponsePanel._on_citation,
-}

@@ -7,8 +7,9 @@ from typing import Any
 
 from IPython.display import Markdown, display
 
-from ..core.events import Event, TextDelta
-from ..core.render import STOP_EXPLANATIONS, safe_markdown
+from ..core.annotate import STOP_EXPLANATIONS
+from ..core.events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone, assert_never
+from ..core.render import safe_markdown
 from ..core.transcript import Reply
 from .throttle import Throttle
 
@@ -24,11 +25,16 @@ class MarkdownView:
         self._throttle = Throttle(self._redraw)
 
     def consume(self, event: Event) -> None:
-        """Take one stream event; only text changes what is shown."""
-        if isinstance(event, TextDelta):
-            self.text = event.text
-            if self.live:
-                self._throttle.poke()
+        """Take one stream event; only text changes what is shown (a terminal prints only what is appended)."""
+        match event:
+            case TextDelta():
+                self.text = event.text
+                if self.live:
+                    self._throttle.poke()
+            case Started() | ThinkingDelta() | ThinkingDone() | CitationAdded() | Finished():
+                return
+            case _:
+                assert_never(event)
 
     def finish(self, reply: Reply) -> None:
         """Show the final reply with its one-line summary."""

@@ -178,8 +178,8 @@ def test_claude_fix_sends_the_last_traceback(shell, magics, run, sim):
     assert "Explain briefly what went wrong" in prompt
 
 
-def test_extension_registers_and_removes_the_error_hook(shell):
-    extension.load(shell)
+def test_extension_registers_and_removes_the_error_hook(shell, session):
+    extension.load(shell, session)
     try:
         hooks = shell.events.callbacks["post_run_cell"]
         recorders = [h for h in hooks if getattr(h, "__name__", "") == "record"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from claude_magic.core.models import REGISTRY
-from claude_magic.ipython.commands import HANDLERS, SUMMARIES
+from claude_magic.ipython.commands import COMMANDS
 from claude_magic.ipython.extension import load_project_config
 from claude_magic.ipython.project_config import apply_project_config
 
@@ -17,7 +17,7 @@ def sent_texts(sim):
 def test_help_lists_every_wired_subcommand(run):
     result, out = run("%claude help")
     assert result.success
-    for name in HANDLERS:
+    for name in COMMANDS:
         assert f"%claude {name}" in out.stdout
     assert "%claude -- help me" in out.stdout
 
@@ -57,7 +57,7 @@ def test_subcommand_with_stray_words_sends_nothing(run, sim):
 
 
 def test_known_but_unwired_names_are_in_the_list():
-    assert {"dashboard", "export", "load", "fix"} <= set(SUMMARIES)
+    assert {"dashboard", "export", "load", "fix"} <= set(COMMANDS)
 
 
 def test_usage_is_the_per_call_dataframe(run, shell):

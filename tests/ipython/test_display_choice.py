@@ -8,7 +8,7 @@ from claude_magic.ui.plain import MarkdownView
 
 
 def view_for(magics, line: str = ""):
-    return magics._view(parse_options(magics.claude, line), "markdown")
+    return magics._view(parse_options(line), "markdown")
 
 
 def test_kernel_gets_the_panel(magics, shell, monkeypatch):

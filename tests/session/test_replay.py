@@ -11,8 +11,8 @@ import textwrap
 import anthropic
 import pytest
 
+from claude_magic import Session
 from claude_magic.replay import client_options
-from claude_magic.session import Session
 from claude_magic.simulator import Simulator
 from tests.conftest import TEST_KEY
 
@@ -24,7 +24,7 @@ REPLAYER = textwrap.dedent(
     import json, sys
     sockets = []
     sys.addaudithook(lambda event, args: event.startswith("socket.") and sockets.append(event))
-    from claude_magic.session import Session
+    from claude_magic import Session
     from claude_magic.core.errors import ClaudeMagicError
     session = Session()
     session.use_replay(sys.argv[1], "replay")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from claude_magic import Session
 from claude_magic.core.errors import MissingKeyError, RequestFailed, SettingsError, StreamFailed
 from claude_magic.core.events import TextDelta
-from claude_magic.session import Session
 from claude_magic.simulator import ScriptedError, ScriptedReply
 
 

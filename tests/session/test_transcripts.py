@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
+from claude_magic import Session
 from claude_magic.core.errors import RequestFailed, TranscriptFileError
-from claude_magic.session import Session
 from claude_magic.simulator import ScriptedError, ScriptedReply
 from tests.conftest import TEST_KEY
 

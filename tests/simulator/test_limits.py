@@ -11,8 +11,8 @@ import base64
 import anthropic
 import pytest
 
+from claude_magic import Session
 from claude_magic.core.errors import AttachmentError
-from claude_magic.session import Session
 from tests.media import pdf, png
 
 from .helpers import MODEL

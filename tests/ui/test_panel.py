@@ -82,7 +82,7 @@ def test_citations_become_markers_after_their_block_and_footnotes(make_panel, st
     panel, _ = make_panel()
     state = feed(panel, stream_events("thinking_citations.sse"))
     panel.finish(reply_from(state))
-    assert panel.marked_text() == "According to the document, the grass is green.¹ Also, water is essential.²"
+    assert panel.marked == "According to the document, the grass is green.¹ Also, water is essential.²"
     notes = panel.footnotes.value
     assert "“The grass is green.” — Example Document, characters 1–20" in notes
     assert "“Water is essential for life.” — PDF Document, page 5" in notes
@@ -96,7 +96,7 @@ def test_citations_from_the_simulator_land_after_the_cited_sentence(make_panel, 
     panel, _ = make_panel()
     reply = session.ask("q", on_event=panel.consume)
     panel.finish(reply)
-    assert panel.marked_text() == "First part. The sky is blue.¹"
+    assert panel.marked == "First part. The sky is blue.¹"
     assert "Notes, blocks 3–4" in panel.footnotes.value
 
 

@@ -1,0 +1,149 @@
+"""The network edge: which SDK client requests go through (real API, simulator, replay or injected), and model listing.
+
+The SDK does SSE parsing, retries, backoff and timeouts; nothing here re-implements them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .core.errors import MissingKeyError, RequestFailed
+from .core.models import REGISTRY, ModelInfo, lookup
+
+if TYPE_CHECKING:
+    import anthropic
+
+    from .simulator import Simulator
+
+SIMULATE_ENV = "CLAUDE_MAGIC_SIMULATE"
+SIMULATED_KEY = "sk-simulated"
+REPLAY_ENV = "CLAUDE_MAGIC_REPLAY"
+REPLAY_MODE_ENV = "CLAUDE_MAGIC_REPLAY_MODE"
+
+Notify = Callable[[str, str], None]
+
+
+def simulate_from_env() -> bool:
+    """True when CLAUDE_MAGIC_SIMULATE asks for the simulator."""
+    return os.environ.get(SIMULATE_ENV, "") not in ("", "0", "false")
+
+
+class Connection:
+    """Builds the SDK client on first use and rebuilds it when simulate or replay changes; an injected one stays."""
+
+    def __init__(self, client: Any = None, notify: Notify | None = None) -> None:
+        self.replay: str | None = os.environ.get(REPLAY_ENV) or None
+        self.replay_mode = os.environ.get(REPLAY_MODE_ENV) or "auto"
+        self._client = client
+        self._injected = client is not None
+        self._simulate = simulate_from_env()
+        self._simulator: Simulator | None = None
+        self._notify: Notify = notify or (lambda key, message: None)
+
+    @property
+    def client(self) -> anthropic.Anthropic:
+        """The SDK client, created on first use (the simulator's when simulating)."""
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
+
+    def use_client(self, client: Any) -> None:
+        """Send every later request through `client` (e.g. AnthropicBedrock, AnthropicVertex)."""
+        self._client, self._injected = client, True
+
+    @property
+    def simulate(self) -> bool:
+        """True when requests go to the built-in simulator instead of the real API."""
+        return self._simulate
+
+    @simulate.setter
+    def simulate(self, on: bool) -> None:
+        if bool(on) != self._simulate:
+            self._simulate = bool(on)
+            self._drop_default_client()
+
+    @property
+    def simulator(self) -> Simulator:
+        """The in-process simulator, started on first use."""
+        if self._simulator is None:
+            from .simulator import Simulator
+
+            self._simulator = Simulator().start()
+        return self._simulator
+
+    def use_replay(self, path: str | None, mode: str = "auto") -> None:
+        """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""
+        if (path, mode) != (self.replay, self.replay_mode):
+            self.replay, self.replay_mode = path, mode
+            self._drop_default_client()
+
+    def close(self) -> None:
+        """Stop the simulator, if one was started."""
+        if self._simulator is not None:
+            self._simulator.stop()
+            self._simulator = None
+
+    def models(self) -> list[ModelInfo]:
+        """Models from `client.models.list()` when the API answers, else the registry."""
+        try:
+            client = self.client.with_options(timeout=5.0, max_retries=0)
+            listed = list(client.models.list(limit=100))
+        except Exception:  # no key, offline, or a client without the Models API: the registry will do
+            return list(REGISTRY)
+        return [model_info(model) for model in listed] or list(REGISTRY)
+
+    def _drop_default_client(self) -> None:
+        """Forget the client we made, so the next request builds one for the new mode."""
+        if not self._injected:
+            self._client = None
+
+    def _make_client(self) -> anthropic.Anthropic:
+        import anthropic
+
+        extra = self._replay_options()
+        if "base_url" in extra:
+            return anthropic.Anthropic(**extra)
+        if self._simulate:
+            self._notify("simulator", "using the built-in simulator: replies are simulated, no model is called")
+            return anthropic.Anthropic(api_key=SIMULATED_KEY, base_url=self.simulator.url, **extra)
+        return _real_client(extra)
+
+    def _replay_options(self) -> dict[str, Any]:
+        if not self.replay:
+            return {}
+        from .replay import client_options
+
+        return client_options(self.replay, self.replay_mode)
+
+
+def _real_client(options: dict[str, Any]) -> anthropic.Anthropic:
+    import anthropic
+
+    try:
+        client = anthropic.Anthropic(**options)
+    except anthropic.CredentialsError as error:
+        raise RequestFailed(f"Could not load Anthropic credentials: {error}. Set ANTHROPIC_API_KEY instead.") from None
+    if client.api_key is None and client.auth_token is None and getattr(client, "_token_cache", None) is None:
+        raise MissingKeyError()
+    return client
+
+
+def model_info(model: Any) -> ModelInfo:
+    """A ModelInfo for one Models API entry; the registry fills what the API does not say."""
+    known = lookup(model.id)
+    if known is not None and known.id == model.id:
+        return known
+    types = getattr(getattr(getattr(model, "capabilities", None), "thinking", None), "types", None)
+    modes = {name for name, mode in (types.to_dict() if types else {}).items() if mode.get("supported")}
+    return ModelInfo(
+        model.id,
+        getattr(model, "display_name", model.id),
+        known.prices if known else None,
+        getattr(model, "max_input_tokens", None) or (known.context_window if known else 0),
+        getattr(model, "max_tokens", None) or (known.max_output if known else 128_000),
+        frozenset(modes) or (known.thinking_modes if known else frozenset()),
+        known.thinks_by_default if known else False,
+        known.min_cache_tokens if known else 0,
+    )

@@ -1,0 +1,292 @@
+"""The conversation: settings, named chats and the usage ledger; each ask() is prepare -> send -> commit."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._call import Call, EventSink
+from ._client import Connection
+from ._exportable import SessionTranscript, UsageLedger
+from .core.errors import CallInterrupted, RequestFailed
+from .core.models import Prices, lookup, resolve_prices
+from .core.request import build_request, text_block
+from .core.settings import Settings
+from .core.transcript import DEFAULT_CHAT, Chat, Exchange, Reply
+from .core.usage import CallRecord, cost_without_cache_usd
+
+if TYPE_CHECKING:
+    import anthropic
+
+    from .core.caching import CachePlan
+    from .core.models import ModelInfo
+    from .simulator import Simulator
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One request, planned and checked, with what committing its reply needs."""
+
+    chat: Chat
+    prompt: str
+    user_content: tuple[dict[str, Any], ...]
+    attachments: tuple[dict[str, Any], ...]
+    settings: Settings
+    request: dict[str, Any]
+    plan: CachePlan
+    keep: bool  # False for --no-history: the exchange joins no chat
+    new: bool
+
+
+class Session:
+    """One notebook's connection to Claude, shared by every magic and by `claude_magic.session()`."""
+
+    def __init__(self, settings: Settings | None = None, *, client: Any = None) -> None:
+        self.settings = settings or Settings()
+        self.transcript = SessionTranscript()
+        self.usage = UsageLedger()
+        self.connection = Connection(client, notify=self.notify)
+        self.autosave: str | None = None
+        self.last: Reply | None = None
+        self.history_window = 0
+        self.prices: dict[str, dict[str, float]] = {}  # per model prefix, USD per million tokens
+        self._warned: set[str] = set()
+
+    # -- the connection ------------------------------------------------------------------
+
+    @property
+    def client(self) -> anthropic.Anthropic:
+        """The SDK client, created on first use (the simulator's when simulating)."""
+        return self.connection.client
+
+    def use_client(self, client: Any) -> None:
+        """Send every later request through `client` (e.g. AnthropicBedrock, AnthropicVertex)."""
+        self.connection.use_client(client)
+
+    @property
+    def simulate(self) -> bool:
+        """True when requests go to the built-in simulator instead of the real API."""
+        return self.connection.simulate
+
+    @simulate.setter
+    def simulate(self, on: bool) -> None:
+        self.connection.simulate = on
+
+    @property
+    def simulator(self) -> Simulator:
+        """The in-process simulator, started on first use."""
+        return self.connection.simulator
+
+    @property
+    def replay(self) -> str | None:
+        return self.connection.replay
+
+    @property
+    def replay_mode(self) -> str:
+        return self.connection.replay_mode
+
+    def use_replay(self, path: str | None, mode: str = "auto") -> None:
+        """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""
+        self.connection.use_replay(path, mode)
+
+    def models(self) -> list[ModelInfo]:
+        """The models the API lists (the registry when it cannot be reached)."""
+        return self.connection.models()
+
+    def close(self) -> None:
+        """Stop the simulator, if one was started."""
+        self.connection.close()
+
+    # -- settings and notices ------------------------------------------------------------
+
+    def configure(self, **changes: Any) -> Settings:
+        """Change the session's default settings; invalid values raise SettingsError."""
+        self.settings = self.settings.with_changes(**changes)
+        return self.settings
+
+    def prices_for(self, model: str) -> Prices | None:
+        """The model's prices after `session.prices` overrides; None when unknown."""
+        return resolve_prices(model, self.prices)
+
+    def notify(self, key: str, message: str) -> None:
+        """Print `message` to stderr once per session for each `key`."""
+        if key not in self._warned:
+            self._warned.add(key)
+            print(f"claude_magic: {message}", file=sys.stderr)
+
+    def history(self, chat: str = DEFAULT_CHAT, *, keep: bool = True, new: bool = False) -> list[dict[str, Any]]:
+        """The messages a request in `chat` sends before its new turn (none for --new or --no-history)."""
+        if not keep or new:
+            return []
+        return self.transcript.chat(chat).messages(self.history_window)
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def ask(
+        self,
+        prompt: str,
+        *,
+        chat: str = DEFAULT_CHAT,
+        history: bool = True,
+        new: bool = False,
+        content: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        on_event: EventSink | None = None,
+        extra_body: dict[str, Any] | None = None,
+        **overrides: Any,
+    ) -> Reply:
+        """Send `prompt` (after any `content` blocks) in `chat`, stream the reply, and return it.
+
+        `attachments` (name, kind, bytes, tokens per entry) are recorded on the exchange; `extra_body`
+        fields (from --param) go into the request body unchanged. A bad setting or content that
+        breaks an API limit raises before anything is sent. On failure the chat is unchanged, the
+        call is still recorded in the ledger, and RequestFailed (StreamFailed once output began) or
+        CallInterrupted is raised, carrying the partial reply.
+        """
+        prepared = self.prepare(
+            prompt,
+            chat=chat,
+            history=history,
+            new=new,
+            content=content,
+            attachments=attachments,
+            extra_body=extra_body,
+            overrides=overrides,
+        )
+        return self.commit(prepared, self.send(prepared, on_event))
+
+    def prepare(
+        self,
+        prompt: str,
+        *,
+        chat: str = DEFAULT_CHAT,
+        history: bool = True,
+        new: bool = False,
+        content: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        extra_body: dict[str, Any] | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> Prepared:
+        """Build, check and cache-plan the request; nothing is sent and nothing changes."""
+        from .core.content import check_request_content  # on first use: %load_ext stays cheap
+
+        settings = self.settings.with_changes(**overrides) if overrides else self.settings
+        self._warn_unknown_model(settings.model)
+        user_content = [*(content or []), text_block(prompt)]
+        past = self.history(chat, keep=history, new=new)
+        request = build_request(settings, past, user_content)
+        check_request_content(request["messages"], lookup(settings.model))
+        if extra_body:
+            request["extra_body"] = extra_body  # the SDK merges these fields into the body unchanged
+        conversation = self.transcript.chat(chat)
+        planned, plan = self._plan_cache(conversation if history else None, settings, request, continuing=bool(past))
+        return Prepared(
+            conversation, prompt, tuple(user_content), tuple(attachments or ()), settings, planned, plan, history, new
+        )
+
+    def send(self, prepared: Prepared, on_event: EventSink | None = None) -> Reply:
+        """Stream the prepared request; a failure is recorded (ledger, autosave) and re-raised with its partial."""
+        model = prepared.settings.model
+        call = Call(prepared.chat.name, model, self.prices_for(model), on_event, self.notify)
+        try:
+            return call.run(self.client, prepared.request)
+        except (RequestFailed, CallInterrupted) as error:
+            partial = error.partial
+            failure = "interrupted" if isinstance(error, CallInterrupted) else str(error.message)
+            if partial is not None:
+                self.last = partial
+                self._record(partial, failure)
+            self._autosave_failure(prepared, call.started_at, partial, failure)
+            raise
+
+    def commit(self, prepared: Prepared, reply: Reply) -> Reply:
+        """Record the complete reply: the ledger, the chat (unless --no-history) and the autosave file."""
+        from .core.caching import cache_signature
+        from .core.records import EXCHANGE, ONE_SHOT, exchange_record
+
+        self.last = reply
+        self._record(reply, None)
+        exchange = Exchange(
+            prepared.prompt, prepared.user_content, reply, reply.started_at or 0.0, prepared.attachments
+        )
+        chat = prepared.chat
+        if prepared.keep:
+            if prepared.new:
+                chat.exchanges.clear()
+            chat.append(exchange)
+            chat.cache_plan, chat.cache_signature = prepared.plan, cache_signature(prepared.request)
+        self._autosave(exchange_record(exchange, chat.name, EXCHANGE if prepared.keep else ONE_SHOT))
+        return reply
+
+    # -- records -------------------------------------------------------------------------
+
+    def _record(self, reply: Reply, error: str | None) -> None:
+        prices = self.prices_for(reply.model)
+        self.usage.append(
+            CallRecord(
+                call=self.usage.next_call_number(),
+                chat=reply.chat,
+                model=reply.model,
+                started_at=reply.started_at or 0.0,
+                ttft_s=reply.ttft_s,
+                duration_s=reply.duration_s or 0.0,
+                usage=reply.usage,
+                cost_usd=reply.cost_usd,
+                cost_without_cache_usd=cost_without_cache_usd(reply.usage, prices),
+                stop_reason=reply.stop_reason,
+                request_id=reply.request_id,
+                message_id=reply.message_id or None,
+                error=error,
+                cache_miss_reason=reply.cache_miss_reason,
+            )
+        )
+
+    def _autosave_failure(self, prepared: Prepared, started_at: float, partial: Reply | None, failure: str) -> None:
+        from .core.records import failed_record
+
+        self._autosave(failed_record(prepared.chat.name, prepared.prompt, started_at, partial, failure))
+
+    def _autosave(self, record: dict[str, Any]) -> None:
+        """Append `record` to the autosave file, if one is set; a write failure warns and never fails the cell."""
+        if not self.autosave:
+            return
+        from .transcript_io import append_record
+
+        try:
+            append_record(self.autosave, record)
+        except OSError as error:
+            self.notify(f"autosave:{error}", f"autosave to {self.autosave} failed: {error}")
+
+    # -- prompt caching ------------------------------------------------------------------
+
+    def _plan_cache(
+        self, chat: Chat | None, settings: Settings, request: dict[str, Any], *, continuing: bool
+    ) -> tuple[dict[str, Any], CachePlan]:
+        """Place cache breakpoints; `continuing` is False on a chat's first turn (or a --new one)."""
+        from .core.caching import plan_cache
+
+        info = lookup(settings.model)
+        previous = chat.cache_plan if chat and continuing else None
+        if chat and continuing and settings.cache != "off":
+            self._warn_cache_breaks(chat, request)
+        planned, plan = plan_cache(
+            request, min_tokens=info.min_cache_tokens if info else 1024, policy=settings.cache, previous=previous
+        )
+        if chat:
+            planned["diagnostics"] = {"previous_message_id": chat.last_message_id if continuing else None}
+        return planned, plan
+
+    def _warn_cache_breaks(self, chat: Chat, request: dict[str, Any]) -> None:
+        from .core.caching import avoidable_breaks, cache_signature
+
+        for reason in avoidable_breaks(chat.cache_signature, cache_signature(request)):
+            self.notify(
+                f"cache:{reason}",
+                f"this cell invalidates the prompt cache of chat {chat.name!r} ({reason}); "
+                "keep it unchanged mid-chat, or start a new chat with --new or --chat NAME",
+            )
+
+    def _warn_unknown_model(self, model: str) -> None:
+        if lookup(model) is None:
+            self.notify(f"model:{model}", f"unknown model {model!r}: it will be sent as is, and its cost is unknown")

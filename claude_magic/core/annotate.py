@@ -1,0 +1,81 @@
+"""Citation marks, footnote sources, stop-reason notes and the usage footer: the reply's annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .usage import format_cost
+
+if TYPE_CHECKING:
+    from .transcript import Reply
+
+STOP_EXPLANATIONS = {
+    "max_tokens": "The reply hit the max_tokens limit; raise --max-tokens to let it finish.",
+    "refusal": "The model declined to answer this request.",
+    "model_context_window_exceeded": "The conversation filled the model's context window; start a --new chat.",
+    "pause_turn": "The model paused a long-running turn; re-run to continue.",
+}
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def citation_mark(numbers: Sequence[int]) -> str:
+    """Superscript footnote markers, e.g. [1, 2] -> '¹˒²'; plain text, so no HTML is needed."""
+    return "˒".join(str(number).translate(_SUPERSCRIPTS) for number in numbers)
+
+
+def with_citation_marks(segments: Sequence[tuple[str, Sequence[int]]]) -> str:
+    """The text blocks joined, each followed by the marks of the citations attached to it."""
+    return "".join(text + citation_mark(numbers) for text, numbers in segments)
+
+
+def citation_source(citation: Mapping[str, Any]) -> str:
+    """'Example Document, characters 1–20': the cited document and where in it (1-based, inclusive)."""
+    title = citation.get("document_title") or citation.get("title") or _document_label(citation)
+    location = _location(citation)
+    return f"{title}, {location}" if location else str(title)
+
+
+def _document_label(citation: Mapping[str, Any]) -> str:
+    index = citation.get("document_index")
+    return f"document {int(index) + 1}" if index is not None else str(citation.get("url") or "source")
+
+
+def _location(citation: Mapping[str, Any]) -> str:
+    # The API's indices have exclusive ends; characters and blocks count from 0, pages from 1.
+    kind = citation.get("type")
+    if kind == "char_location":
+        return _span("character", int(citation["start_char_index"]) + 1, int(citation["end_char_index"]))
+    if kind == "page_location":
+        return _span("page", int(citation["start_page_number"]), int(citation["end_page_number"]) - 1)
+    if "start_block_index" in citation:
+        return _span("block", int(citation["start_block_index"]) + 1, int(citation["end_block_index"]))
+    return str(citation.get("url") or "")
+
+
+def _span(unit: str, first: int, last: int) -> str:
+    return f"{unit} {first}" if last <= first else f"{unit}s {first}–{last}"
+
+
+def usage_lines(reply: Reply) -> list[str]:
+    """The footer: tokens in (cache split), tokens out (thinking), cost, hit rate, timings, stop reason."""
+    u = reply.usage
+    cache = f"cache read {u.cache_read_input_tokens:,} · cache write {u.cache_creation_input_tokens:,}"
+    tokens_in = f"{u.total_input_tokens:,} in ({cache} · uncached {u.input_tokens:,})"
+    thinking = f" (thinking {u.thinking_tokens:,})" if u.thinking_tokens is not None else ""
+    hit = f"{u.hit_rate:.0%}" if u.hit_rate is not None else "n/a"
+    lines = [f"{tokens_in} · {u.output_tokens:,} out{thinking}", f"{format_cost(reply.cost_usd)} · cache hit {hit}"]
+    lines[1] += "".join(f" · {label} {_seconds(value)}" for label, value in _timings(reply))
+    if reply.stop_reason not in (None, "end_turn"):
+        note = STOP_EXPLANATIONS.get(reply.stop_reason or "", "")
+        lines.append(f"stop reason: {reply.stop_reason}" + (f". {note}" if note else ""))
+    return lines
+
+
+def _timings(reply: Reply) -> list[tuple[str, float | None]]:
+    return [("first token", reply.ttft_s), ("total", reply.duration_s)]
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
