@@ -14,6 +14,7 @@ from typing import Any
 
 from .core.content import (
     LARGE_CONTEXT,
+    MANY_IMAGES,
     MANY_IMAGES_SIDE,
     Attachment,
     image_attachment,
@@ -25,7 +26,7 @@ from .core.content import (
 )
 from .core.errors import AttachmentError
 from .core.models import STANDARD_IMAGE_EDGE, lookup
-from .core.tokens import estimate_tokens
+from .core.tokens import estimate_tokens, pdf_page_hint
 
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 IMAGE_SUFFIXES[".webp"] = "image/webp"
@@ -43,7 +44,7 @@ class Target:
     def __init__(self, model: str, table_budget: int = DEFAULT_TABLE_BUDGET, image_count: int = 0) -> None:
         info = lookup(model)
         self.long_edge = info.image_long_edge if info else STANDARD_IMAGE_EDGE
-        if image_count > 20:  # more than 20 images: each must be at most 2000 px per side
+        if image_count > MANY_IMAGES:  # then every image must fit MANY_IMAGES_SIDE
             self.long_edge = min(self.long_edge, MANY_IMAGES_SIDE)
         self.context_window = info.context_window if info else LARGE_CONTEXT
         self.table_budget = table_budget
@@ -174,10 +175,12 @@ def attach_pdf(name: str, data: bytes, target: Target) -> Attachment:
 
 
 def pdf_pages(name: str, data: bytes) -> int:
-    """Pages in a PDF, read with pypdf."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
+    """Pages in a PDF, read with pypdf (the `pdf` extra); without it, the pages its uncompressed objects declare."""
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+    except ImportError:
+        return max(1, pdf_page_hint(data))
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:

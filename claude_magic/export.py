@@ -9,6 +9,7 @@ import pandas as pd
 
 from .core.errors import TranscriptFileError
 from .core.records import MESSAGE_COLUMNS, message_rows
+from .core.usage import USAGE_COLUMNS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -16,29 +17,6 @@ if TYPE_CHECKING:
     from .core.transcript import Transcript
     from .core.usage import Ledger
 
-USAGE_COLUMNS = (
-    "call",
-    "chat",
-    "model",
-    "started_at",
-    "ttft_s",
-    "duration_s",
-    "input_tokens",
-    "cache_read_input_tokens",
-    "cache_creation_input_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "thinking_tokens",
-    "hit_rate",
-    "cost_usd",
-    "cost_without_cache_usd",
-    "stop_reason",
-    "cache_miss_reason",
-    "request_id",
-    "message_id",
-    "error",
-)
 _INT_COLUMNS = (
     "call",
     "input_tokens",

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import AttachmentError
 from .models import ModelInfo
-from .tokens import estimate_tokens, pdf_page_hint
+from .tokens import estimate_tokens, image_tokens, pdf_page_hint
 
 # Limits from ANTHROPIC_API.md §10 (Anthropic docs, vision and pdf-support, 2026).
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # per image, base64 source, Claude API
@@ -27,7 +27,6 @@ MAX_REQUEST_BYTES = 32 * 1024 * 1024  # whole request, PDFs included
 MAX_PDF_PAGES = 600
 MAX_PDF_PAGES_SMALL_CONTEXT = 100  # when the context window is under 1M tokens
 LARGE_CONTEXT = 1_000_000
-IMAGE_TILE = 28  # image tokens = ceil(w/28) * ceil(h/28)
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 PDF_TYPE = "application/pdf"
@@ -46,11 +45,6 @@ class Attachment:
     def record(self) -> dict[str, Any]:
         """The entry kept on `Exchange.attachments`."""
         return {"name": self.name, "kind": self.kind, "bytes": self.size, "tokens": self.tokens}
-
-
-def image_tokens(width: int, height: int) -> int:
-    """Visual tokens for an image of this size."""
-    return -(-width // IMAGE_TILE) * -(-height // IMAGE_TILE)
 
 
 def sniff(data: bytes) -> str | None:

@@ -8,9 +8,17 @@ import math
 import re
 from typing import Any
 
-IMAGE_TOKENS = 1_600  # about a 1568 px long-edge image: ceil(w/28) * ceil(h/28)
+IMAGE_TILE = 28  # image tokens = ceil(w/28) * ceil(h/28)
 PDF_PAGE_TOKENS = 2_000  # extracted text plus page image, per page
 _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def image_tokens(width: int, height: int) -> int:
+    """Visual tokens for an image of this size."""
+    return -(-width // IMAGE_TILE) * -(-height // IMAGE_TILE)
+
+
+IMAGE_TOKENS = image_tokens(1120, 1120)  # 1,600: an image of about 1.15 megapixels, when the size is unknown
 
 
 def estimate_tokens(node: Any) -> int:

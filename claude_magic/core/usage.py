@@ -130,6 +130,10 @@ class CallRecord:
         }
 
 
+_EMPTY = CallRecord(0, "", "", 0.0, None, 0.0, Usage(), None, None, None, None, None)
+USAGE_COLUMNS = tuple(_EMPTY.as_row())  # the ledger's export columns, in order
+
+
 class Ledger:
     """Append-only list of CallRecords; observers are told of each new record."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ..core.content import Attachment, iter_blocks, url_attachment, with_citations
+from ..core.content import MANY_IMAGES, Attachment, iter_blocks, url_attachment, with_citations
 from ..core.errors import AttachmentError
 
 FULL_SUFFIX = ":full"  # `-a df:full` sends the whole frame as CSV
@@ -47,7 +47,7 @@ def build_content(
 
     attachments = [resolve(name, namespace, Target(model, table_budget)) for name in names]
     images = _count_images(attachments) + sum(1 for b in iter_blocks(history or []) if b.get("type") == "image")
-    if images > 20:  # more than 20 images: re-encode at the 2000 px cap the API then applies
+    if images > MANY_IMAGES:  # re-encode at the smaller side limit the API then applies
         many = Target(model, table_budget, image_count=images)
         attachments = [
             resolve(name, namespace, many) if a.kind == "image" else a

@@ -8,14 +8,12 @@ from typing import Any
 import ipywidgets as w
 from traitlets import HasTraits, TraitError
 
-from ..core.models import ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
-from ..core.settings import Settings, fit_to_model
+from ..core.caching import CACHE_BREAKING_SETTINGS
+from ..core.models import EFFORTS, ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
+from ..core.settings import CACHE_POLICIES, THINKING_WORDS, Settings, fit_to_model
 
-EFFORT_STEPS = ("default", "low", "medium", "high", "xhigh", "max")
-THINKING_MODES = ("auto", "off", "adaptive", "budget")
-CACHE_MODES = ("auto", "off", "5m", "1h")
-# Settings whose change makes the next request miss the prompt cache (ANTHROPIC_API.md, "What invalidates").
-CACHE_BREAKERS = frozenset({"model", "system", "thinking", "effort", "history_window", "cache"})
+EFFORT_STEPS = ("default", *EFFORTS)
+THINKING_MODES = (*THINKING_WORDS, "budget")
 
 Converter = Callable[[Any], Any]
 
@@ -121,7 +119,7 @@ class SettingsPanel:
                 setattr(self.target, name, changes[name])
 
     def _note_cache(self, name: str) -> None:
-        if name in CACHE_BREAKERS and self.cache_in_use():
+        if name in CACHE_BREAKING_SETTINGS and self.cache_in_use():
             self.note.value = (
                 f"<i>Changing {name} invalidates this chat's prompt cache: the next call writes it anew.</i>"
             )
@@ -187,7 +185,7 @@ def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
             min=MIN_THINKING_BUDGET, max=128_000, step=256, value=4096, description="budget"
         ),
         "show_thinking": w.Checkbox(description="show thinking", style=style),
-        "cache": w.ToggleButtons(options=CACHE_MODES, description="cache / TTL", style=style),
+        "cache": w.ToggleButtons(options=CACHE_POLICIES, description="cache / TTL", style=style),
         "system": w.Textarea(description="system", continuous_update=False, style=style, layout=wide),
         "history_window": w.BoundedIntText(min=0, max=10_000, description="turns sent", style=style),
         "table_token_budget": w.BoundedIntText(min=0, max=1_000_000, step=500, description="table tokens", style=style),
