@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.models import ADAPTIVE, ENABLED, STANDARD_IMAGE_EDGE, ModelInfo
-from ..core.tokens import estimate_tokens
 from .cite import citing_sentence, default_citations
 from .script import ScriptedReply
+from .tokens import estimate_tokens
 
 LABEL = "**[Simulated reply]**"
 QUOTE_CHARS = 80

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core.tokens import IMAGE_TOKENS as IMAGE_TOKENS
-from ..core.tokens import PDF_PAGE_TOKENS as PDF_PAGE_TOKENS
-from ..core.tokens import measure, tokens_from
+from .tokens import IMAGE_TOKENS as IMAGE_TOKENS
+from .tokens import PDF_PAGE_TOKENS as PDF_PAGE_TOKENS
+from .tokens import size_of, to_tokens
 
 if TYPE_CHECKING:
     from ..core.models import ModelInfo
@@ -18,9 +18,9 @@ def estimate_input_tokens(body: dict[str, Any]) -> int:
     parts = [body.get("system"), body.get("messages"), body.get("tools")]
     chars, media = 0, 0
     for part in parts:
-        part_chars, part_media = measure(part)
+        part_chars, part_media = size_of(part)
         chars, media = chars + part_chars, media + part_media
-    return max(1, tokens_from(chars, media))
+    return max(1, to_tokens(chars, media))
 
 
 def cached_input_usage(

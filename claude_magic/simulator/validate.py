@@ -13,10 +13,10 @@ from ..core.models import (
     ENABLED,
     MIN_THINKING_BUDGET,
     ModelInfo,
-    lookup,
 )
 from .errors import ApiError, invalid, not_found
 from .limits import check_attachments
+from .registry import model_info
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # Messages and count_tokens reject bodies over 32 MB (413)
 API_VERSIONS = ("2026-10-21", "2023-06-01")
@@ -71,15 +71,6 @@ def parse_body(raw: bytes) -> Body:
     if not isinstance(body, dict):
         raise invalid("The request body must be a JSON object.")
     return body
-
-
-def model_info(model: str) -> ModelInfo:
-    """The registry entry for `model`, or permissive defaults for an unlisted (preview) model."""
-    info = lookup(model)
-    if info is not None:
-        return info
-    modes = frozenset({ADAPTIVE, ENABLED, DISABLED})
-    return ModelInfo(model, model, None, 1_000_000, 128_000, modes, False, 1024, status="preview")
 
 
 def validate_create(body: Body) -> ModelInfo:
