@@ -54,7 +54,10 @@ def _check_images(images: list[dict[str, Any]], info: ModelInfo) -> None:
 
 
 def _too_large(side: int) -> ApiError:
-    return invalid(f"image dimensions exceed max allowed size: {side} pixels")
+    details = {"error_code": "image_dimensions_too_large", "max_side_length_pixels": side}
+    return ApiError(
+        400, "invalid_request_error", f"image dimensions exceed max allowed size: {side} pixels", None, details
+    )
 
 
 def _check_pdfs(documents: list[dict[str, Any]], info: ModelInfo) -> None:

@@ -14,6 +14,7 @@ from ..core.models import (
     MIN_THINKING_BUDGET,
     ModelInfo,
 )
+from .conversation import check_conversation, is_paused, merge_turns
 from .errors import ApiError, invalid, not_found
 from .limits import check_attachments
 from .registry import model_info
@@ -80,7 +81,8 @@ def validate_create(body: Body) -> ModelInfo:
     _check_max_tokens(body["max_tokens"])
     _check_messages(body["messages"])
     info = _check_model(body["model"])
-    _check_prefill(body["messages"])
+    check_conversation(body["messages"])
+    _check_prefill(body["messages"], info, body.get("thinking"))
     _check_thinking(body.get("thinking"), info, body["max_tokens"])
     _check_effort(body.get("output_config"), info)
     _check_output_limit(body["max_tokens"], info)
@@ -142,8 +144,16 @@ def _check_model(model: Any) -> ModelInfo:
     return model_info(model)
 
 
-def _check_prefill(messages: list[Any]) -> None:
-    if messages[-1]["role"] == "assistant":
+def _check_prefill(messages: list[Any], info: ModelInfo, thinking: Any) -> None:
+    """Prefill is a 400 on Claude 4.6+ (the models with adaptive thinking) and with thinking on.
+
+    A conversation that ends on a paused assistant turn (server tool use awaiting its result) is a
+    continuation, not a prefill.
+    """
+    if messages[-1]["role"] != "assistant" or is_paused(merge_turns(messages)):
+        return
+    thinking_on = isinstance(thinking, dict) and thinking.get("type") in (ADAPTIVE, ENABLED)
+    if info.accepts(ADAPTIVE) or thinking_on:
         raise invalid(PREFILL_MESSAGE)
 
 
