@@ -29,9 +29,9 @@ def dimensions(data: bytes) -> tuple[int, int] | None:
     """(width, height) of an image, or None when the header is unreadable."""
     try:
         if data.startswith(b"\x89PNG\r\n\x1a\n"):
-            return struct.unpack(">II", data[16:24])  # type: ignore[return-value]
+            return _pair(">II", data[16:24])
         if data[:6] in (b"GIF87a", b"GIF89a"):
-            return struct.unpack("<HH", data[6:10])  # type: ignore[return-value]
+            return _pair("<HH", data[6:10])
         if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
             return _webp(data)
         if data.startswith(b"\xff\xd8\xff"):
@@ -39,6 +39,11 @@ def dimensions(data: bytes) -> tuple[int, int] | None:
     except (struct.error, IndexError):
         return None
     return None
+
+
+def _pair(layout: str, raw: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(layout, raw)
+    return int(width), int(height)
 
 
 def _webp(data: bytes) -> tuple[int, int] | None:
