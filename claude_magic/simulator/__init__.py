@@ -6,6 +6,7 @@ import threading
 from types import TracebackType
 
 from .cache import PromptCache
+from .pace import tokens_per_second as pace_from
 from .script import RecordedRequest, ScriptedError, ScriptedReply
 from .server import SimServer
 from .state import SimState
@@ -14,13 +15,17 @@ __all__ = ["RecordedRequest", "ScriptedError", "ScriptedReply", "Simulator"]
 
 
 class Simulator:
-    """A Messages API server on a background daemon thread; `port=0` picks a free port."""
+    """A Messages API server on a background daemon thread; `port=0` picks a free port.
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+    `tokens_per_second` paces streamed replies like a model (about 100 for today's models);
+    None reads $CLAUDE_MAGIC_SIM_TPS, and when that is unset too, streams at full speed.
+    """
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", tokens_per_second: float | None = None) -> None:
         self.host = host
         self.port = port
         self._requested_port = port
-        self._state = SimState()
+        self._state = SimState(pace_from(tokens_per_second))
         self._server: SimServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -61,6 +66,11 @@ class Simulator:
     def running(self) -> bool:
         """True between start() and stop()."""
         return self._server is not None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """The streaming pace in tokens per second, or None for full speed."""
+        return self._state.tokens_per_second
 
     @property
     def cache(self) -> PromptCache:

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.caching import LOOKBACK, MAX_BREAKPOINTS, Position, prefix_positions, strip_cache_control
 from ..core.models import ModelInfo
 from .errors import invalid
+from .prefix import LOOKBACK, MAX_BREAKPOINTS, Position, positions_of, without_marker
 
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 
@@ -47,7 +47,7 @@ class PromptCache:
         self, body: dict[str, Any], info: ModelInfo, total: int, msg_id: str
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The input side of `usage` for `body` (reading and writing entries), and its diagnostics."""
-        positions = prefix_positions(body)
+        positions = positions_of(body)
         hashes = prefix_hashes(body, positions)
         breakpoints = find_breakpoints(body, positions)
         with self._lock:
@@ -142,7 +142,7 @@ def prefix_hashes(body: dict[str, Any], positions: list[Position]) -> list[str]:
         while section != position.section:
             section = _next_section(section)
             digest = _hash(digest, salts[section])
-        digest = _hash(digest, strip_cache_control(position.block))
+        digest = _hash(digest, without_marker(position.block))
         hashes.append(digest)
     return hashes
 
@@ -153,11 +153,11 @@ def section_hashes(body: dict[str, Any], positions: list[Position]) -> tuple[str
     tools = _hash("", {"model": body.get("model")})
     for p in positions:
         if p.section == "tools":
-            tools = _hash(tools, strip_cache_control(p.block))
+            tools = _hash(tools, without_marker(p.block))
     system = _hash(tools, salts[0])
     for p in positions:
         if p.section == "system":
-            system = _hash(system, strip_cache_control(p.block))
+            system = _hash(system, without_marker(p.block))
     return tools, system, _hash(system, salts[1])
 
 

@@ -1,28 +1,38 @@
-"""The default reply's citation: when documents have citations enabled, cite the first one."""
+"""The default reply's citation: the first citable document of the message being answered."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from ..core.content import iter_blocks
+from .media import all_blocks
 
 _FIRST_SENTENCE = re.compile(r"(?s)\s*.*?(?:[.!?](?:\s+|$)|$)")
 PDF_PLACEHOLDER = "(text of page 1)"
 
 
 def default_citations(body: dict[str, Any]) -> tuple[dict[str, Any], ...]:
-    """One citation of the first document in the last user message, or () when citations are off."""
-    users = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
-    documents = [b for b in iter_blocks(body["messages"]) if b.get("type") == "document"]
-    if not users or not documents or not (documents[0].get("citations") or {}).get("enabled"):
+    """One citation of the first document in the final user message, or () when it cites nothing.
+
+    Documents of earlier turns are never cited: a reply cites what the current request asks about.
+    """
+    messages = [m for m in body["messages"] if isinstance(m, dict)]
+    if not messages or messages[-1].get("role") != "user":
         return ()
-    return (_citation(documents[0]),)
+    current = _documents([messages[-1]])
+    if not current or not (current[0].get("citations") or {}).get("enabled"):
+        return ()
+    # document_index counts every document of the request, earlier turns included
+    return (_citation(current[0], len(_documents(messages[:-1]))),)
 
 
-def _citation(document: dict[str, Any]) -> dict[str, Any]:
+def _documents(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [b for b in all_blocks(messages) if b.get("type") == "document"]
+
+
+def _citation(document: dict[str, Any], index: int) -> dict[str, Any]:
     source = document.get("source") or {}
-    common = {"document_index": 0, "document_title": document.get("title"), "file_id": None}
+    common = {"document_index": index, "document_title": document.get("title"), "file_id": None}
     if source.get("type") == "text":
         sentence = _FIRST_SENTENCE.match(str(source.get("data", "")))
         end = sentence.end() if sentence else 0

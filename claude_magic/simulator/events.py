@@ -21,7 +21,7 @@ def message_json(
         "stop_sequence": None,
         "stop_details": reply.stop_details,
         "container": None,
-        "usage": final_usage(inputs, reply.output_tokens, reply.thinking_tokens),
+        "usage": final_usage(inputs, reply.output_tokens, reply.thinking_tokens, reply.usage),
     }
 
 
@@ -30,6 +30,7 @@ def stream_events(
 ) -> list[Event]:
     """message_start, ping, each block's start/deltas/stop, message_delta, message_stop."""
     head = {**_envelope(msg_id, model, diagnostics), "content": [], "stop_reason": None, "stop_sequence": None}
+    head.update(stop_details=None, container=None)
     head["usage"] = start_usage(inputs)
     events: list[Event] = [("message_start", {"type": "message_start", "message": head})]
     events.append(("ping", {"type": "ping"}))
@@ -86,5 +87,5 @@ def _block_events(index: int, start: dict[str, Any], deltas: tuple[dict[str, Any
 
 def _message_delta(reply: Reply, inputs: dict[str, Any]) -> dict[str, Any]:
     delta = {"stop_reason": reply.stop_reason, "stop_sequence": None, "stop_details": reply.stop_details}
-    usage = delta_usage(inputs, reply.output_tokens, reply.thinking_tokens)
+    usage = delta_usage(inputs, reply.output_tokens, reply.thinking_tokens, reply.usage)
     return {"type": "message_delta", "delta": delta, "usage": usage}

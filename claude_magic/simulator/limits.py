@@ -6,28 +6,26 @@ import base64
 import binascii
 from typing import Any
 
-from ..core.content import (
-    LARGE_CONTEXT,
-    MANY_IMAGES,
-    MANY_IMAGES_SIDE,
-    MAX_IMAGE_BYTES,
-    MAX_IMAGE_SIDE,
-    MAX_IMAGES,
-    MAX_IMAGES_200K,
-    MAX_REQUEST_BYTES,
-    PDF_TYPE,
-    image_size,
-    iter_blocks,
-    pdf_page_limit,
-)
 from ..core.models import ModelInfo
-from ..core.tokens import pdf_page_hint
 from .errors import ApiError, invalid
+from .media import all_blocks, dimensions
+from .tokens import PDF_TYPE, count_pdf_pages
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024  # per base64 image on the Claude API
+MAX_IMAGE_SIDE = 8000  # pixels per side
+MANY_IMAGES = 20  # above this many images in a request...
+MANY_IMAGES_SIDE = 2000  # ...each image must be at most 2000 px per side
+MAX_IMAGES = 600  # images per request on models with a 1M context window
+MAX_IMAGES_200K = 100  # images per request on 200K-context models
+LARGE_CONTEXT = 1_000_000
+MAX_REQUEST_BYTES = 32 * 1024 * 1024  # a whole request, PDFs included
+MAX_PDF_PAGES = 600
+MAX_PDF_PAGES_SMALL_CONTEXT = 100  # when the context window is under 1M tokens
 
 
 def check_attachments(messages: list[Any], info: ModelInfo) -> None:
     """Citations all-or-none, image bytes/pixels/count (2000 px above 20 images), PDF size and pages."""
-    blocks = list(iter_blocks([m for m in messages if isinstance(m, dict)]))
+    blocks = list(all_blocks([m for m in messages if isinstance(m, dict)]))
     _check_citations(blocks)
     _check_images([b for b in blocks if b.get("type") == "image"], info)
     _check_pdfs([b for b in blocks if b.get("type") == "document"], info)
@@ -50,24 +48,27 @@ def _check_images(images: list[dict[str, Any]], info: ModelInfo) -> None:
             continue
         if len(data) > MAX_IMAGE_BYTES:
             raise invalid(f"image exceeds {MAX_IMAGE_BYTES // (1024 * 1024)} MB maximum: {len(data)} bytes")
-        size = image_size(data)
+        size = dimensions(data)
         if size is not None and max(size) > side:
             raise _too_large(side)
 
 
 def _too_large(side: int) -> ApiError:
-    return invalid(f"image dimensions exceed max allowed size: {side} pixels")
+    details = {"error_code": "image_dimensions_too_large", "max_side_length_pixels": side}
+    return ApiError(
+        400, "invalid_request_error", f"image dimensions exceed max allowed size: {side} pixels", None, details
+    )
 
 
 def _check_pdfs(documents: list[dict[str, Any]], info: ModelInfo) -> None:
     pdfs = [data for data in map(_decoded, documents) if data is not None]
     if sum(map(len, pdfs)) > MAX_REQUEST_BYTES:
         raise ApiError(413, "request_too_large", "PDF content exceeds the maximum allowed number of bytes.")
-    limit = pdf_page_limit(info.context_window)
+    limit = MAX_PDF_PAGES if info.context_window >= LARGE_CONTEXT else MAX_PDF_PAGES_SMALL_CONTEXT
     for data in pdfs:
         if not data.lstrip().startswith(b"%PDF-"):
             raise invalid("The PDF specified was not valid.")
-        if pdf_page_hint(data) > limit:
+        if count_pdf_pages(data) > limit:
             raise invalid(f"A maximum of {limit} PDF pages may be provided.")
 
 

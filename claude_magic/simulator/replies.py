@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.models import ADAPTIVE, ENABLED, STANDARD_IMAGE_EDGE, ModelInfo
-from ..core.tokens import estimate_tokens
+from .blocks import Block, complete, streamed
 from .cite import citing_sentence, default_citations
 from .script import ScriptedReply
+from .signing import sign_thinking
+from .tokens import estimate_tokens
 
 LABEL = "**[Simulated reply]**"
 QUOTE_CHARS = 80
 DEFAULT_CHUNK = 12
 _LAST_SENTENCE = re.compile(r"(?s).*[.!?\n]\s+(?=\S)")
-
-
-@dataclass(frozen=True)
-class Block:
-    """One content block: its `content_block_start` form, the deltas that fill it, its final form."""
-
-    start: dict[str, Any]
-    deltas: tuple[dict[str, Any], ...]
-    final: dict[str, Any]
+Dict = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -34,12 +28,13 @@ class Reply:
 
     blocks: tuple[Block, ...]
     stop_reason: str
-    stop_details: dict[str, Any] | None
+    stop_details: Dict | None
     output_tokens: int
     thinking_tokens: int | None
+    usage: Dict = field(default_factory=dict)  # extra usage fields, e.g. server_tool_use, iterations
 
 
-def default_reply(body: dict[str, Any], info: ModelInfo) -> Reply:
+def default_reply(body: Dict, info: ModelInfo) -> Reply:
     """The deterministic reply to a request when nothing is scripted."""
     if body["max_tokens"] == 0:  # cache pre-warm: no content, nothing billed
         return Reply((), "max_tokens", None, 0, None)
@@ -50,20 +45,39 @@ def default_reply(body: dict[str, Any], info: ModelInfo) -> Reply:
     text = default_text(body) + citing_sentence(citations)
     stop = "end_turn" if estimate_tokens(text) <= budget else "max_tokens"
     text = text[: budget * 4]
-    blocks = _thinking_blocks(thinking, shows_thinking(body, info)) + text_blocks(text, citations, DEFAULT_CHUNK)
+    finals = _thinking(thinking, shows_thinking(body, info)) + text_blocks(text, citations)
     output = min(body["max_tokens"], (thinking_tokens or 0) + estimate_tokens(text))
-    return Reply(tuple(blocks), stop, None, output, thinking_tokens)
+    blocks = tuple(streamed(b, DEFAULT_CHUNK) for b in finals)
+    return Reply(blocks, stop, None, output, thinking_tokens)
 
 
-def scripted_reply(script: ScriptedReply) -> Reply:
-    """A scripted reply; its thinking text (if any) is shown whatever the requested display."""
-    thinking_blocks = _thinking_blocks(script.thinking, True, script.chunk_chars)
-    blocks = thinking_blocks + text_blocks(script.text, script.citations, script.chunk_chars)
-    thinking_tokens = None if script.thinking is None else estimate_tokens(script.thinking)
+def scripted_reply(script: ScriptedReply, seed: str) -> Reply:
+    """A scripted reply: its `content` blocks, or blocks made from `text`, `thinking` and `citations`."""
+    finals = [complete(b, f"{seed}:{n}") for n, b in enumerate(script_blocks(script))]
+    thinking = [str(b.get("thinking", "")) for b in finals if b.get("type") == "thinking"]
+    thinking_tokens = estimate_tokens("".join(thinking)) if thinking else None
     output = script.output_tokens
     if output is None:
-        output = estimate_tokens(script.text) + (thinking_tokens or 0)
-    return Reply(tuple(blocks), script.stop_reason, script.stop_details, output, thinking_tokens)
+        output = estimate_tokens("".join(map(_payload, finals))) + (thinking_tokens or 0)
+    blocks = tuple(streamed(b, script.chunk_chars) for b in finals)
+    return Reply(blocks, script.stop_reason, script.stop_details, output, thinking_tokens, dict(script.usage or {}))
+
+
+def script_blocks(script: ScriptedReply) -> list[Dict]:
+    """The blocks a script streams; its thinking text (if any) is shown whatever the requested display."""
+    if script.content is not None:
+        return [dict(b) for b in script.content]
+    thinking = [] if script.thinking is None else [{"type": "thinking", "thinking": script.thinking}]
+    return thinking + text_blocks(script.text, script.citations)
+
+
+def _payload(block: Dict) -> str:
+    """The generated text a block's output tokens are counted on (thinking is counted apart)."""
+    if block.get("type") == "text":
+        return str(block.get("text", ""))
+    if block.get("type") in ("tool_use", "server_tool_use"):
+        return json.dumps(block.get("input", {}), separators=(",", ":"))
+    return ""
 
 
 def wants_thinking(body: dict[str, Any], info: ModelInfo) -> bool:
@@ -125,57 +139,22 @@ def default_thinking(body: dict[str, Any]) -> str:
     )
 
 
-def text_blocks(text: str, citations: tuple[dict[str, Any], ...], chunk: int) -> list[Block]:
+def text_blocks(text: str, citations: tuple[Dict, ...]) -> list[Dict]:
     """Text blocks; with citations, the last sentence becomes its own block that carries them all."""
     if not citations:
-        return [_text_block(text, chunk)] if text else []
+        return [{"type": "text", "text": text}] if text else []
     match = _LAST_SENTENCE.match(text)
     plain, cited = (text[: match.end()], text[match.end() :]) if match else ("", text)
-    head = [_text_block(plain, chunk)] if plain else []
-    return [*head, _cited_block(cited, citations, chunk)]
+    head = [{"type": "text", "text": plain}] if plain else []
+    return [*head, {"type": "text", "text": cited, "citations": [dict(c) for c in citations]}]
 
 
-def _text_block(text: str, chunk: int) -> Block:
-    deltas = tuple({"type": "text_delta", "text": piece} for piece in chunks(text, chunk))
-    return Block({"type": "text", "text": ""}, deltas, {"type": "text", "text": text})
-
-
-def _cited_block(text: str, citations: tuple[dict[str, Any], ...], chunk: int) -> Block:
-    texts = [{"type": "text_delta", "text": piece} for piece in chunks(text, chunk)]
-    cites = [{"type": "citations_delta", "citation": dict(c)} for c in citations]
-    final = {"type": "text", "text": text, "citations": [dict(c) for c in citations]}
-    return Block({"type": "text", "text": "", "citations": []}, tuple(texts + cites), final)
-
-
-def _thinking_blocks(thinking: str | None, visible: bool, chunk: int = 0) -> list[Block]:
-    """Zero or one thinking block; hidden thinking streams one empty thinking_delta (display omitted)."""
+def _thinking(thinking: str | None, visible: bool) -> list[Dict]:
+    """Zero or one thinking block; with display omitted its text is empty and the signature covers that."""
     if thinking is None:
         return []
     shown = thinking if visible else ""
-    pieces = (chunks(thinking, chunk) if chunk > 0 else sentences(thinking)) if visible else [""]
-    sig = signature(thinking)
-    deltas = [{"type": "thinking_delta", "thinking": p} for p in pieces]
-    deltas.append({"type": "signature_delta", "signature": sig})
-    final = {"type": "thinking", "thinking": shown, "signature": sig}
-    return [Block({"type": "thinking", "thinking": "", "signature": ""}, tuple(deltas), final)]
-
-
-def chunks(text: str, size: int) -> list[str]:
-    """`text` in pieces of `size` characters (one piece when size < 1)."""
-    if size < 1:
-        return [text] if text else []
-    return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-def sentences(text: str) -> list[str]:
-    """`text` split after each sentence, keeping every character."""
-    return [s for s in re.split(r"(?<=[.!?] )", text) if s]
-
-
-def signature(thinking: str) -> str:
-    """A deterministic opaque stand-in for a thinking signature."""
-    digest = hashlib.sha512(("claude_magic.simulator:" + thinking).encode()).digest()
-    return "Sim" + base64.b64encode(digest).decode()
+    return [{"type": "thinking", "thinking": shown, "signature": sign_thinking(thinking, shown)}]
 
 
 def fingerprint(text: str) -> str:

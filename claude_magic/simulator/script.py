@@ -21,6 +21,13 @@ class RecordedRequest:
 class ScriptedReply:
     """A reply to serve instead of the default one; `thinking=None` means no thinking block.
 
+    `content`, when given, is the list of blocks to stream in their final API shape (text with
+    citations, thinking, redacted_thinking, tool_use, server_tool_use, web_search_tool_result,
+    compaction, ...); it replaces `text`, `thinking` and `citations`. What the API fills in may be
+    left out: tool ids (`toolu_01…`, `srvtoolu_01…`), thinking signatures, redacted `data`. A
+    thinking block with empty text streams as omitted thinking (a signature and no text). `usage`
+    adds fields to the reply's usage, e.g. `server_tool_use` or `iterations`.
+
     The failure and pacing fields (`fail_after_chars`, `drop_after_chars`, `delay_s`) apply to
     streamed replies only; a non-streaming request gets the whole message.
     """
@@ -37,6 +44,20 @@ class ScriptedReply:
     error_message: str = "Overloaded"
     delay_s: float = 0.0
     output_tokens: int | None = None
+    content: tuple[dict[str, Any], ...] | None = None
+    usage: dict[str, Any] | None = None
+
+    @classmethod
+    def refusal(cls, category: str | None = None, explanation: str | None = None) -> ScriptedReply:
+        """A refusal as the API sends it: HTTP 200, no content, `stop_reason` "refusal" with `stop_details`."""
+        details = {"type": "refusal", "category": category, "explanation": explanation}
+        return cls(content=(), stop_reason="refusal", stop_details=details)
+
+    @classmethod
+    def pause_turn(cls, query: str, text: str = "Let me search for that.") -> ScriptedReply:
+        """A paused server-tool turn: text, then a web_search `server_tool_use` still waiting for its result."""
+        search = {"type": "server_tool_use", "name": "web_search", "input": {"query": query}}
+        return cls(content=({"type": "text", "text": text}, search), stop_reason="pause_turn")
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from . import events as ev
 from .errors import ApiError, error_body, not_found
 from .models_api import find_model, model_object, models_page
+from .pace import delta_seconds
 from .replies import default_reply, scripted_reply
 from .script import RecordedRequest, ScriptedError, ScriptedReply
 from .sse import LAST_CHUNK, chunk, dumps, frame
 from .state import SimState
-from .usage import cached_input_usage, estimate_input_tokens
+from .usage import cached_input_usage, estimate_input_tokens, usage_meta
 from .validate import (
     check_auth,
     check_size,
@@ -153,9 +154,10 @@ class Handler(BaseHTTPRequestHandler):
         body = parse_body(raw)
         info = validate_create(body)
         script = self.server.state.take_reply()
-        reply = scripted_reply(script) if script else default_reply(body, info)
         msg_id = f"msg_sim_{number:08d}"
+        reply = scripted_reply(script, msg_id) if script else default_reply(body, info)
         inputs, diagnostics = cached_input_usage(self.server.state.cache, body, info, msg_id)
+        inputs = {**inputs, **usage_meta(body)}
         if body.get("stream") is True:
             events = ev.stream_events(reply, msg_id, body["model"], inputs, diagnostics)
             return self._stream(events, script, request_id)
@@ -182,9 +184,10 @@ class Handler(BaseHTTPRequestHandler):
             events.append(("error", error_body(script.error_type, script.error_message, request_id)))
         self._start(200, "text/event-stream", request_id, {"Transfer-Encoding": "chunked", "Cache-Control": "no-cache"})
         delay = script.delay_s if script else 0.0
+        rate = self.server.state.tokens_per_second
         for name, data in events:
-            if delay and name == "content_block_delta":
-                time.sleep(delay)
+            if name == "content_block_delta":
+                time.sleep(max(delay, delta_seconds(data, rate)))
             self.wfile.write(chunk(frame(name, data)))
         if ending == "drop":
             return self._drop()
@@ -196,7 +199,8 @@ class Handler(BaseHTTPRequestHandler):
         _shutdown(self.connection)
 
     def _send_error(self, err: ApiError, request_id: str) -> None:
-        self._send_json(err.status, error_body(err.type, err.message, request_id), request_id, err.headers)
+        body = error_body(err.type, err.message, request_id, err.details)
+        self._send_json(err.status, body, request_id, err.headers)
 
     def _send_json(self, status: int, data: dict[str, Any], request_id: str, extra: Headers | None = None) -> None:
         payload = dumps(data).encode()

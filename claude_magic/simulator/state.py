@@ -22,7 +22,8 @@ class _Entry:
 class SimState:
     """Scripts waiting to be served, every request received, and the request counter."""
 
-    def __init__(self) -> None:
+    def __init__(self, tokens_per_second: float | None = None) -> None:
+        self.tokens_per_second = tokens_per_second  # None streams at full speed
         self._lock = threading.Lock()
         self._queue: deque[_Entry] = deque()
         self._requests: list[RecordedRequest] = []

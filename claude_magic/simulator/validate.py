@@ -13,10 +13,11 @@ from ..core.models import (
     ENABLED,
     MIN_THINKING_BUDGET,
     ModelInfo,
-    lookup,
 )
+from .conversation import check_conversation, is_paused, merge_turns
 from .errors import ApiError, invalid, not_found
 from .limits import check_attachments
+from .registry import model_info
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # Messages and count_tokens reject bodies over 32 MB (413)
 API_VERSIONS = ("2026-10-21", "2023-06-01")
@@ -73,15 +74,6 @@ def parse_body(raw: bytes) -> Body:
     return body
 
 
-def model_info(model: str) -> ModelInfo:
-    """The registry entry for `model`, or permissive defaults for an unlisted (preview) model."""
-    info = lookup(model)
-    if info is not None:
-        return info
-    modes = frozenset({ADAPTIVE, ENABLED, DISABLED})
-    return ModelInfo(model, model, None, 1_000_000, 128_000, modes, False, 1024, status="preview")
-
-
 def validate_create(body: Body) -> ModelInfo:
     """Every check on a `POST /v1/messages` body, in API order; returns the model's entry."""
     _check_removed_params(body)
@@ -89,7 +81,8 @@ def validate_create(body: Body) -> ModelInfo:
     _check_max_tokens(body["max_tokens"])
     _check_messages(body["messages"])
     info = _check_model(body["model"])
-    _check_prefill(body["messages"])
+    check_conversation(body["messages"])
+    _check_prefill(body["messages"], info, body.get("thinking"))
     _check_thinking(body.get("thinking"), info, body["max_tokens"])
     _check_effort(body.get("output_config"), info)
     _check_output_limit(body["max_tokens"], info)
@@ -151,8 +144,16 @@ def _check_model(model: Any) -> ModelInfo:
     return model_info(model)
 
 
-def _check_prefill(messages: list[Any]) -> None:
-    if messages[-1]["role"] == "assistant":
+def _check_prefill(messages: list[Any], info: ModelInfo, thinking: Any) -> None:
+    """Prefill is a 400 on Claude 4.6+ (the models with adaptive thinking) and with thinking on.
+
+    A conversation that ends on a paused assistant turn (server tool use awaiting its result) is a
+    continuation, not a prefill.
+    """
+    if messages[-1]["role"] != "assistant" or is_paused(merge_turns(messages)):
+        return
+    thinking_on = isinstance(thinking, dict) and thinking.get("type") in (ADAPTIVE, ENABLED)
+    if info.accepts(ADAPTIVE) or thinking_on:
         raise invalid(PREFILL_MESSAGE)
 
 

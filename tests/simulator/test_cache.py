@@ -110,13 +110,8 @@ def test_top_level_automatic_caching_moves_forward(client):
     assert usage.input_tokens == 0
 
 
-def _lookback_request(client, small_blocks: int, kind: str = "text"):
-    def small(i: int) -> dict:
-        if kind == "tool_result":
-            return {"type": "tool_result", "tool_use_id": f"toolu_{i}", "content": "x"}
-        return {"type": "text", "text": f"s{i}"}
-
-    blocks = [{"type": "text", "text": BIG}] + [small(i) for i in range(small_blocks)]
+def _lookback_request(client, small_blocks: int):
+    blocks = [{"type": "text", "text": BIG}] + [{"type": "text", "text": f"s{i}"} for i in range(small_blocks)]
     blocks[-1] = {**blocks[-1], "cache_control": {"type": "ephemeral"}}
     return ask(client, messages=[{"role": "user", "content": blocks}])
 
@@ -133,7 +128,15 @@ def test_lookback_misses_an_entry_20_positions_back(client):
 
 def test_a_run_of_tool_results_is_one_lookback_position(client):
     ask(client, messages=[{"role": "user", "content": [cached()]}])
-    assert _lookback_request(client, 30, "tool_result").usage.cache_read_input_tokens == 1002
+    uses = [{"type": "tool_use", "id": f"toolu_{i}", "name": "probe", "input": {}} for i in range(30)]
+    results = [{"type": "tool_result", "tool_use_id": f"toolu_{i}", "content": "x"} for i in range(30)]
+    results[-1] = {**results[-1], "cache_control": {"type": "ephemeral"}}
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": BIG}]},
+        {"role": "assistant", "content": uses},
+        {"role": "user", "content": results},
+    ]
+    assert ask(client, messages=messages).usage.cache_read_input_tokens == 1002  # 61 blocks, 3 positions
 
 
 def test_images_keep_the_system_cache_but_change_later_message_prefixes(client):

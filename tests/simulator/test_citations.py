@@ -49,4 +49,4 @@ def test_citations_delta_frames_on_the_wire(sim):
     cites = [data for data in deltas if data["delta"]["type"] == "citations_delta"]
     expected = {"type": "content_block_delta", "index": 1, "delta": {"type": "citations_delta", "citation": GRASS}}
     assert cites == [expected]
-    assert [d["delta"]["type"] for d in deltas if d["index"] == 1][-1] == "citations_delta"
+    assert next(d["delta"]["type"] for d in deltas if d["index"] == 1) == "citations_delta"  # before its text

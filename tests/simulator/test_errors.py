@@ -239,7 +239,7 @@ def test_fail_after_chars_raises_api_status_error_with_status_200(client, sim):
     err = info.value
     assert type(err) is anthropic.APIStatusError  # chosen by HTTP status (200), not error.type
     assert err.status_code == 200
-    assert err.body["error"] == {"type": "overloaded_error", "message": "Overloaded"}
+    assert err.body["error"] == {"type": "overloaded_error", "message": "Overloaded", "details": None}
     assert "".join(received) == ("abcdefghij" * 3)[:25]
 
 

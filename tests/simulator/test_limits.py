@@ -115,3 +115,23 @@ def test_no_citations_without_cite(client):
     messages = [{"role": "user", "content": [text_doc(False), {"type": "text", "text": "hi"}]}]
     message = client.messages.create(model=MODEL, max_tokens=1024, messages=messages)
     assert all(block.citations is None for block in message.content if block.type == "text")
+
+
+def test_citations_come_from_the_current_request_only(client):
+    first = [{"role": "user", "content": [text_doc(True), {"type": "text", "text": "Colour of grass?"}]}]
+    reply = client.messages.create(model=MODEL, max_tokens=1024, messages=first)
+    later = [*first, reply.to_param(), {"role": "user", "content": "Thanks, and unrelated: hello?"}]
+    message = client.messages.create(model=MODEL, max_tokens=1024, messages=later)
+    assert all(block.citations is None for block in message.content if block.type == "text")
+
+
+def test_document_index_counts_the_earlier_turns_documents(client):
+    first = [{"role": "user", "content": [text_doc(True), {"type": "text", "text": "Colour of grass?"}]}]
+    reply = client.messages.create(model=MODEL, max_tokens=1024, messages=first)
+    later = [
+        *first,
+        reply.to_param(),
+        {"role": "user", "content": [text_doc(True), {"type": "text", "text": "Again?"}]},
+    ]
+    message = client.messages.create(model=MODEL, max_tokens=1024, messages=later)
+    assert message.content[-1].citations[0].document_index == 1

@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +19,8 @@ LINE = re.compile(r"claude_magic simulator listening on (http://127\.0\.0\.1:\d+
 
 
 @contextmanager
-def simulator_process() -> Iterator[subprocess.Popen[str]]:
-    command = [sys.executable, "-m", "claude_magic.simulator", "--port", "0"]
+def simulator_process(*options: str) -> Iterator[subprocess.Popen[str]]:
+    command = [sys.executable, "-m", "claude_magic.simulator", "--port", "0", *options]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         try:
             yield process
@@ -43,3 +44,19 @@ def test_module_prints_its_url_serves_and_stops_on_signal(stop_signal):
         assert process.wait(timeout=10) == 0
         assert process.stdout.read() == ""
         assert process.stderr.read() == ""
+
+
+def test_tokens_per_second_option_paces_the_stream():
+    with simulator_process("--tokens-per-second", "200") as process:
+        match = LINE.fullmatch(process.stdout.readline())
+        assert match
+        client = anthropic.Anthropic(base_url=match.group(1), api_key="sk-test", max_retries=0)
+        began = time.monotonic()
+        with client.messages.stream(
+            model="claude-haiku-5-5", max_tokens=4096, messages=[{"role": "user", "content": "ping"}]
+        ) as stream:
+            text = stream.get_final_text()
+        elapsed = time.monotonic() - began
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert elapsed >= 0.8 * len(text) / 4 / 200  # the text alone, at 200 tokens/s

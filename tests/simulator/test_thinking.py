@@ -17,18 +17,12 @@ def final(client, model: str, max_tokens: int = 4096, **kwargs):
         return stream.get_final_message(), events
 
 
-def test_omitted_display_sends_one_empty_thinking_delta_and_a_signature(sim):
+def test_omitted_display_sends_no_thinking_delta_only_a_signature(sim):
     frames = sse_frames(post_messages(sim, body_of(model="claude-fable-5-2", stream=True, max_tokens=4096)).body)
     block0 = [data for name, data in frames if name.startswith("content_block") and data["index"] == 0]
-    assert [f["type"] for f in block0] == [
-        "content_block_start",
-        "content_block_delta",
-        "content_block_delta",
-        "content_block_stop",
-    ]
+    assert [f["type"] for f in block0] == ["content_block_start", "content_block_delta", "content_block_stop"]
     assert block0[0]["content_block"] == {"type": "thinking", "thinking": "", "signature": ""}
-    assert block0[1]["delta"] == {"type": "thinking_delta", "thinking": ""}
-    assert block0[2]["delta"]["type"] == "signature_delta" and block0[2]["delta"]["signature"]
+    assert block0[1]["delta"]["type"] == "signature_delta" and block0[1]["delta"]["signature"]
 
 
 def test_omitted_display_final_block_through_the_sdk(client):
