@@ -1,8 +1,7 @@
-"""Shared fixtures: SSE fixture files run through the real SDK's stream accumulator."""
+"""Shared fixtures: SSE fixture files read by the real SDK over loopback, the simulator, and test clients."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,20 +12,17 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def sdk_stream_events(name: str) -> Iterator[Any]:
-    """The events `client.messages.stream()` yields for the SSE fixture `name`, via the SDK's own code."""
-    from anthropic._models import construct_type
-    from anthropic._streaming import SSEDecoder
-    from anthropic.lib.streaming._messages import accumulate_event, build_events
-    from anthropic.types import RawMessageStreamEvent
+    """The events `client.messages.stream()` yields for the SSE fixture `name`, served over loopback to the real SDK."""
+    import anthropic
 
-    raw = (FIXTURES / "sse" / name).read_bytes()
-    snapshot, json_bufs = None, {}
-    for sse in SSEDecoder().iter_bytes(iter([raw])):
-        if sse.event == "ping":
-            continue
-        event = construct_type(type_=RawMessageStreamEvent, value=json.loads(sse.data))
-        snapshot = accumulate_event(event=event, current_snapshot=snapshot, json_bufs=json_bufs)
-        yield from build_events(event=event, message_snapshot=snapshot)
+    from tests.recorded.fixtures import serve_recorded
+
+    with serve_recorded(FIXTURES / "sse" / name) as url:
+        client = anthropic.Anthropic(base_url=url, api_key="sk-test", max_retries=0)
+        request = {"model": "claude-sonnet-5-5", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+        with client.messages.stream(**request) as stream:
+            events = list(stream)
+    return iter(events)
 
 
 @pytest.fixture

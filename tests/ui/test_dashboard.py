@@ -71,10 +71,13 @@ def test_live_widget_redraws_after_a_call(ledger):
     assert live.widget.value != before
 
 
-def test_plot_displays_as_a_png_in_ipython(session):
+def test_plot_displays_as_a_png_once_the_extension_registered_its_hook(session):
     from IPython.core.interactiveshell import InteractiveShell
 
+    from claude_magic.ipython.extension import show_figures_as_png
+
     shell = InteractiveShell.instance()
+    show_figures_as_png(shell)
     session.ask("hello")
     figure = session.usage.plot()
     data, _ = shell.display_formatter.format(figure)
