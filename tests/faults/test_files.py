@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from claude_magic.attach import Target
-from claude_magic.core.errors import ClaudeMagicError, TranscriptFileError
+from claude_magic.attach import Target, attach_object, attach_path
+from claude_magic.core.errors import AttachmentError, ClaudeMagicError, TranscriptFileError
 from claude_magic.core.records import dumps, exchange_record
 from claude_magic.core.transcript import Transcript
 from claude_magic.session import Session, SessionTranscript
 from claude_magic.transcript_io import append_record, read_exchanges, write_jsonl
 from tests.core.test_records import make_exchange
+from tests.media import png
 
 SONNET = Target("claude-sonnet-5-5")
 Write = Callable[[int, bytes], int]
@@ -318,3 +325,110 @@ def test_an_unpaired_surrogate_exports_and_round_trips(tmp_path):
     append_record(tmp_path / "auto.jsonl", record("bad \udcff too"))
     assert loaded(tmp_path / "t.jsonl") == [("a", "bad \ud800 text")]
     assert loaded(tmp_path / "auto.jsonl") == [("a", "bad \udcff too")]
+
+
+# -- 16: objects whose representation fails, and PIL modes PNG cannot hold -------------------------
+
+
+def raising(method: str) -> object:
+    def fail(self: object) -> object:
+        raise ValueError("renderer broke")
+
+    return type("Broken", (), {method: fail})()
+
+
+@pytest.mark.parametrize("method", ["_repr_png_", "_repr_jpeg_", "_repr_markdown_", "_repr_html_"])
+def test_a_repr_that_raises_is_one_line(method):
+    with pytest.raises(AttachmentError) as caught:
+        attach_object("thing", raising(method), SONNET)
+    one_line_error(caught.value, "thing", method, "ValueError: renderer broke")
+
+
+@pytest.mark.parametrize("data", [12345, "not base64 !!", b"not an image"])
+def test_a_repr_png_returning_garbage_is_one_line(data):
+    thing = type("Odd", (), {"_repr_png_": lambda self: data})()
+    with pytest.raises(AttachmentError) as caught:
+        attach_object("odd", thing, SONNET)
+    one_line_error(caught.value, "odd")
+
+
+def sent(attachment: object) -> Image.Image:
+    image = Image.open(io.BytesIO(base64.b64decode(attachment.blocks[1]["source"]["data"])))  # type: ignore[attr-defined]
+    image.load()
+    return image
+
+
+@pytest.mark.parametrize(
+    ("mode", "values"),
+    [
+        ("F", np.linspace(-1.5, 1000.25, 64, dtype=np.float32)),
+        ("I", np.linspace(-70_000, 70_000, 64).astype(np.int32)),
+        ("I;16", np.linspace(0, 4095, 64).astype(np.uint16)),
+    ],
+)
+def test_high_depth_images_are_scaled_to_8_bit_grayscale(mode, values):
+    image = Image.fromarray(values.reshape(8, 8))
+    assert image.mode == mode
+    result = sent(attach_object("scan", image, SONNET))
+    assert result.mode == "L" and result.getextrema() == (0, 255)
+    pixels = np.asarray(result, dtype=int).ravel()
+    assert list(pixels) == sorted(pixels), "the order of values is kept"
+
+
+def test_a_flat_float_image_is_black_not_an_error():
+    result = sent(attach_object("flat", Image.new("F", (4, 4), 3.5), SONNET))
+    assert result.mode == "L" and result.getextrema() == (0, 0)
+
+
+@pytest.mark.parametrize("mode", ["LAB", "HSV", "YCbCr", "RGBa", "La", "PA"])
+def test_other_modes_png_cannot_hold_are_converted(mode):
+    result = sent(attach_object("pic", Image.new(mode, (4, 4)), SONNET))
+    assert result.mode in ("RGB", "RGBA", "LA")
+
+
+# -- 17: images that do not decode, empty documents -------------------------------------------------
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A valid 8×8 PNG whose IHDR (with a correct CRC) claims another size."""
+    data = bytearray(png(8, 8))
+    ihdr = bytes(data[12:16]) + struct.pack(">II", width, height) + bytes(data[24:29])
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(ihdr))
+    return bytes(data)
+
+
+BROKEN_IMAGES = {
+    "header lies": png_claiming(800, 600),
+    "truncated": png(64, 64)[:-40],
+    "garbage body": png(8, 8)[:33] + b"\x00" * 60,
+    "jpeg header only": b"\xff\xd8\xff\xe0" + b"\x00" * 40,
+}
+
+
+@pytest.mark.parametrize("name", BROKEN_IMAGES)
+def test_an_image_that_does_not_decode_is_refused(tmp_path, name):
+    with pytest.raises(AttachmentError) as caught:
+        attach_object("pic", BROKEN_IMAGES[name], SONNET)
+    one_line_error(caught.value, "pic", "not a readable image")
+    path = tmp_path / "pic.png"
+    path.write_bytes(BROKEN_IMAGES[name])
+    with pytest.raises(AttachmentError):
+        attach_path(path, SONNET)
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t\n"])
+def test_an_empty_document_is_refused(tmp_path, text):
+    path = tmp_path / "notes.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AttachmentError) as caught:
+        attach_path(path, SONNET)
+    one_line_error(caught.value, "notes.txt", "empty")
+    with pytest.raises(AttachmentError, match="empty"):
+        attach_object("note", text, SONNET)
+
+
+def test_an_html_repr_without_text_is_refused():
+    thing = type("Blank", (), {"_repr_html_": lambda self: "<div><script>x()</script></div>"})()
+    with pytest.raises(AttachmentError, match="empty"):
+        attach_object("blank", thing, SONNET)
