@@ -98,7 +98,8 @@ def parse_lines(lines: Iterable[str], source: str) -> list[tuple[str, Exchange]]
             continue
         record = parse_record(line, number, source)
         if record.get("kind") == EXCHANGE:
-            parsed.append((record["chat"], _exchange_at(record, number, source)))
+            exchange = _exchange_at(record, number, source)  # checks "chat" too
+            parsed.append((record["chat"], exchange))
     return parsed
 
 

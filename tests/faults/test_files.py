@@ -190,6 +190,7 @@ def with_reply_fields(**changes: object) -> str:
         (with_fields(user_content=["h", "i"]), "user_content"),
         (with_fields(user_content=[]), "user_content"),
         (with_fields(chat=5), "chat"),
+        (json.dumps({k: v for k, v in record("one").items() if k != "chat"}) + "\n", "chat is missing"),
         (with_fields(chat=""), "chat"),
         (with_fields(prompt=None), "prompt"),
         (with_fields(created_at="yesterday"), "created_at"),
