@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import io
+import math
+import struct
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -67,9 +69,9 @@ def _attach_rich(name: str, value: Any, target: Target) -> Attachment:
     if _is_figure(value):
         return attach_image(name, figure_png(value), target)
     if _is_pil(value):
-        return attach_image(name, pil_bytes(value), target)
+        return attach_image(name, _pil_png(name, value), target)
     for method, convert in _REPRS:
-        data = _repr(value, method)
+        data = _repr(name, value, method)
         if data is not None:
             return convert(name, data, target)
     raise AttachmentError(
@@ -78,17 +80,31 @@ def _attach_rich(name: str, value: Any, target: Target) -> Attachment:
     )
 
 
-def _repr(value: Any, method: str) -> Any:
-    func = getattr(value, method, None)
-    if not callable(func):
-        return None
-    data = func()
+def _repr(name: str, value: Any, method: str) -> Any:
+    """What `value.method()` returns (without IPython's metadata), or None when it has no such method."""
+    try:
+        func = getattr(value, method, None)
+        data = func() if callable(func) else None
+    except Exception as error:  # the object's own code: whatever it raises becomes one line
+        raise AttachmentError(f"cannot attach {name}: its {method}() raised {_one_line(error)}") from None
     return data[0] if isinstance(data, tuple) else data
 
 
 def _repr_image(name: str, data: Any, target: Target) -> Attachment:
-    raw = data if isinstance(data, bytes) else base64.b64decode(data)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return attach_image(name, bytes(data), target)
+    if not isinstance(data, str):
+        raise AttachmentError(f"cannot attach {name}: its image form is a {type(data).__name__}, not bytes or base64")
+    try:
+        raw = base64.b64decode(data)
+    except ValueError as error:
+        raise AttachmentError(f"cannot attach {name}: its image form is not valid base64 ({error})") from None
     return attach_image(name, raw, target)
+
+
+def _one_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 _REPRS = (
@@ -114,49 +130,99 @@ def attach_path(path: Path, target: Target, name: str | None = None) -> Attachme
     name = name or path.name
     suffix = path.suffix.lower()
     if not path.is_file():
-        raise AttachmentError(f"no such file: {path}")
+        raise AttachmentError(f"not a regular file: {path}" if path.exists() else f"no such file: {path}")
     if suffix in IMAGE_SUFFIXES:
-        return attach_image(name, path.read_bytes(), target)
+        return attach_image(name, _read(path), target)
     if suffix == ".pdf":
-        return attach_pdf(name, path.read_bytes(), target)
+        return attach_pdf(name, _read(path), target)
     if suffix in TEXT_SUFFIXES:
-        return text_document(name, path.read_text(encoding="utf-8", errors="replace"), kind="file")
+        return text_document(name, _read(path).decode("utf-8", errors="replace"), kind="file")
     raise AttachmentError(f"unsupported file type {suffix or '(none)'} for {path}; attach {', '.join(KNOWN_SUFFIXES)}")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise AttachmentError(f"could not read {path}: {error.strerror or error}") from None
 
 
 # -- images ----------------------------------------------------------------------------------
 
 
 def attach_image(name: str, data: bytes, target: Target) -> Attachment:
-    """Image bytes, downsized to the model's long edge first when larger."""
-    size = image_size(data)
-    if size is None or max(size) > target.long_edge:
-        data = downsize(name, data, target.long_edge)
+    """Image bytes, decoded in full first; re-encoded when larger than the model's long edge or unsized."""
+    image = decode_image(name, data)
+    if image_size(data) != image.size or max(image.size) > target.long_edge:
+        data = downsize(name, data, target.long_edge, image)
     return image_attachment(name, data)
 
 
-def downsize(name: str, data: bytes, long_edge: int) -> bytes:
-    """`data` scaled so its longer side is at most `long_edge`, in its own format (GIF and others as PNG)."""
-    from PIL import Image, UnidentifiedImageError
+def decode_image(name: str, data: bytes) -> Any:
+    """The decoded PIL image; bytes whose header or body is broken or truncated are refused in one line."""
+    from PIL import Image
 
     try:
+        Image.open(io.BytesIO(data)).verify()  # structure and chunk checksums
         image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise AttachmentError(f"{name} is not a readable image ({error})") from None
+        image.load()  # every pixel: a body shorter than its header claims fails here
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, Image.DecompressionBombError) as error:
+        raise AttachmentError(f"{name} is not a readable image ({_one_line(error)})") from None
+    return image
+
+
+def downsize(name: str, data: bytes, long_edge: int, image: Any = None) -> bytes:
+    """`data` scaled so its longer side is at most `long_edge`, in its own format (GIF and others as PNG)."""
+    from PIL import Image
+
+    image = image if image is not None else decode_image(name, data)
     if max(image.size) > long_edge:
         image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
-    return pil_bytes(image)
+    return _pil_png(name, image)
+
+
+def _pil_png(name: str, image: Any) -> bytes:
+    try:
+        return pil_bytes(image)
+    except (OSError, ValueError) as error:
+        raise AttachmentError(f"cannot attach {name}: a {image.mode} image could not be saved ({error})") from None
 
 
 def pil_bytes(image: Any) -> bytes:
-    """A PIL image as JPEG when it came from a JPEG, else PNG."""
+    """A PIL image as JPEG when it came from a JPEG, else PNG (in a mode PNG can hold)."""
     buffer = io.BytesIO()
     if image.format == "JPEG" or (getattr(image, "format", None) is None and image.mode == "CMYK"):
         image.convert("RGB").save(buffer, format="JPEG", quality=90)
     else:
-        image.save(buffer, format="PNG")
+        png_mode(image).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA")
+
+
+def png_mode(image: Any) -> Any:
+    """`image` in a mode PNG holds and the API shows as intended.
+
+    32-bit float and 16/32-bit integer images (scientific data, camera raws) become 8-bit grayscale
+    scaled from their minimum to their maximum, as matplotlib's imshow shows them; a flat image is black.
+    Other modes (LAB, HSV, YCbCr, premultiplied alpha) become RGB, or RGBA when they carry alpha.
+    """
+    if image.mode in ("F", "I") or image.mode.startswith("I;"):
+        return _gray_8bit(image.convert("F"))
+    if image.mode in PNG_MODES:
+        return image
+    if image.mode == "La":
+        return image.convert("LA")
+    return image.convert("RGBA" if "A" in image.mode.upper() else "RGB")
+
+
+def _gray_8bit(image: Any) -> Any:
+    low, high = image.getextrema()
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError("it has NaN or infinite pixel values; replace them first")
+    scale = 255.0 / (high - low) if high > low else 0.0
+    return image.point(lambda value: value * scale - low * scale + 0.5).convert("L")
 
 
 def figure_png(figure: Any) -> bytes:

@@ -69,16 +69,20 @@ def transcript_frame(transcript: Transcript, chat: str | None = None) -> pd.Data
     return frame.astype({name: "string" for name in _MESSAGE_TEXT_COLUMNS})
 
 
-def write_frame(frame: pd.DataFrame, target: Path) -> None:
-    """Write as CSV, or as Parquet when pyarrow is installed (lists are kept as JSON text in CSV)."""
-    if target.suffix.lower() == ".parquet":
+def write_frame(frame: pd.DataFrame, target: Path, suffix: str | None = None) -> None:
+    """Write as CSV, or as Parquet when pyarrow is installed (lists are kept as JSON text in CSV).
+
+    The format follows `suffix`, or the target's own suffix when not given.
+    """
+    if (suffix or target.suffix).lower() == ".parquet":
         _require_pyarrow()
         frame.to_parquet(target, index=False)
         return
     flat = frame.copy()
     for name in ("citations", "attachments"):
         flat[name] = flat[name].map(lambda value: json.dumps(value, ensure_ascii=False))
-    flat.to_csv(target, index=False)
+    # Unpaired surrogates (possible in Python str) cannot be UTF-8; they are written as \udXXX.
+    flat.to_csv(target, index=False, encoding="utf-8", errors="backslashreplace")
 
 
 def _require_pyarrow() -> None:

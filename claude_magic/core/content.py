@@ -119,7 +119,9 @@ def text_attachment(name: str, kind: str, text: str) -> Attachment:
 
 
 def text_document(name: str, text: str, title: str | None = None, kind: str = "document") -> Attachment:
-    """A plain-text document block titled with the variable or file name."""
+    """A plain-text document block titled with the variable or file name; empty text is refused."""
+    if not text.strip():
+        raise AttachmentError(f"{name} is empty: there is no text to send. Attach something with text in it")
     block = {
         "type": "document",
         "source": {"type": "text", "media_type": "text/plain", "data": text},

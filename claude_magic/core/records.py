@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -98,36 +98,118 @@ def parse_lines(lines: Iterable[str], source: str) -> list[tuple[str, Exchange]]
             continue
         record = parse_record(line, number, source)
         if record.get("kind") == EXCHANGE:
-            parsed.append((record["chat"], _exchange_at(record, number, source)))
+            exchange = _exchange_at(record, number, source)  # checks "chat" too
+            parsed.append((record["chat"], exchange))
     return parsed
 
 
 def parse_record(line: str, number: int, source: str) -> dict[str, Any]:
     """One versioned record from line `number` of `source`; a bad or newer line raises naming it."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise TranscriptFileError(
-            f"{source}, line {number}: not valid JSON ({error.msg}); the file was not loaded."
-        ) from None
-    if not isinstance(record, dict) or not isinstance(record.get("version"), int):
+    record = _json_at(line, number, source)
+    version = record.get("version") if isinstance(record, dict) else None
+    if not isinstance(record, dict) or type(version) is not int or version < 1:
         raise TranscriptFileError(f"{source}, line {number}: not a transcript record; the file was not loaded.")
-    if record["version"] > FORMAT_VERSION:
+    if version > FORMAT_VERSION:
         raise TranscriptFileError(
-            f"{source}, line {number}: written by a newer claude_magic (format {record['version']}, "
+            f"{source}, line {number}: written by a newer claude_magic (format {version}, "
             f"this one reads up to {FORMAT_VERSION}); upgrade claude_magic to load it."
         )
     return record
 
 
-def _exchange_at(record: dict[str, Any], number: int, source: str) -> Exchange:
+def _json_at(line: str, number: int, source: str) -> Any:
     try:
-        return exchange_from_record(record)
-    except (KeyError, TypeError, ValueError) as error:
-        raise TranscriptFileError(
-            f"{source}, line {number}: a malformed exchange record ({type(error).__name__}: {error}); "
-            "the file was not loaded."
-        ) from None
+        return json.loads(line)
+    except RecursionError:
+        problem = "nested too deeply to be a transcript record"
+    except ValueError as error:  # JSONDecodeError, and integers too long to convert
+        problem = f"not valid JSON ({getattr(error, 'msg', error)})"
+    raise TranscriptFileError(f"{source}, line {number}: {problem}; the file was not loaded.")
+
+
+def _exchange_at(record: dict[str, Any], number: int, source: str) -> Exchange:
+    problem = shape_problem(record)
+    if problem is None:
+        try:
+            return exchange_from_record(record)
+        except (KeyError, TypeError, ValueError) as error:
+            problem = f"{type(error).__name__}: {error}"
+    raise TranscriptFileError(
+        f"{source}, line {number}: a malformed exchange record ({problem}); the file was not loaded."
+    )
+
+
+# -- the shape of an exchange record ----------------------------------------------------------
+# Each field's JSON kind; "?" allows null. Reply and usage fields beyond these cannot be restored.
+
+_RECORD = {"chat": "name", "prompt": "str", "user_content": "blocks+", "attachments": "blocks", "created_at": "number"}
+_RECORD_REQUIRED = ("chat", "prompt", "user_content", "created_at", "reply")
+_REPLY = {
+    "text": "str",
+    "thinking": "str",
+    "citations": "blocks",
+    "usage": "object",
+    "stop_reason": "str?",
+    "model": "str",
+    "message_id": "str",
+    "request_id": "str?",
+    "content": "blocks",
+    "cost_usd": "number?",
+    "complete": "bool",
+    "error": "str?",
+    "chat": "str",
+    "ttft_s": "number?",
+    "duration_s": "number?",
+}
+_REPLY_REQUIRED = ("text", "thinking", "citations", "usage", "stop_reason", "model", "message_id")
+_USAGE = {name: "int" for name in Usage.__dataclass_fields__} | {"thinking_tokens": "int?"}
+
+_KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "name": (lambda v: isinstance(v, str) and v != "", "a non-empty string"),
+    "int": (lambda v: type(v) is int, "an integer"),
+    "number": (lambda v: type(v) in (int, float), "a number"),
+    "bool": (lambda v: type(v) is bool, "true or false"),
+    "object": (lambda v: isinstance(v, dict), "an object"),
+    "blocks": (lambda v: _is_blocks(v), "a list of objects"),
+    "blocks+": (lambda v: _is_blocks(v) and v != [], "a non-empty list of objects"),
+}
+
+
+def _is_blocks(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(block, dict) for block in value)
+
+
+def shape_problem(record: dict[str, Any]) -> str | None:
+    """What is wrong with an exchange record's fields and their JSON kinds, or None when it can be restored."""
+    problem = _fields_problem(record, {**_RECORD, "reply": "object"}, _RECORD_REQUIRED, "", extra=True)
+    if problem is None:
+        problem = _fields_problem(record["reply"], _REPLY, _REPLY_REQUIRED, "reply.")
+    if problem is None:
+        problem = _fields_problem(record["reply"]["usage"], _USAGE, (), "reply.usage.")
+    return problem
+
+
+def _fields_problem(
+    data: dict[str, Any], kinds: dict[str, str], required: tuple[str, ...], prefix: str, extra: bool = False
+) -> str | None:
+    missing = [name for name in required if name not in data]
+    unknown = [] if extra else [name for name in data if name not in kinds]
+    if missing or unknown:
+        return f"{prefix}{(missing or unknown)[0]} is {'missing' if missing else 'not a known field'}"
+    for name, kind in kinds.items():
+        if name in data and not _fits(data[name], kind):
+            return f"{prefix}{name} must be {_KINDS[kind.rstrip('?')][1]}, not {_json_kind(data[name])}"
+    return None
+
+
+def _fits(value: Any, kind: str) -> bool:
+    return (value is None and kind.endswith("?")) or _KINDS[kind.rstrip("?")][0](value)
+
+
+def _json_kind(value: Any) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _chat_names(transcript: Transcript, chat: str | None) -> list[str]:
