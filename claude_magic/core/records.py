@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from .errors import TranscriptFileError
@@ -144,23 +144,16 @@ def _exchange_at(record: dict[str, Any], number: int, source: str) -> Exchange:
 
 _RECORD = {"chat": "name", "prompt": "str", "user_content": "blocks+", "attachments": "blocks", "created_at": "number"}
 _RECORD_REQUIRED = ("chat", "prompt", "user_content", "created_at", "reply")
-_REPLY = {
-    "text": "str",
-    "thinking": "str",
-    "citations": "blocks",
-    "usage": "object",
-    "stop_reason": "str?",
-    "model": "str",
-    "message_id": "str",
-    "request_id": "str?",
-    "content": "blocks",
-    "cost_usd": "number?",
-    "complete": "bool",
-    "error": "str?",
-    "chat": "str",
-    "ttft_s": "number?",
-    "duration_s": "number?",
+# The JSON kind of each Reply annotation; a Reply field of another type fails here, at import.
+_KIND_OF_ANNOTATION = {
+    "str": "str",
+    "str | None": "str?",
+    "bool": "bool",
+    "float | None": "number?",
+    "Usage": "object",
+    "tuple[dict[str, Any], ...]": "blocks",
 }
+_REPLY = {f.name: _KIND_OF_ANNOTATION[str(f.type)] for f in fields(Reply)}
 _REPLY_REQUIRED = ("text", "thinking", "citations", "usage", "stop_reason", "model", "message_id")
 _USAGE = {name: "int" for name in Usage.__dataclass_fields__} | {"thinking_tokens": "int?"}
 
