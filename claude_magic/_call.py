@@ -10,12 +10,12 @@ from typing import Any
 
 from .core.errors import CallInterrupted, ClaudeMagicError, RequestFailed, StreamFailed, describe_api_error
 from .core.events import Event, TextDelta, ThinkingDelta
-from .core.models import Prices
 from .core.stream import StreamState, as_dict, consume
 from .core.transcript import Reply
-from .core.usage import Usage, cost_usd, usage_from_api
+from .core.usage import Usage, usage_from_api
 
 EventSink = Callable[[Event], None]
+Pricing = Callable[[Usage], "float | None"]
 Notify = Callable[[str, str], None]
 
 # warnings.catch_warnings swaps process-wide state: only one thread may hold it at a time.
@@ -26,12 +26,12 @@ class Call:
     """Streams one request through `client` and returns the complete Reply, or raises with the partial one."""
 
     def __init__(
-        self, chat: str, model: str, prices: Prices | None, on_event: EventSink | None, notify: Notify
+        self, chat: str, model: str, cost: Pricing, on_event: EventSink | None, notify: Notify, state: StreamState
     ) -> None:
-        self.chat, self.model, self.prices = chat, model, prices
+        self.chat, self.model, self.cost = chat, model, cost
         self.on_event: EventSink = on_event or (lambda event: None)
         self.notify = notify
-        self.state = StreamState()
+        self.state = state  # shared by the calls of one paused-and-continued turn
         self.started_at = time.time()
         self._t0 = time.perf_counter()
         self.ttft_s: float | None = None
@@ -91,7 +91,8 @@ class Call:
         raise kind(message, status=status, request_id=self.request_id, partial=partial) from None
 
     def _succeed(self, final: Any) -> Reply:
-        self.state.usage = as_dict(final.usage)
+        # The stream's own usage wins: the SDK's final message keeps message_start's cache split and iterations.
+        self.state.usage = {**as_dict(final.usage), **self.state.usage}
         content = tuple(as_dict(block) for block in final.content)
         return self._reply(content=content, miss_reason=_miss_reason(final))
 
@@ -115,7 +116,7 @@ class Call:
             message_id=s.message_id,
             request_id=self.request_id,
             content=content,
-            cost_usd=self._cost(usage),
+            cost_usd=self.cost(usage),
             complete=complete,
             error=error,
             chat=self.chat,
@@ -123,10 +124,8 @@ class Call:
             duration_s=time.perf_counter() - self._t0,
             started_at=self.started_at,
             cache_miss_reason=miss_reason,
+            stop_details=s.stop_details,
         )
-
-    def _cost(self, usage: Usage) -> float | None:
-        return cost_usd(usage, self.prices)
 
 
 def _miss_reason(final: Any) -> str | None:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ._call import Call, EventSink
 from ._client import Connection
 from ._exportable import SessionTranscript, UsageLedger
 from .core.errors import CallInterrupted, RequestFailed
-from .core.models import Prices, lookup, resolve_prices
+from .core.history import pending_results
+from .core.models import Prices, lookup, resolve_prices, resolve_tool_prices
 from .core.request import build_request, text_block
 from .core.settings import Settings
+from .core.stream import StreamState
 from .core.transcript import DEFAULT_CHAT, Chat, Exchange, Reply
-from .core.usage import CallRecord, cost_without_cache_usd
+from .core.usage import CallRecord, Usage, add_usage, cost_usd, cost_without_cache_usd
+
+# A paused turn (a server tool loop hit its iteration limit) is continued at most this many times.
+MAX_CONTINUATIONS = 4
 
 if TYPE_CHECKING:
     import anthropic
@@ -109,6 +114,12 @@ class Session:
         """The model's prices after `session.prices` overrides; None when unknown."""
         return resolve_prices(model, self.prices)
 
+    def cost_of(self, model: str, usage: Usage) -> float | None:
+        """What `usage` on `model` costs with the overrides: tokens, billed iterations, server tool fees."""
+        return cost_usd(
+            usage, self.prices_for(model), price_of=self.prices_for, tool_prices=resolve_tool_prices(self.prices)
+        )
+
     def notify(self, key: str, message: str) -> None:
         """Print `message` to stderr once per session for each `key`."""
         if key not in self._warned:
@@ -173,8 +184,9 @@ class Session:
 
         settings = self.settings.with_changes(**overrides) if overrides else self.settings
         self._warn_unknown_model(settings.model)
-        user_content = [*(content or []), text_block(prompt)]
         past = self.history(chat, keep=history, new=new)
+        # A reply that asked for tools must be answered first; this cell ran none (tools are not enabled).
+        user_content = [*pending_results(past), *(content or []), text_block(prompt)]
         request = build_request(settings, past, user_content)
         check_request_content(request["messages"], lookup(settings.model))
         if extra_body:
@@ -186,11 +198,25 @@ class Session:
         )
 
     def send(self, prepared: Prepared, on_event: EventSink | None = None) -> Reply:
-        """Stream the prepared request; a failure is recorded (ledger, autosave) and re-raised with its partial."""
+        """Stream the prepared request, continuing a paused turn; every call goes into the ledger.
+
+        A failure is recorded (ledger, autosave) and re-raised with its partial reply.
+        """
+        state, request, rounds = StreamState(), prepared.request, []
+        for _ in range(MAX_CONTINUATIONS + 1):
+            rounds.append(self._call(prepared, request, state, on_event))
+            if rounds[-1].stop_reason != "pause_turn":
+                break
+            request = _continuation(prepared.request, rounds)
+        return _joined(rounds)
+
+    def _call(
+        self, prepared: Prepared, request: dict[str, Any], state: StreamState, on_event: EventSink | None
+    ) -> Reply:
         model = prepared.settings.model
-        call = Call(prepared.chat.name, model, self.prices_for(model), on_event, self.notify)
+        call = Call(prepared.chat.name, model, lambda usage: self.cost_of(model, usage), on_event, self.notify, state)
         try:
-            return call.run(self.client, prepared.request)
+            reply = call.run(self.client, request)
         except (RequestFailed, CallInterrupted) as error:
             partial = error.partial
             failure = "interrupted" if isinstance(error, CallInterrupted) else str(error.message)
@@ -199,6 +225,8 @@ class Session:
                 self._record(partial, failure)
             self._autosave_failure(prepared, call.started_at, partial, failure)
             raise
+        self._record(reply, None)
+        return reply
 
     def commit(self, prepared: Prepared, reply: Reply) -> Reply:
         """Record the complete reply: the ledger, the chat (unless --no-history) and the autosave file."""
@@ -206,7 +234,6 @@ class Session:
         from .core.records import EXCHANGE, ONE_SHOT, exchange_record
 
         self.last = reply
-        self._record(reply, None)
         exchange = Exchange(
             prepared.prompt, prepared.user_content, reply, reply.started_at or 0.0, prepared.attachments
         )
@@ -233,7 +260,7 @@ class Session:
                 duration_s=reply.duration_s or 0.0,
                 usage=reply.usage,
                 cost_usd=reply.cost_usd,
-                cost_without_cache_usd=cost_without_cache_usd(reply.usage, prices),
+                cost_without_cache_usd=cost_without_cache_usd(reply.usage, prices, price_of=self.prices_for),
                 stop_reason=reply.stop_reason,
                 request_id=reply.request_id,
                 message_id=reply.message_id or None,
@@ -290,3 +317,33 @@ class Session:
     def _warn_unknown_model(self, model: str) -> None:
         if lookup(model) is None:
             self.notify(f"model:{model}", f"unknown model {model!r}: it will be sent as is, and its cost is unknown")
+
+
+def _continuation(request: dict[str, Any], rounds: list[Reply]) -> dict[str, Any]:
+    """The request that continues a paused turn: the same request with the turn so far as the last message."""
+    content = [block for reply in rounds for block in reply.content]
+    return {**request, "messages": [*request["messages"], {"role": "assistant", "content": content}]}
+
+
+def _joined(rounds: list[Reply]) -> Reply:
+    """One reply for the calls of a continued turn: their content, usage and cost together."""
+    if len(rounds) == 1:
+        return rounds[0]
+    last, usage, cost = rounds[-1], rounds[0].usage, rounds[0].cost_usd
+    for reply in rounds[1:]:
+        usage = add_usage(usage, reply.usage)
+        cost = None if cost is None or reply.cost_usd is None else cost + reply.cost_usd
+    content = tuple(block for reply in rounds for block in reply.content)
+    duration = sum(reply.duration_s or 0.0 for reply in rounds)
+    first = rounds[0]
+    return replace(
+        last,
+        content=content,
+        usage=usage,
+        cost_usd=cost,
+        rounds=len(rounds),
+        duration_s=duration,
+        started_at=first.started_at,
+        ttft_s=first.ttft_s,
+        message_id=first.message_id,
+    )

@@ -108,6 +108,21 @@ def lookup(model: str) -> ModelInfo | None:
 
 PRICE_CLASSES = ("input", "write_5m", "write_1h", "cache_read", "output")
 
+# Server tool fees in USD per request (ANTHROPIC_API.md §11 "Price modifiers", Anthropic pricing page,
+# checked 2026-11-22): web search $10 per 1,000 searches; web fetch is free beyond its tokens.
+SERVER_TOOL_PRICES = {"web_search_requests": 10.0 / 1000, "web_fetch_requests": 0.0}
+# In price overrides this key holds server tool fees, e.g. {"server_tools": {"web_search_requests": 0.012}}.
+SERVER_TOOLS_KEY = "server_tools"
+
+
+def resolve_tool_prices(overrides: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, float]:
+    """Server tool fees per request with any `server_tools` override applied."""
+    override = dict((overrides or {}).get(SERVER_TOOLS_KEY) or {})
+    unknown = set(override) - set(SERVER_TOOL_PRICES)
+    if unknown:
+        raise ValueError(f"unknown server tool(s) {sorted(unknown)}; use {', '.join(SERVER_TOOL_PRICES)}")
+    return {**SERVER_TOOL_PRICES, **{name: float(value) for name, value in override.items()}}
+
 
 def resolve_prices(model: str, overrides: Mapping[str, Mapping[str, float]] | None = None) -> Prices | None:
     """The model's prices with the longest matching override prefix applied; None when unknown.
@@ -117,7 +132,8 @@ def resolve_prices(model: str, overrides: Mapping[str, Mapping[str, float]] | No
     """
     info = lookup(model)
     base = info.prices if info else None
-    override = _longest_override(model, overrides or {})
+    model_overrides = {k: v for k, v in (overrides or {}).items() if k != SERVER_TOOLS_KEY}
+    override = _longest_override(model, model_overrides)
     if not override:
         return base
     unknown = set(override) - set(PRICE_CLASSES)

@@ -23,7 +23,7 @@ def usage_to_dict(usage: Usage) -> dict[str, Any]:
 
 
 def usage_from_dict(data: dict[str, Any]) -> Usage:
-    return Usage(**data)
+    return Usage(**{**data, "separate_iterations": tuple(data.get("separate_iterations", ()))})
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
@@ -152,10 +152,13 @@ _KIND_OF_ANNOTATION = {
     "float | None": "number?",
     "Usage": "object",
     "tuple[dict[str, Any], ...]": "blocks",
+    "dict[str, Any] | None": "object?",
+    "int": "int",
 }
 _REPLY = {f.name: _KIND_OF_ANNOTATION[str(f.type)] for f in fields(Reply)}
 _REPLY_REQUIRED = ("text", "thinking", "citations", "usage", "stop_reason", "model", "message_id")
-_USAGE = {name: "int" for name in Usage.__dataclass_fields__} | {"thinking_tokens": "int?"}
+_USAGE = {name: "int" for name in Usage.__dataclass_fields__}
+_USAGE |= {"thinking_tokens": "int?", "separate_iterations": "blocks"}
 
 _KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "str": (lambda v: isinstance(v, str), "a string"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .caching import CachePlan
+from .history import history_messages
 from .render import safe_markdown
 from .usage import Usage, format_cost
 
@@ -33,6 +34,20 @@ class Reply:
     duration_s: float | None = None
     started_at: float | None = None  # POSIX seconds
     cache_miss_reason: str | None = None
+    stop_details: dict[str, Any] | None = None  # a refusal's {type, category, explanation}
+    rounds: int = 1  # API calls this reply took (a paused turn is continued in further calls)
+
+    @property
+    def refused(self) -> bool:
+        """True when the model declined to answer; the turn is kept in the transcript but never re-sent."""
+        return self.stop_reason == "refusal"
+
+    @property
+    def refusal(self) -> str:
+        """'category: explanation' of a refusal, as far as the API said; empty otherwise."""
+        details = self.stop_details or {}
+        parts = [str(details[key]) for key in ("category", "explanation") if details.get(key)]
+        return ": ".join(parts)
 
     def __str__(self) -> str:
         return self.text
@@ -60,12 +75,9 @@ class Exchange:
     created_at: float
     attachments: tuple[dict[str, Any], ...] = ()
 
-    def messages(self) -> list[dict[str, Any]]:
-        """The two messages this exchange contributes to later requests."""
-        return [
-            {"role": "user", "content": list(self.user_content)},
-            {"role": "assistant", "content": list(self.reply.content)},
-        ]
+    def turn(self) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...], bool]:
+        """(user content, assistant content, refused): what core.history needs of this exchange."""
+        return self.user_content, self.reply.content, self.reply.refused
 
 
 @dataclass
@@ -81,7 +93,7 @@ class Chat:
     def messages(self, window: int = 0) -> list[dict[str, Any]]:
         """Request history: every exchange, or only the last `window` when window > 0."""
         chosen = self.exchanges[-window:] if window > 0 else self.exchanges
-        return [message for exchange in chosen for message in exchange.messages()]
+        return history_messages(exchange.turn() for exchange in chosen)
 
     def append(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Prices
+from .models import SERVER_TOOL_PRICES, Prices
 
 PER_MILLION = 1_000_000
 BATCH_DISCOUNT = 0.5
@@ -22,6 +22,10 @@ class Usage:
     cache_write_1h_tokens: int = 0
     output_tokens: int = 0
     thinking_tokens: int | None = None
+    web_search_requests: int = 0
+    web_fetch_requests: int = 0
+    # Iterations billed beside the top-level counts: compaction (this model) and advisor calls (their model).
+    separate_iterations: tuple[dict[str, Any], ...] = ()
 
     @property
     def cache_creation_input_tokens(self) -> int:
@@ -39,12 +43,13 @@ class Usage:
 
 
 def usage_from_api(raw: Mapping[str, Any]) -> Usage:
-    """A Usage from the API's usage object (as a dict); missing fields count as zero."""
+    """A Usage from the API's final usage object (as a dict); missing fields count as zero."""
     written = int(raw.get("cache_creation_input_tokens") or 0)
     split = raw.get("cache_creation") or {}
     one_hour = int(split.get("ephemeral_1h_input_tokens") or 0)
     details = raw.get("output_tokens_details") or {}
     thinking = details.get("thinking_tokens")
+    tools = raw.get("server_tool_use") or {}
     return Usage(
         input_tokens=int(raw.get("input_tokens") or 0),
         cache_read_input_tokens=int(raw.get("cache_read_input_tokens") or 0),
@@ -53,13 +58,58 @@ def usage_from_api(raw: Mapping[str, Any]) -> Usage:
         cache_write_1h_tokens=one_hour,
         output_tokens=int(raw.get("output_tokens") or 0),
         thinking_tokens=int(thinking) if thinking is not None else None,
+        web_search_requests=int(tools.get("web_search_requests") or 0),
+        web_fetch_requests=int(tools.get("web_fetch_requests") or 0),
+        separate_iterations=tuple(dict(i) for i in raw.get("iterations") or () if i.get("type") in _SEPARATE),
     )
 
 
-def cost_usd(usage: Usage, prices: Prices | None, *, batch: bool = False) -> float | None:
-    """The call's cost in USD, or None when the model's prices are unknown (never $0)."""
+# "message" iterations are already in the top-level counts; these are not (SDK BetaUsage.iterations).
+_SEPARATE = ("compaction", "advisor_message")
+
+PriceLookup = Callable[[str], "Prices | None"]
+
+
+def add_usage(first: Usage, second: Usage) -> Usage:
+    """Two calls' usage summed (a paused turn continued in a second call)."""
+    thinking = None if first.thinking_tokens is None and second.thinking_tokens is None else 0
+    return Usage(
+        input_tokens=first.input_tokens + second.input_tokens,
+        cache_read_input_tokens=first.cache_read_input_tokens + second.cache_read_input_tokens,
+        cache_write_5m_tokens=first.cache_write_5m_tokens + second.cache_write_5m_tokens,
+        cache_write_1h_tokens=first.cache_write_1h_tokens + second.cache_write_1h_tokens,
+        output_tokens=first.output_tokens + second.output_tokens,
+        thinking_tokens=None if thinking is None else (first.thinking_tokens or 0) + (second.thinking_tokens or 0),
+        web_search_requests=first.web_search_requests + second.web_search_requests,
+        web_fetch_requests=first.web_fetch_requests + second.web_fetch_requests,
+        separate_iterations=first.separate_iterations + second.separate_iterations,
+    )
+
+
+def cost_usd(
+    usage: Usage,
+    prices: Prices | None,
+    *,
+    batch: bool = False,
+    price_of: PriceLookup | None = None,
+    tool_prices: Mapping[str, float] = SERVER_TOOL_PRICES,
+) -> float | None:
+    """The call's cost in USD, or None when any billed part's price is unknown (never $0).
+
+    Tokens at the model's prices, plus compaction iterations at the same prices, advisor
+    iterations at their model's prices (`price_of`), and server tool fees per request.
+    """
     if prices is None:
         return None
+    tokens = _token_cost(usage, prices)
+    iterations = [_iteration_cost(item, prices, price_of) for item in usage.separate_iterations]
+    if any(cost is None for cost in iterations):
+        return None
+    total = tokens + sum(cost for cost in iterations if cost is not None)
+    return total * (BATCH_DISCOUNT if batch else 1.0) + _tool_fees(usage, tool_prices)
+
+
+def _token_cost(usage: Usage, prices: Prices) -> float:
     total = (
         usage.input_tokens * prices.input
         + usage.cache_write_5m_tokens * prices.write_5m
@@ -67,13 +117,36 @@ def cost_usd(usage: Usage, prices: Prices | None, *, batch: bool = False) -> flo
         + usage.cache_read_input_tokens * prices.cache_read
         + usage.output_tokens * prices.output  # output_tokens already includes thinking
     )
-    return total / PER_MILLION * (BATCH_DISCOUNT if batch else 1.0)
+    return total / PER_MILLION
 
 
-def cost_without_cache_usd(usage: Usage, prices: Prices | None, *, batch: bool = False) -> float | None:
+def _iteration_cost(item: Mapping[str, Any], prices: Prices, price_of: PriceLookup | None) -> float | None:
+    if item.get("type") == "advisor_message":
+        model_prices = price_of(str(item.get("model", ""))) if price_of else None
+        if model_prices is None:
+            return None
+        prices = model_prices
+    return _token_cost(usage_from_api(item), prices)
+
+
+def _tool_fees(usage: Usage, tool_prices: Mapping[str, float]) -> float:
+    return usage.web_search_requests * tool_prices.get("web_search_requests", 0.0) + (
+        usage.web_fetch_requests * tool_prices.get("web_fetch_requests", 0.0)
+    )
+
+
+def cost_without_cache_usd(
+    usage: Usage, prices: Prices | None, *, batch: bool = False, price_of: PriceLookup | None = None
+) -> float | None:
     """The same call priced as if every input token were uncached."""
-    uncached = Usage(input_tokens=usage.total_input_tokens, output_tokens=usage.output_tokens)
-    return cost_usd(uncached, prices, batch=batch)
+    uncached = Usage(
+        input_tokens=usage.total_input_tokens,
+        output_tokens=usage.output_tokens,
+        web_search_requests=usage.web_search_requests,
+        web_fetch_requests=usage.web_fetch_requests,
+        separate_iterations=usage.separate_iterations,
+    )
+    return cost_usd(uncached, prices, batch=batch, price_of=price_of)
 
 
 def format_cost(cost: float | None) -> str:

@@ -48,7 +48,7 @@ def test_exchange_survives_a_json_round_trip_exactly():
     record = json.loads(line)
     assert record["version"] == FORMAT_VERSION and record["kind"] == "exchange"
     assert exchange_from_record(record) == exchange
-    assert exchange_from_record(record).messages() == exchange.messages()
+    assert exchange_from_record(record).turn() == exchange.turn()
     assert record["reply"]["content"][0]["signature"] == "c2lnbmF0dXJl=="
 
 

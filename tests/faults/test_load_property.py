@@ -77,7 +77,7 @@ def load(path: Path) -> list[Exchange] | None:
     assert names and all(isinstance(name, str) and name for name in names)
     loaded = [e for name in names for e in transcript.chats[name].exchanges]
     for exchange in loaded:
-        json.dumps([exchange.messages(), exchange.attachments, exchange.reply.citations])
+        json.dumps([exchange.turn(), exchange.attachments, exchange.reply.citations])
         assert isinstance(exchange.prompt, str) and exchange.user_content
     return loaded
 

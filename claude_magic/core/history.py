@@ -1,0 +1,96 @@
+"""Past turns -> the history a later request may carry: only what the API accepts goes back.
+
+The API answers 400 to a history with an empty message, a blank text block, a `tool_use` whose
+`tool_result` does not open the next user message, a `tool_result` without its `tool_use`, or a
+`server_tool_use` without its result anywhere but in a final, paused assistant turn
+(ANTHROPIC_API.md §14 item 11). A refused turn is left out, as the refusal docs advise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+NOT_RUN = "claude_magic ran no tool: this cell enabled none, so the call was not made."
+_SERVER_RESULT_SUFFIX = "_tool_result"  # web_search_tool_result, web_fetch_tool_result, ...
+
+
+def sendable_assistant_content(content: Sequence[Block]) -> list[Block]:
+    """The reply's blocks as they may go back: blank text and server tool uses without a result removed."""
+    answered = {block.get("tool_use_id") for block in content if _is_server_result(block)}
+    return [block for block in content if not _is_blank_text(block) and not _dangling_server_use(block, answered)]
+
+
+def _is_blank_text(block: Block) -> bool:
+    return block.get("type") == "text" and not str(block.get("text", "")).strip()
+
+
+def _is_server_result(block: Block) -> bool:
+    return str(block.get("type", "")).endswith(_SERVER_RESULT_SUFFIX) and "tool_use_id" in block
+
+
+def _dangling_server_use(block: Block, answered: set[Any]) -> bool:
+    return block.get("type") == "server_tool_use" and block.get("id") not in answered
+
+
+def unanswered_tool_uses(content: Iterable[Block]) -> list[Block]:
+    """The client `tool_use` blocks of an assistant turn; each needs a `tool_result` in the next user turn."""
+    return [block for block in content if block.get("type") == "tool_use"]
+
+
+def not_run_results(content: Iterable[Block]) -> list[Block]:
+    """An error `tool_result` for every tool the model asked for, saying nothing ran."""
+    return [
+        {"type": "tool_result", "tool_use_id": block["id"], "content": NOT_RUN, "is_error": True}
+        for block in unanswered_tool_uses(content)
+    ]
+
+
+def history_messages(turns: Iterable[tuple[Sequence[Block], Sequence[Block], bool]]) -> list[Message]:
+    """Messages for (user content, assistant content, refused) turns; refused or empty turns are left out.
+
+    A left-out turn's leading tool_results move to the next kept turn, so the tool uses they answer
+    stay answered.
+    """
+    messages: list[Message] = []
+    carried: list[Block] = []
+    for user, assistant, refused in turns:
+        kept = sendable_assistant_content(assistant)
+        if refused or not kept:
+            carried += _leading_results(user)
+            continue
+        messages += [{"role": "user", "content": [*carried, *user]}, {"role": "assistant", "content": kept}]
+        carried = []
+    return _without_orphan_results(messages)
+
+
+def pending_results(history: Sequence[Message]) -> list[Block]:
+    """The tool_results the next user turn must open with: one per tool use of the last assistant turn."""
+    if not history or history[-1].get("role") != "assistant":
+        return []
+    return not_run_results(history[-1]["content"])
+
+
+def _leading_results(user: Sequence[Block]) -> list[Block]:
+    results: list[Block] = []
+    for block in user:
+        if block.get("type") != "tool_result":
+            break
+        results.append(block)
+    return results
+
+
+def _without_orphan_results(messages: list[Message]) -> list[Message]:
+    """A window that starts after a tool_use turn must not open with that turn's tool_results."""
+    if not messages:
+        return messages
+    first = messages[0]
+    content = [block for block in first["content"] if block.get("type") != "tool_result"]
+    if len(content) == len(first["content"]):
+        return messages
+    if not content:
+        return messages[2:]
+    return [{**first, "content": content}, *messages[1:]]
