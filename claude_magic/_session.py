@@ -266,6 +266,7 @@ class Session:
                 message_id=reply.message_id or None,
                 error=error,
                 cache_miss_reason=reply.cache_miss_reason,
+                refusal=reply.refusal or None,
             )
         )
 

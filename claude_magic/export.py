@@ -28,7 +28,7 @@ _INT_COLUMNS = (
     "thinking_tokens",
 )
 _FLOAT_COLUMNS = ("ttft_s", "duration_s", "hit_rate", "cost_usd", "cost_without_cache_usd")
-_TEXT_COLUMNS = ("chat", "model", "stop_reason", "cache_miss_reason", "request_id", "message_id", "error")
+_TEXT_COLUMNS = ("chat", "model", "stop_reason", "refusal", "cache_miss_reason", "request_id", "message_id", "error")
 
 
 def usage_frame(ledger: Ledger) -> pd.DataFrame:

@@ -12,10 +12,21 @@ if TYPE_CHECKING:
 
 STOP_EXPLANATIONS = {
     "max_tokens": "The reply hit the max_tokens limit; raise --max-tokens to let it finish.",
-    "refusal": "The model declined to answer this request.",
+    "refusal": "The model declined to answer; this turn stays in the transcript but is not sent again.",
     "model_context_window_exceeded": "The conversation filled the model's context window; start a --new chat.",
-    "pause_turn": "The model paused a long-running turn; re-run to continue.",
+    "pause_turn": "The model's server tools were still working after several continuations; "
+    "ask it to go on in the next cell.",
+    "tool_use": "The model asked to run a tool, but this cell enabled none, so nothing ran; "
+    "the next cell tells the model so.",
 }
+
+
+def stop_note(reply: Reply) -> str:
+    """Why the reply stopped, when that is worth a line: a refusal names its category and explanation."""
+    note = STOP_EXPLANATIONS.get(reply.stop_reason or "", "")
+    if reply.refused and reply.refusal:
+        note = f"The model declined to answer ({reply.refusal}); this turn is kept but not sent again."
+    return note
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -67,10 +78,25 @@ def usage_lines(reply: Reply) -> list[str]:
     hit = f"{u.hit_rate:.0%}" if u.hit_rate is not None else "n/a"
     lines = [f"{tokens_in} · {u.output_tokens:,} out{thinking}", f"{format_cost(reply.cost_usd)} · cache hit {hit}"]
     lines[1] += "".join(f" · {label} {_seconds(value)}" for label, value in _timings(reply))
+    lines[1] += "".join(f" · {extra}" for extra in _extras(reply))
     if reply.stop_reason not in (None, "end_turn"):
-        note = STOP_EXPLANATIONS.get(reply.stop_reason or "", "")
+        note = stop_note(reply)
         lines.append(f"stop reason: {reply.stop_reason}" + (f". {note}" if note else ""))
     return lines
+
+
+def _extras(reply: Reply) -> list[str]:
+    """Billed items beside tokens, and calls beyond the first."""
+    u, extras = reply.usage, []
+    if u.web_search_requests:
+        extras.append(f"{u.web_search_requests:,} web search(es)")
+    if u.web_fetch_requests:
+        extras.append(f"{u.web_fetch_requests:,} web fetch(es)")
+    if u.separate_iterations:
+        extras.append(f"{len(u.separate_iterations)} billed iteration(s) (compaction, advisor)")
+    if reply.rounds > 1:
+        extras.append(f"{reply.rounds} calls (a paused turn was continued)")
+    return extras
 
 
 def _timings(reply: Reply) -> list[tuple[str, float | None]]:

@@ -174,6 +174,7 @@ class CallRecord:
     message_id: str | None
     error: str | None = None
     cache_miss_reason: str | None = None
+    refusal: str | None = None  # "category: explanation" when the model declined
 
     def as_row(self) -> dict[str, Any]:
         """The record as one flat row for export."""
@@ -196,6 +197,7 @@ class CallRecord:
             "cost_usd": self.cost_usd,
             "cost_without_cache_usd": self.cost_without_cache_usd,
             "stop_reason": self.stop_reason,
+            "refusal": self.refusal,
             "cache_miss_reason": self.cache_miss_reason,
             "request_id": self.request_id,
             "message_id": self.message_id,

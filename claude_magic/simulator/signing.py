@@ -42,6 +42,11 @@ def redacted_is_genuine(data: object) -> bool:
     return hmac.compare_digest(raw[_DIGEST:], _mac(b"redacted", raw[:_DIGEST], b""))
 
 
+def issued_here(value: object) -> bool:
+    """True for a signature or data in this simulator's format; a real API's (a recording's) is not checkable here."""
+    return isinstance(value, str) and value.startswith(PREFIX)
+
+
 def _mac(kind: bytes, digest: bytes, text: bytes) -> bytes:
     return hmac.new(SECRET, kind + b"\0" + digest + text, hashlib.sha256).digest()
 

@@ -102,7 +102,8 @@ class ResponsePanel:
     def finish(self, reply: Reply) -> None:
         """Show the complete reply with its footer, then leave it as static HTML."""
         self.model = reply.model or self.model
-        self._settle("done", "<br>".join(text_html(line) for line in usage_lines(reply)))
+        status = "refused" if reply.refused else "done"
+        self._settle(status, "<br>".join(text_html(line) for line in usage_lines(reply)))
 
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep the partial text visible; the status says what happened."""

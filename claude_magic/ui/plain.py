@@ -7,7 +7,7 @@ from typing import Any
 
 from IPython.display import Markdown, display
 
-from ..core.annotate import STOP_EXPLANATIONS
+from ..core.annotate import stop_note
 from ..core.events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone, assert_never
 from ..core.render import safe_markdown
 from ..core.transcript import Reply
@@ -39,7 +39,7 @@ class MarkdownView:
     def finish(self, reply: Reply) -> None:
         """Show the final reply with its one-line summary."""
         self.text = reply.text
-        self._show(reply.summary(), STOP_EXPLANATIONS.get(reply.stop_reason or "", ""))
+        self._show(reply.summary(), stop_note(reply))
 
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep the partial text visible, marked incomplete with `reason`."""

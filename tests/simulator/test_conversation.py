@@ -151,10 +151,16 @@ def test_modified_thinking_in_the_latest_assistant_turn_is_rejected(client, sim)
     )
 
 
-def test_foreign_signature_in_an_earlier_turn_is_rejected(client):
-    forged = {"type": "thinking", "thinking": "", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3h"}
+def test_a_forged_signature_in_an_earlier_turn_is_rejected(client):
+    forged = {"type": "thinking", "thinking": "", "signature": "SimAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
     messages = [user(), assistant(forged, text("a")), user(), assistant(text("b")), user()]
     assert rejected(client, messages) == "messages.1.content.0.signature: Invalid `signature` in `thinking` block"
+
+
+def test_a_real_api_signature_from_a_recording_is_left_to_the_real_api(client):
+    # Only the real API holds the key for its own signatures; recorded chats must replay here.
+    recorded = {"type": "thinking", "thinking": "", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3h"}
+    accepted(client, [user(), assistant(recorded, text("a")), user()])
 
 
 def test_redacted_thinking_must_be_the_data_the_simulator_issued(client, sim):

@@ -107,6 +107,37 @@ def test_stop_reason_max_tokens_is_explained(make_panel, session, sim):
     assert "stop reason: max_tokens" in panel.footer.value and "raise --max-tokens" in panel.footer.value
 
 
+def test_a_refusal_settles_as_refused_with_its_category_and_explanation(make_panel, session, sim):
+    sim.queue(ScriptedReply.refusal("bio", "This could help make a pathogen."))
+    panel, handle = make_panel()
+    panel.finish(session.ask("q", on_event=panel.consume))
+    assert panel.status == "refused"
+    assert "declined to answer (bio: This could help make a pathogen.)" in panel.footer.value
+    assert "refused" in handle.updates[-1].html
+
+
+def test_a_tool_request_says_nothing_ran(make_panel, session, sim):
+    asked = {"type": "tool_use", "id": "toolu_01X", "name": "get_price", "input": {}}
+    sim.queue(ScriptedReply(content=(asked,), stop_reason="tool_use"))
+    panel, _ = make_panel()
+    tools = [{"name": "get_price", "input_schema": {"type": "object"}}]
+    panel.finish(session.ask("q", extra_body={"tools": tools}, on_event=panel.consume))
+    assert "enabled none, so nothing ran" in panel.footer.value
+
+
+def test_search_fees_and_continued_calls_show_in_the_footer(make_panel, session, sim):
+    search = {"type": "server_tool_use", "id": "srvtoolu_01A", "name": "web_search", "input": {"query": "q"}}
+    sim.queue(ScriptedReply(content=(search,), stop_reason="pause_turn"))
+    done = {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01A", "content": []}
+    searched = {"server_tool_use": {"web_search_requests": 1, "web_fetch_requests": 0}}
+    sim.queue(ScriptedReply(content=(done, {"type": "text", "text": "Found it."}), usage=searched))
+    panel, _ = make_panel()
+    tools = [{"type": "web_search_20260209", "name": "web_search"}]
+    panel.finish(session.ask("q", extra_body={"tools": tools}, on_event=panel.consume))
+    assert "1 web search(es)" in panel.footer.value and "2 calls (a paused turn was continued)" in panel.footer.value
+    assert panel.text == "Found it."
+
+
 def test_unknown_model_cost_stays_unknown(make_panel, session, sim):
     panel, _ = make_panel(model="claude-nonesuch-1")
     panel.finish(session.ask("q", model="claude-nonesuch-1", on_event=panel.consume))

@@ -77,6 +77,16 @@ def test_stop_reason_is_explained():
     assert "raise --max-tokens" in captured.outputs[-1].data["text/markdown"]
 
 
+def test_a_refusal_names_its_category_and_explanation():
+    InteractiveShell.instance()
+    view = MarkdownView(live=False, rich=True)
+    details = {"type": "refusal", "category": "cyber", "explanation": "Could enable intrusion."}
+    refused = Reply("", "", (), Usage(), "refusal", "claude-sonnet-5-5", "msg_2", stop_details=details)
+    with capture_output() as captured:
+        view.finish(refused)
+    assert "declined to answer (cyber: Could enable intrusion.)" in captured.outputs[-1].data["text/markdown"]
+
+
 def test_terminal_streams_text_then_summary(capsys):
     view = MarkdownView(live=True, rich=False)
     text = stream_words(view, 5)
