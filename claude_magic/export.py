@@ -54,6 +54,7 @@ _MESSAGE_TEXT_COLUMNS = (
     "thinking",
     "model",
     "stop_reason",
+    "refusal",
     "message_id",
     "request_id",
 )

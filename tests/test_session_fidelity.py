@@ -138,3 +138,12 @@ def test_the_cache_write_split_comes_from_the_final_usage(session, sim):
     sim.queue(ScriptedReply(text="Cached.", usage=split))
     usage = session.ask("Cache this.").usage
     assert (usage.cache_write_5m_tokens, usage.cache_write_1h_tokens) == (1_000, 4_000)
+
+
+def test_exports_record_the_refusal(session, sim):
+    sim.queue(ScriptedReply.refusal("general_harms", "Declined."))
+    session.ask("Something harmful.")
+    frame = session.transcript.to_dataframe()
+    assert frame["refusal"].isna().tolist() == [True, False]  # the user row has none
+    assert frame["refusal"].iloc[1] == "general_harms: Declined."
+    assert session.usage.to_dataframe()["refusal"].tolist() == ["general_harms: Declined."]
