@@ -6,17 +6,12 @@ import sys
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ._call import Call, EventSink
 from ._client import Connection
 from ._exportable import SessionTranscript, UsageLedger
 from .core.errors import CallInterrupted, RequestFailed
-from .core.history import pending_results
 from .core.models import Prices, lookup, resolve_prices, resolve_tool_prices
-from .core.request import build_request, text_block
 from .core.settings import Settings
-from .core.stream import StreamState
 from .core.transcript import DEFAULT_CHAT, Chat, Exchange, Reply
-from .core.usage import CallRecord, Usage, add_usage, cost_usd, cost_without_cache_usd
 
 # A paused turn (a server tool loop hit its iteration limit) is continued at most this many times.
 MAX_CONTINUATIONS = 4
@@ -24,8 +19,11 @@ MAX_CONTINUATIONS = 4
 if TYPE_CHECKING:
     import anthropic
 
+    from ._call import EventSink
     from .core.caching import CachePlan
     from .core.models import ModelInfo
+    from .core.stream import StreamState
+    from .core.usage import Usage
     from .simulator import Simulator
 
 
@@ -116,6 +114,8 @@ class Session:
 
     def cost_of(self, model: str, usage: Usage) -> float | None:
         """What `usage` on `model` costs with the overrides: tokens, billed iterations, server tool fees."""
+        from .core.usage import cost_usd
+
         return cost_usd(
             usage, self.prices_for(model), price_of=self.prices_for, tool_prices=resolve_tool_prices(self.prices)
         )
@@ -180,7 +180,10 @@ class Session:
         overrides: dict[str, Any] | None = None,
     ) -> Prepared:
         """Build, check and cache-plan the request; nothing is sent and nothing changes."""
-        from .core.content import check_request_content  # on first use: %load_ext stays cheap
+        # Imported on first use, not at module top: %load_ext stays cheap (benchmarks/load_ext.py).
+        from .core.content import check_request_content
+        from .core.history import pending_results
+        from .core.request import build_request, text_block
 
         settings = self.settings.with_changes(**overrides) if overrides else self.settings
         self._warn_unknown_model(settings.model)
@@ -202,6 +205,8 @@ class Session:
 
         A failure is recorded (ledger, autosave) and re-raised with its partial reply.
         """
+        from .core.stream import StreamState
+
         state, request, rounds = StreamState(), prepared.request, []
         for _ in range(MAX_CONTINUATIONS + 1):
             rounds.append(self._call(prepared, request, state, on_event))
@@ -213,6 +218,8 @@ class Session:
     def _call(
         self, prepared: Prepared, request: dict[str, Any], state: StreamState, on_event: EventSink | None
     ) -> Reply:
+        from ._call import Call
+
         model = prepared.settings.model
         call = Call(prepared.chat.name, model, lambda usage: self.cost_of(model, usage), on_event, self.notify, state)
         try:
@@ -249,6 +256,8 @@ class Session:
     # -- records -------------------------------------------------------------------------
 
     def _record(self, reply: Reply, error: str | None) -> None:
+        from .core.usage import CallRecord, cost_without_cache_usd
+
         prices = self.prices_for(reply.model)
         self.usage.append(
             CallRecord(
@@ -328,6 +337,8 @@ def _continuation(request: dict[str, Any], rounds: list[Reply]) -> dict[str, Any
 
 def _joined(rounds: list[Reply]) -> Reply:
     """One reply for the calls of a continued turn: their content, usage and cost together."""
+    from .core.usage import add_usage
+
     if len(rounds) == 1:
         return rounds[0]
     last, usage, cost = rounds[-1], rounds[0].usage, rounds[0].cost_usd

@@ -26,7 +26,7 @@ def test_dataframe_schema(session, sim):
     converse(session)
     frame = session.transcript.to_dataframe()
     assert list(frame.columns) == [
-        "chat", "turn", "role", "text", "thinking", "citations", "attachments", "model", "stop_reason",
+        "chat", "turn", "role", "text", "thinking", "citations", "attachments", "model", "stop_reason", "refusal",
         "input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens", "cost_usd",
         "created_at", "message_id", "request_id",
     ]  # fmt: skip

@@ -7,11 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .models import CACHE_POLICIES as POLICIES
 from .tokens import measure, tokens_from
 
 MAX_BREAKPOINTS = 4  # per request, the top-level automatic breakpoint included
 LOOKBACK = 20  # a read walks back at most 20 positions from a breakpoint
-POLICIES = ("auto", "off", "5m", "1h")
 # Settings whose change makes the next request miss the prompt cache (ANTHROPIC_API.md §7, "What invalidates").
 CACHE_BREAKING_SETTINGS = frozenset({"model", "system", "thinking", "effort", "history_window", "cache"})
 UNCACHEABLE = ("thinking", "redacted_thinking")  # cached only inside later prefixes

@@ -91,6 +91,7 @@ REGISTRY: tuple[ModelInfo, ...] = (
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 EFFORTS = ("low", "medium", "high", "xhigh", "max")
+CACHE_POLICIES = ("auto", "off", "5m", "1h")  # auto = 5-minute breakpoints; the API's TTLs are 5m and 1h
 MIN_THINKING_BUDGET = 1024
 
 _BY_ID = {info.id: info for info in REGISTRY}

@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .caching import POLICIES as CACHE_POLICIES
 from .errors import SettingsError
-from .models import ADAPTIVE, DEFAULT_MODEL, DISABLED, EFFORTS, ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
+from .models import (
+    ADAPTIVE,
+    CACHE_POLICIES,
+    DEFAULT_MODEL,
+    DISABLED,
+    EFFORTS,
+    ENABLED,
+    MIN_THINKING_BUDGET,
+    ModelInfo,
+    lookup,
+)
 
 THINKING_WORDS = ("auto", "off", "adaptive")
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .caching import CachePlan
 from .history import history_messages
 from .render import safe_markdown
 from .usage import Usage, format_cost
+
+if TYPE_CHECKING:
+    from .caching import CachePlan
 
 DEFAULT_CHAT = "default"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -12,13 +12,13 @@ from traitlets.config import Config
 
 from .._session import Session
 from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
-from ..core.events import ReplyView
 from ..core.models import DEFAULT_MODEL, EFFORTS, resolve_prices
-from ..core.render import extract_code
 from ..core.settings import CACHE_POLICIES, SETTING_NAMES, parse_thinking
 from .fix import LastError
 from .options import CellOptions, claude_arguments, parse_options
-from .references import build_content, expand_template
+
+if TYPE_CHECKING:
+    from ..core.events import ReplyView
 
 
 @magics_class
@@ -164,6 +164,8 @@ class ClaudeMagics(Magics):
             if command is not None:
                 return command(self)
         options = parse_options(line)
+        from .references import expand_template  # on first use: %load_ext stays cheap
+
         prompt = expand_template(_prompt(options, cell), _namespace(self.shell))
         content, records = self._attachments(options)
         self.ask(options, prompt, content, records)
@@ -201,6 +203,8 @@ class ClaudeMagics(Magics):
         model = options.overrides.get("model", self.session.settings.model)
         history = self.session.history(options.chat, keep=not options.no_history, new=options.new)
         budget = options.table_budget or self.table_token_budget
+        from .references import build_content
+
         return build_content(
             list(options.attach),
             _namespace(self.shell),
@@ -256,6 +260,8 @@ class ClaudeMagics(Magics):
         if options.out:
             self.shell.user_ns[options.out] = reply
         if options.format == "code":
+            from ..core.render import extract_code
+
             code = extract_code(reply.text)
             if code:
                 self.shell.set_next_input(code, replace=False)

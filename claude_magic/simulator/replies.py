@@ -51,11 +51,15 @@ def default_reply(body: Dict, info: ModelInfo) -> Reply:
     return Reply(blocks, stop, None, output, thinking_tokens)
 
 
-def scripted_reply(script: ScriptedReply, seed: str) -> Reply:
-    """A scripted reply: its `content` blocks, or blocks made from `text`, `thinking` and `citations`."""
+def scripted_reply(script: ScriptedReply, seed: str, thinking_on: bool = False) -> Reply:
+    """A scripted reply: its `content` blocks, or blocks made from `text`, `thinking` and `citations`.
+
+    With thinking on (asked for, or the model always thinks), usage reports thinking tokens even
+    when the script has no thinking block: 0, as recorded Fable 5.1 streams do.
+    """
     finals = [complete(b, f"{seed}:{n}") for n, b in enumerate(script_blocks(script))]
     thinking = [str(b.get("thinking", "")) for b in finals if b.get("type") == "thinking"]
-    thinking_tokens = estimate_tokens("".join(thinking)) if thinking else None
+    thinking_tokens = estimate_tokens("".join(thinking)) if thinking or thinking_on else None
     output = script.output_tokens
     if output is None:
         output = estimate_tokens("".join(map(_payload, finals))) + (thinking_tokens or 0)

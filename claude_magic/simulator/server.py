@@ -18,7 +18,7 @@ from . import events as ev
 from .errors import ApiError, error_body, not_found
 from .models_api import find_model, model_object, models_page
 from .pace import delta_seconds
-from .replies import default_reply, scripted_reply
+from .replies import default_reply, scripted_reply, wants_thinking
 from .script import RecordedRequest, ScriptedError, ScriptedReply
 from .sse import LAST_CHUNK, chunk, dumps, frame
 from .state import SimState
@@ -155,7 +155,7 @@ class Handler(BaseHTTPRequestHandler):
         info = validate_create(body)
         script = self.server.state.take_reply()
         msg_id = f"msg_sim_{number:08d}"
-        reply = scripted_reply(script, msg_id) if script else default_reply(body, info)
+        reply = scripted_reply(script, msg_id, wants_thinking(body, info)) if script else default_reply(body, info)
         inputs, diagnostics = cached_input_usage(self.server.state.cache, body, info, msg_id)
         inputs = {**inputs, **usage_meta(body)}
         if body.get("stream") is True:

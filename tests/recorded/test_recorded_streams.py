@@ -178,3 +178,72 @@ def test_stream_structure_of_the_plain_text_recording() -> None:
         ("message_stop",),
     ]
     assert ("ping",) in stream_structure(frames, keep_ping=True)
+
+
+# -- the simulator's stream for an equivalent script has the recording's structure ---------------
+
+# Keys a recording may carry that only a beta feature adds (the simulator speaks the GA API).
+BETA_ONLY = {"input_transformations"}
+
+EQUIVALENT_SCRIPTS = {
+    "text_input_transformations.sse": ({"type": "text", "text": "Hello there, general."},),
+    "refusal.sse": (),
+    "redacted_thinking.sse": (
+        {"type": "redacted_thinking"},
+        {"type": "redacted_thinking"},
+        {"type": "text", "text": "One.\n\nTwo."},
+    ),
+    "tool_use_parallel_empty_input.sse": (
+        {"type": "text", "text": "Two names coming up."},
+        {"type": "tool_use", "name": "pelican_name_generator", "input": {}},
+        {"type": "tool_use", "name": "pelican_name_generator", "input": {}},
+    ),
+}
+
+
+def collapsed_order(shape: list[tuple[str, ...]]) -> list[str]:
+    """Event names and block/delta types, with runs of the same delta type counted once (chunking differs)."""
+    order: list[str] = []
+    for frame in shape:
+        step = ":".join(frame[:2]) if frame[0].startswith("content_block_") else frame[0]
+        if not (order and order[-1] == step and frame[0] == "content_block_delta"):
+            order.append(step)
+    return order
+
+
+def key_sets(shape: list[tuple[str, ...]]) -> dict[str, set[str]]:
+    """For message_start and message_delta: each labelled key set (message:, usage:, delta:)."""
+    sets: dict[str, set[str]] = {}
+    for frame in shape:
+        if frame[0] in ("message_start", "message_delta"):
+            for part in frame[1:]:
+                label, _, keys = part.partition(":")
+                sets[f"{frame[0]}.{label}"] = set(keys.split(",")) - {""}
+    return sets
+
+
+def simulator_frames(sim, name: str) -> list[tuple[str, dict]]:
+    import httpx2
+
+    from claude_magic.simulator import ScriptedReply
+
+    content = EQUIVALENT_SCRIPTS[name]
+    stop = "tool_use" if any(b["type"] == "tool_use" for b in content) else "end_turn"
+    script = ScriptedReply(content=content, stop_reason=stop)
+    sim.queue(ScriptedReply.refusal("cyber", "No.") if name == "refusal.sse" else script)
+    # The recordings' own model: Fable 5.1 always thinks, so its usage reports thinking tokens (0 here).
+    body = {"model": "claude-fable-5-1", "max_tokens": 256, "stream": True}
+    body["messages"] = [{"role": "user", "content": "hi"}]
+    body["tools"] = [{"name": "pelican_name_generator", "input_schema": {"type": "object"}}]
+    headers = {"x-api-key": "sk-test", "anthropic-version": "2026-10-21"}
+    return sse_events(httpx2.post(f"{sim.url}/v1/messages", json=body, headers=headers).content)
+
+
+@pytest.mark.parametrize("name", sorted(EQUIVALENT_SCRIPTS))
+def test_the_simulator_streams_the_recordings_structure(name, sim) -> None:
+    recorded = stream_structure(sse_events((RECORDED / name).read_bytes()))
+    simulated = stream_structure(simulator_frames(sim, name))
+    assert collapsed_order(simulated) == collapsed_order(recorded)
+    ours = key_sets(simulated)
+    for label, keys in key_sets(recorded).items():
+        assert keys - BETA_ONLY <= ours[label], f"{label}: the simulator lacks {sorted(keys - BETA_ONLY - ours[label])}"
