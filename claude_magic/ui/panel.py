@@ -1,88 +1,114 @@
-"""The response panel: header, live thinking, streamed Markdown, citations and a usage footer as widgets."""
+"""The response panel: a reply streamed append-only into a small anywidget view, settled as static HTML.
+
+While the reply streams, the kernel sends only what is new: each finished Markdown block once, as
+sanitised HTML, and the open tail as text (shown as inert text nodes). When the reply ends the
+panel is replaced by static HTML with the same classes, so saved notebooks and nbconvert show it
+without widget state, and it looks as it did live.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-import ipywidgets as widgets
-from IPython.display import display
+import anywidget
+import traitlets
+from IPython.display import HTML, display
 
 from ..core.annotate import citation_source, usage_lines
 from ..core.events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone, assert_never
 from ..core.render import closed_prefix_end
 from ..core.transcript import Reply
-from .safe_html import NO_MATH_CLASS, ROOT_CLASS, highlight_css, markdown_html, text_html
+from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
 from .throttle import Throttle
 
-# A finished stretch of Markdown at least this long moves into its own widget and is never resent.
-FREEZE_CHARS = 2000
 OMITTED_THINKING = "The model thought, but omitted the text; --show-thinking asks for a summary."
-_CSS = f"""
-.{ROOT_CLASS} .claude-header {{ color: #666; font-size: 0.9em; }}
-.{ROOT_CLASS} .claude-footer {{ color: #666; font-size: 0.85em; border-top: 1px solid #ddd; margin-top: 0.5em; }}
-.{ROOT_CLASS} .claude-footnotes {{ font-size: 0.9em; }}
-.{ROOT_CLASS} pre {{ background: #f7f7f7; padding: 0.5em; overflow-x: auto; }}
-"""
+REDRAW_INTERVAL_S = 0.2  # 5 updates a second: each is one iopub message of about 600 bytes of envelope
+STYLE_ID = "claude-magic-style"
+Op = list[Any]
 
 
-class MarkdownStream:
-    """Growing Markdown shown as HTML: finished blocks freeze into their own widgets; only the tail redraws."""
+class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
+    """The live view: small synced state, and the reply as numbered ops in custom messages."""
 
-    def __init__(self, freeze_chars: int = FREEZE_CHARS) -> None:
-        self.freeze_chars = freeze_chars
-        self.tail = widgets.HTML()
-        self.box = widgets.VBox([self.tail])
-        self.frozen: list[widgets.HTML] = []
-        # Frozen blocks share the tail's layout and style models, so each costs one comm_open, not three.
-        self._layout, self._style = self.tail.layout, self.tail.style
-        self._frozen_end = 0
-        self._tail_text: str | None = None
+    _esm = Path(__file__).with_name("stream_view.js")
+    header = traitlets.Unicode("").tag(sync=True)
+    note = traitlets.Unicode("").tag(sync=True)
+    footnotes = traitlets.Unicode("").tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
 
-    def show(self, text: str, *, final: bool = False) -> None:
-        """Draw `text`, which extends the text last shown (it is only ever appended to)."""
-        end = closed_prefix_end(text, self._frozen_end)
-        if end - self._frozen_end >= self.freeze_chars or (final and end > self._frozen_end):
-            self._freeze(text[self._frozen_end : end])
-            self._frozen_end = end
-        tail = text[self._frozen_end :]
-        if tail != self._tail_text:
-            self.tail.value, self._tail_text = markdown_html(tail), tail
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent_ops: list[Op] = []
 
-    def html(self) -> str:
-        """Everything shown so far, as one piece of safe HTML."""
-        return "".join(widget.value for widget in (*self.frozen, self.tail))
+    def send_ops(self, ops: list[Op]) -> None:
+        """Send `ops` numbered after every op sent before, so the view can tell if one was lost."""
+        self.send({"seq": len(self.sent_ops), "ops": ops})
+        self.sent_ops += ops
 
-    def close(self) -> None:
-        for widget in (*self.frozen, self.tail, self.box, self._layout, self._style):
-            widget.close()
+    def set_if_changed(self, **values: str) -> None:
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
-    def _freeze(self, text: str) -> None:
-        frozen = widgets.HTML(markdown_html(text), layout=self._layout, style=self._style)
-        self.frozen.append(frozen)
-        self.box.children = (*self.frozen, self.tail)
+
+class TextStream:
+    """Growing Markdown as ops: finished blocks once as safe HTML, the open tail as text."""
+
+    def __init__(self, replace_op: str, freeze_op: str) -> None:
+        self.replace_op, self.freeze_op = replace_op, freeze_op
+        self.frozen_html: list[str] = []
+        self.frozen_end = 0
+        self.shown_tail = ""
+
+    def ops(self, text: str) -> list[Op]:
+        """What turns the browser's copy into `text`: a block freezes once its end is certain."""
+        end = closed_prefix_end(text, self.frozen_end)
+        ops: list[Op] = []
+        if end > self.frozen_end:
+            html = markdown_html(text[self.frozen_end : end])
+            self.frozen_html.append(html)
+            ops.append([self.freeze_op, html, len(self.shown_tail)])
+            self.frozen_end, self.shown_tail = end, ""
+        tail = text[self.frozen_end :]
+        keep = _common_prefix(self.shown_tail, tail)
+        if keep < len(self.shown_tail) or keep < len(tail):
+            ops.append([self.replace_op, keep, tail[keep:]])
+            self.shown_tail = tail
+        return ops
+
+    def html(self, text: str) -> str:
+        """The whole of `text` as safe HTML: the frozen blocks as sent, the rest rendered now."""
+        return "".join(self.frozen_html) + markdown_html(text[self.frozen_end :])
 
 
 class ResponsePanel:
-    """One reply as a live widget panel; when it ends, the panel becomes static HTML that notebooks keep."""
+    """One reply as a live panel; when it ends, the panel becomes static HTML that notebooks keep."""
 
     def __init__(self, model: str, chat: str, *, live: bool = True, show: Callable[[Any], Any] | None = None) -> None:
         self.model, self.chat, self.live = model, chat, live
         self.status = "waiting"
         self.text, self.marked, self.thinking = "", "", ""
+        self.message_id = ""
         self.thinking_omitted = False
         self.citations: list[dict[str, Any]] = []
-        self._build()
-        self._throttle = Throttle(self._redraw)
+        self.footer_html = ""
+        self.body = TextStream("r", "f")
+        self.thought = TextStream("tr", "tf")
+        self.widget = StreamView()
+        self._throttle = Throttle(self._redraw, REDRAW_INTERVAL_S)
         self._handle = (show or _display)(self.widget)
+        self._redraw()
 
-    # -- the consumer interface ---------------------------------------------------------
+    # -- the ReplyView interface --------------------------------------------------------
 
     def consume(self, event: Event) -> None:
-        """Take one stream event; redraws happen at most ~10 times a second."""
+        """Take one stream event; at most a few updates a second reach the browser."""
         match event:
             case Started():
-                self.model = event.model or self.model
+                self.model, self.message_id = event.model or self.model, event.message_id
             case ThinkingDelta():
                 self.thinking, self.status = event.thinking, "thinking"
             case ThinkingDone():
@@ -102,46 +128,34 @@ class ResponsePanel:
     def finish(self, reply: Reply) -> None:
         """Show the complete reply with its footer, then leave it as static HTML."""
         self.model = reply.model or self.model
-        status = "refused" if reply.refused else "done"
-        self._settle(status, "<br>".join(text_html(line) for line in usage_lines(reply)))
+        self.footer_html = "<br>".join(text_html(line) for line in usage_lines(reply))
+        self._settle("refused" if reply.refused else "done")
 
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep the partial text visible; the status says what happened."""
         error = partial.error if partial is not None and not partial.complete else None
-        status = "interrupted" if reason == "interrupted" else f"failed: {error or reason}"
-        self._settle(status, "")
+        self._settle("interrupted" if reason == "interrupted" else f"failed: {error or reason}")
 
     # -- drawing ------------------------------------------------------------------------
 
-    def _build(self) -> None:
-        self.header = widgets.HTML(self._header_html())
-        self.thinking_stream = MarkdownStream()
-        self.thinking_box = widgets.Accordion([self.thinking_stream.box], titles=("Thinking",), selected_index=None)
-        self.thinking_box.layout.display = "none"
-        self.thinking_note = widgets.HTML()
-        self.body = MarkdownStream()
-        self.footnotes = widgets.HTML()
-        self.footer = widgets.HTML()
-        self.style = widgets.HTML(f"<style>{_CSS}{highlight_css()}</style>")
-        parts = [self.style, self.header, self.thinking_box, self.thinking_note, self.body.box, self.footnotes]
-        self.widget = widgets.VBox([*parts, self.footer])
-        self.widget.add_class(ROOT_CLASS)
-
-    def _redraw(self, *, final: bool = False) -> None:
-        self.header.value = self._header_html()
-        if self.thinking:
-            self.thinking_box.layout.display = None
-            self.thinking_stream.show(self.thinking, final=final)
-        if self.thinking_omitted:
-            self.thinking_note.value = f"<i>{text_html(OMITTED_THINKING)}</i>"
-        self.body.show(self.marked, final=final)
-        footnotes = self._footnotes_html()
-        if footnotes != self.footnotes.value:
-            self.footnotes.value = footnotes
+    def _redraw(self) -> None:
+        self.widget.set_if_changed(
+            header=self._header_html(),
+            note=self._note_html(),
+            footnotes=self._footnotes_html(),
+            message=self.message_id,
+        )
+        ops = self.thought.ops(self.thinking) if self.thinking else []
+        ops += self.body.ops(self.marked)
+        if ops:
+            self.widget.send_ops(ops)
 
     def _header_html(self) -> str:
         model, chat, status = (text_html(part) for part in (self.model, self.chat, self.status))
-        return f"<div class='claude-header'><b>{model}</b> · {chat} · {status}</div>"
+        return f"<b>{model}</b> · {chat} · {status}"
+
+    def _note_html(self) -> str:
+        return f"<i>{text_html(OMITTED_THINKING)}</i>" if self.thinking_omitted else ""
 
     def _footnotes_html(self) -> str:
         if not self.citations:
@@ -150,32 +164,31 @@ class ResponsePanel:
             f"<li value='{number}'>“{text_html(str(c.get('cited_text', '')))}” — {text_html(citation_source(c))}</li>"
             for number, c in enumerate(self.citations, start=1)
         )
-        return f"<ol class='claude-footnotes'>{items}</ol>"
+        return f"<ol>{items}</ol>"
 
-    def _settle(self, status: str, footer: str) -> None:
+    def _settle(self, status: str) -> None:
         self.status = status
-        self.footer.value = f"<div class='claude-footer'>{footer}</div>" if footer else ""
-        self._redraw(final=True)  # the final state is always drawn, whatever the throttle held back
-        final = self.static_html()
         if self._handle is not None:
-            self._handle.update(_StaticPanel(final, f"{self.model} · {self.chat} · {self.status}"))
-        self._close()
+            self._handle.update(_StaticPanel(self.static_html(), f"{self.model} · {self.chat} · {self.status}"))
+        self.widget.close()
 
     def static_html(self) -> str:
         """The whole panel as one static piece of HTML (what saved notebooks and exports show)."""
+        message = text_html(self.message_id)
         thinking = ""
         if self.thinking:
-            thinking = f"<details><summary>Thinking</summary>{self.thinking_stream.html()}</details>"
-        parts = [self.style.value, self.header.value, thinking, self.thinking_note.value]
-        parts += [f"<div class='claude-body'>{self.body.html()}</div>", self.footnotes.value, self.footer.value]
-        return f"<div class='{ROOT_CLASS} {NO_MATH_CLASS}'>{''.join(parts)}</div>"
-
-    def _close(self) -> None:
-        self.body.close()
-        self.thinking_stream.close()
-        for widget in (self.header, self.thinking_box, self.thinking_note, self.footnotes, self.footer, self.style):
-            widget.close()
-        self.widget.close()
+            body = self.thought.html(self.thinking)
+            opening = f"<details class='claude-thinking' data-message='{message}'>"
+            thinking = f"{opening}<summary>Thinking</summary>{body}</details>"
+        parts = [
+            f"<div class='claude-header'>{self._header_html()}</div>",
+            thinking,
+            f"<div class='claude-note'>{self._note_html()}</div>",
+            f"<div class='claude-body'>{self.body.html(self.marked)}</div>",
+            f"<div class='claude-footnotes'>{self._footnotes_html()}</div>",
+            f"<div class='claude-footer'>{self.footer_html}</div>" if self.footer_html else "",
+        ]
+        return f"<div class='{ROOT_CLASS} {NO_MATH_CLASSES}' data-message='{message}'>{''.join(parts)}</div>"
 
 
 class _StaticPanel:
@@ -188,5 +201,29 @@ class _StaticPanel:
         return {"text/html": self.html, "text/plain": self.label}
 
 
-def _display(widget: widgets.Widget) -> Any:
+@functools.cache
+def stylesheet() -> str:
+    """The panel's one stylesheet, shared by live and settled panels."""
+    return Path(__file__).with_name("panel.css").read_text(encoding="utf-8")
+
+
+_style_shown = False
+
+
+def _display(widget: Any) -> Any:
+    """Show the stylesheet once per kernel, then the live view; returns the view's display handle."""
+    global _style_shown
+    if not _style_shown:
+        display(HTML(f"<style id='{STYLE_ID}'>{stylesheet()}</style>"))
+        _style_shown = True
     return display(widget, display_id=True)
+
+
+def _common_prefix(first: str, second: str) -> int:
+    limit = min(len(first), len(second))
+    if first[:limit] == second[:limit]:
+        return limit
+    index = 0
+    while first[index] == second[index]:
+        index += 1
+    return index

@@ -8,15 +8,15 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
+from pygments import lex
 from pygments.lexers import get_lexer_by_name
-from pygments.token import STANDARD_TYPES
+from pygments.token import STANDARD_TYPES, Token, _TokenType
 from pygments.util import ClassNotFound
 
 ROOT_CLASS = "claude-reply"
-# Jupyter's MathJax (Lab, classic and nbconvert pages) skips elements with this class, so `$` stays text.
-NO_MATH_CLASS = "tex2jax_ignore"
+# MathJax skips elements with these classes, so `$` stays text: mathjax_ignore is MathJax 3's
+# (JupyterLab 4, Notebook 7), tex2jax_ignore MathJax 2's (classic notebook, older nbconvert pages).
+NO_MATH_CLASSES = "mathjax_ignore tex2jax_ignore"
 _URL_SCHEMES = {"http", "https", "mailto"}
 _TOKEN_CLASSES = set(STANDARD_TYPES.values()) - {""}
 _ALLOWED_CLASSES = {"span": _TOKEN_CLASSES}
@@ -46,18 +46,16 @@ def sanitise(markup: str) -> str:
 
 
 @functools.cache
-def highlight_css() -> str:
-    """The Pygments colours for code inside the reply root."""
-    scope = f".{ROOT_CLASS} pre"
-    rules = str(HtmlFormatter().get_style_defs(scope)).splitlines()
-    return "\n".join(rule.split(" /*")[0] for rule in rules if rule.startswith(scope))
-
-
-@functools.cache
 def _parser() -> MarkdownIt:
     # "commonmark" has no math rule, so `$` is plain text; html=False escapes raw HTML.
     parser = MarkdownIt("commonmark", {"html": False, "highlight": _highlight})
     return parser.enable(["table", "strikethrough"])
+
+
+# Token kinds the stylesheet colours; everything else (names, punctuation, operators) is plain text,
+# so highlighted code costs a few spans per line, not one per token.
+_COLOURED = (Token.Keyword, Token.Operator.Word, Token.Literal.String, Token.Comment, Token.Literal.Number)
+_COLOURED += (Token.Name.Builtin, Token.Name.Function, Token.Name.Class)
 
 
 def _highlight(code: str, language: str, attributes: Any) -> str:
@@ -68,4 +66,29 @@ def _highlight(code: str, language: str, attributes: Any) -> str:
         return ""
     if lexer is None:
         return ""
-    return str(highlight(code, lexer, HtmlFormatter(nowrap=True)))
+    return "".join(_spans(lex(code, lexer)))
+
+
+def _spans(tokens: Any) -> list[str]:
+    """Escaped text, with runs of one coloured token kind wrapped in a span of its Pygments class."""
+    pieces: list[str] = []
+    run_class, run_text = "", ""
+    for kind, text in tokens:
+        css = _css_class(kind)
+        if css != run_class and run_text:
+            pieces.append(_span(run_class, run_text))
+            run_text = ""
+        run_class, run_text = css, run_text + text
+    if run_text:
+        pieces.append(_span(run_class, run_text))
+    return pieces
+
+
+def _css_class(kind: _TokenType) -> str:
+    """The class of the coloured kind `kind` belongs to (any string is "s"), or "" for plain text."""
+    return next((STANDARD_TYPES[coloured] for coloured in _COLOURED if kind in coloured), "")
+
+
+def _span(css: str, text: str) -> str:
+    escaped = html.escape(text, quote=False)
+    return f'<span class="{css}">{escaped}</span>' if css else escaped

@@ -8,8 +8,9 @@ from claude_magic.core.stream import StreamState, translate
 from claude_magic.core.transcript import Reply
 from claude_magic.core.usage import usage_from_api
 from claude_magic.simulator import ScriptedReply
-from claude_magic.ui.panel import MarkdownStream
+from claude_magic.ui.panel import TextStream
 from claude_magic.ui.throttle import Throttle
+from tests.ui.page import Page
 
 
 def feed(panel, events):
@@ -40,8 +41,8 @@ def test_panel_starts_waiting_and_is_displayed(make_panel):
     panel, handle = make_panel(model="claude-sonnet-5-5", chat="research")
     assert handle.shown is panel.widget
     assert panel.status == "waiting"
-    assert "claude-sonnet-5-5" in panel.header.value and "research" in panel.header.value
-    assert "waiting" in panel.header.value
+    header = panel.widget.header
+    assert "claude-sonnet-5-5" in header and "research" in header and "waiting" in header
 
 
 def test_text_stream_ends_done_with_the_whole_text_and_footer(make_panel, stream_events):
@@ -49,33 +50,39 @@ def test_text_stream_ends_done_with_the_whole_text_and_footer(make_panel, stream
     state = feed(panel, stream_events("text_only.sse"))
     assert panel.status == "writing"
     panel.finish(reply_from(state, cost_usd=0.0123, ttft_s=0.25, duration_s=1.5))
-    assert panel.status == "done" and "done" in panel.header.value
-    assert visible_text(panel.body.html()).strip() == state.text.strip()
-    footer = panel.footer.value
+    assert panel.status == "done" and " · done" in panel.static_html()
+    assert visible_text(panel.body.html(panel.marked)).strip() == state.text.strip()
+    footer = panel.footer_html
     for fragment in ("$0.0123", "cache hit", "first token 0.25 s", "total 1.50 s", "uncached"):
         assert fragment in footer, fragment
     assert "stop reason" not in footer
 
 
-def test_thinking_streams_into_a_collapsed_accordion(make_panel, stream_events):
-    panel, _ = make_panel(live=False)
+def test_thinking_streams_live_and_settles_into_a_collapsed_section(make_panel, stream_events):
+    panel, handle = make_panel(live=False)
     events = list(translate(stream_events("thinking_citations.sse")))
     for event in events[:3]:  # Started and two thinking deltas
         panel.consume(event)
     assert panel.status == "thinking"
     panel._redraw()
-    assert panel.thinking_box.selected_index is None, "collapsed"
-    assert panel.thinking_box.layout.display is None, "visible once thinking arrives"
-    assert "The document says it is green." in panel.thinking_stream.html()
-    assert panel.thinking_note.value == ""
+    page = Page.replay(panel.widget.sent_ops)
+    assert page.thinking_text() == "The user asks about grass. The document says it is green."
+    assert panel.widget.note == ""
+    for event in events[3:]:
+        panel.consume(event)
+    panel.finish(Reply("t", "x", (), usage_from_api({}), "end_turn", "m", "msg_01"))
+    static = handle.updates[-1].html
+    assert "<details class='claude-thinking' data-message='msg_01CITE'><summary>Thinking</summary>" in static
+    assert "<details open" not in static, "collapsed until the user opens it"
 
 
 def test_omitted_thinking_is_one_line_not_an_empty_box(make_panel, stream_events):
-    panel, _ = make_panel()
+    panel, handle = make_panel()
     state = feed(panel, stream_events("omitted_thinking.sse"))
     panel.finish(reply_from(state))
-    assert panel.thinking_box.layout.display == "none"
-    assert "omitted" in panel.thinking_note.value and "--show-thinking" in panel.thinking_note.value
+    static = handle.updates[-1].html
+    assert "claude-thinking" not in static
+    assert "omitted" in static and "--show-thinking" in static
 
 
 def test_citations_become_markers_after_their_block_and_footnotes(make_panel, stream_events):
@@ -83,10 +90,10 @@ def test_citations_become_markers_after_their_block_and_footnotes(make_panel, st
     state = feed(panel, stream_events("thinking_citations.sse"))
     panel.finish(reply_from(state))
     assert panel.marked == "According to the document, the grass is green.¹ Also, water is essential.²"
-    notes = panel.footnotes.value
+    notes = panel.static_html()
     assert "“The grass is green.” — Example Document, characters 1–20" in notes
     assert "“Water is essential for life.” — PDF Document, page 5" in notes
-    assert "thinking 40" in panel.footer.value
+    assert "thinking 40" in panel.footer_html
 
 
 def test_citations_from_the_simulator_land_after_the_cited_sentence(make_panel, session, sim):
@@ -97,14 +104,14 @@ def test_citations_from_the_simulator_land_after_the_cited_sentence(make_panel, 
     reply = session.ask("q", on_event=panel.consume)
     panel.finish(reply)
     assert panel.marked == "First part. The sky is blue.¹"
-    assert "Notes, blocks 3–4" in panel.footnotes.value
+    assert "Notes, blocks 3–4" in panel.static_html()
 
 
 def test_stop_reason_max_tokens_is_explained(make_panel, session, sim):
     sim.queue(ScriptedReply(text="cut off here", stop_reason="max_tokens"))
     panel, _ = make_panel()
     panel.finish(session.ask("q", on_event=panel.consume))
-    assert "stop reason: max_tokens" in panel.footer.value and "raise --max-tokens" in panel.footer.value
+    assert "stop reason: max_tokens" in panel.footer_html and "raise --max-tokens" in panel.footer_html
 
 
 def test_a_refusal_settles_as_refused_with_its_category_and_explanation(make_panel, session, sim):
@@ -112,7 +119,7 @@ def test_a_refusal_settles_as_refused_with_its_category_and_explanation(make_pan
     panel, handle = make_panel()
     panel.finish(session.ask("q", on_event=panel.consume))
     assert panel.status == "refused"
-    assert "declined to answer (bio: This could help make a pathogen.)" in panel.footer.value
+    assert "declined to answer (bio: This could help make a pathogen.)" in panel.footer_html
     assert "refused" in handle.updates[-1].html
 
 
@@ -122,7 +129,7 @@ def test_a_tool_request_says_nothing_ran(make_panel, session, sim):
     panel, _ = make_panel()
     tools = [{"name": "get_price", "input_schema": {"type": "object"}}]
     panel.finish(session.ask("q", extra_body={"tools": tools}, on_event=panel.consume))
-    assert "enabled none, so nothing ran" in panel.footer.value
+    assert "enabled none, so nothing ran" in panel.footer_html
 
 
 def test_search_fees_and_continued_calls_show_in_the_footer(make_panel, session, sim):
@@ -134,14 +141,14 @@ def test_search_fees_and_continued_calls_show_in_the_footer(make_panel, session,
     panel, _ = make_panel()
     tools = [{"type": "web_search_20260209", "name": "web_search"}]
     panel.finish(session.ask("q", extra_body={"tools": tools}, on_event=panel.consume))
-    assert "1 web search(es)" in panel.footer.value and "2 calls (a paused turn was continued)" in panel.footer.value
+    assert "1 web search(es)" in panel.footer_html and "2 calls (a paused turn was continued)" in panel.footer_html
     assert panel.text == "Found it."
 
 
 def test_unknown_model_cost_stays_unknown(make_panel, session, sim):
     panel, _ = make_panel(model="claude-nonesuch-1")
     panel.finish(session.ask("q", model="claude-nonesuch-1", on_event=panel.consume))
-    assert "unknown · cache hit" in panel.footer.value and "$0.0000" not in panel.footer.value
+    assert "unknown · cache hit" in panel.footer_html and "$0.0000" not in panel.footer_html
 
 
 def test_midstream_failure_keeps_partial_text_and_says_why(make_panel, session, sim):
@@ -154,7 +161,7 @@ def test_midstream_failure_keeps_partial_text_and_says_why(make_panel, session, 
     except StreamFailed:
         panel.stop(session.last, "failed")
     assert panel.status.startswith("failed: ") and "Overloaded" in panel.status
-    assert "partial words" in panel.body.html()
+    assert "partial words" in panel.body.html(panel.marked)
     assert "partial words" in handle.updates[-1].html and "failed: " in handle.updates[-1].html
 
 
@@ -165,7 +172,7 @@ def test_interrupt_keeps_partial_text(make_panel, stream_events):
         panel.consume(event)
     panel.stop(None, "interrupted")
     assert panel.status == "interrupted"
-    assert events[-2].text.split()[0] in panel.body.html()
+    assert events[-2].text.split()[0] in panel.body.html(panel.marked)
     assert "interrupted" in handle.updates[-1].html
 
 
@@ -173,7 +180,7 @@ def test_a_stale_complete_reply_does_not_become_the_failure_reason(make_panel, s
     old = session.ask("earlier question")
     panel, _ = make_panel()
     panel.stop(old, "failed")
-    assert panel.status == "failed: failed" and old.text not in panel.body.html()
+    assert panel.status == "failed: failed" and old.text not in panel.body.html(panel.marked)
 
 
 def test_settled_panel_becomes_static_html_with_the_reply(make_panel, session, sim):
@@ -183,34 +190,62 @@ def test_settled_panel_becomes_static_html_with_the_reply(make_panel, session, s
     (static,) = handle.updates
     bundle = static._repr_mimebundle_()
     assert "Final <strong>answer</strong> with $5 and $6." in bundle["text/html"]
-    assert "tex2jax_ignore" in bundle["text/html"], "Jupyter's MathJax must skip the reply"
-    assert "<details><summary>Thinking</summary>" in bundle["text/html"]
+    assert "mathjax_ignore tex2jax_ignore" in bundle["text/html"], "MathJax 3 and 2 must skip the reply"
+    assert "<summary>Thinking</summary>" in bundle["text/html"]
+    assert "<style" not in bundle["text/html"], "the stylesheet is shown once per kernel, not per reply"
     assert bundle["text/plain"] == "claude-sonnet-5-5 · default · done"
     assert panel.widget.comm is None, "live widgets are closed once settled"
 
 
-def test_long_reply_freezes_finished_blocks_and_redraws_only_the_tail():
-    stream = MarkdownStream(freeze_chars=100)
-    paragraphs = [f"Paragraph {n} " + "word " * 30 for n in range(10)]
-    text = ""
-    for paragraph in paragraphs:
-        text += paragraph + "\n\n"
-        stream.show(text)
-    assert len(stream.frozen) >= 5
-    assert all("Paragraph 9" not in frozen.value for frozen in stream.frozen)
-    assert len(stream.tail.value) < 400
-    stream.show(text, final=True)
-    assert visible_text(stream.html()).split() == text.split()
+def stream_through(text_stream: TextStream, text: str, step: int) -> list:
+    ops = []
+    for end in range(step, len(text) + step, step):
+        ops += text_stream.ops(text[:end])
+    return ops
+
+
+def test_finished_blocks_are_sent_once_as_html_and_the_tail_only_grows():
+    stream = TextStream("r", "f")
+    text = "".join(f"Paragraph {n} " + "word " * 30 + "\n\n" for n in range(10)) + "Open tail"
+    ops = stream_through(stream, text, 7)
+    page = Page.replay(ops)
+    assert visible_text(page.body_html()).split() == text.split()
+    freezes = [op for op in ops if op[0] == "f"]
+    assert len(freezes) == 10 and sum("Paragraph 3" in op[1] for op in freezes) == 1
+    sent_text = sum(len(op[2]) for op in ops if op[0] == "r")
+    assert sent_text <= len(text) * 1.05, "the tail's text goes out once, not on every redraw"
+
+
+CODE = '''def load_{n}(path: str) -> dict:
+    """Read config file number {n}."""
+    with open(path, encoding="utf-8") as handle:  # the whole file
+        return parse(handle.read()) or {{"name": "item-{n}"}}
+
+'''
+
+
+def test_a_long_code_block_is_never_resent():
+    stream = TextStream("r", "f")
+    text = "Here:\n\n```python\n" + "".join(CODE.format(n=n) for n in range(300)) + "```\n\nDone."
+    ops = stream_through(stream, text, 16)
+    sent = sum(len(op[1]) if op[0] == "f" else len(op[2]) for op in ops)
+    # The code goes out once as text while it streams and once as highlighted HTML when it closes.
+    assert sent < 4 * len(text), f"{sent} characters sent for a {len(text)}-character reply"
+    assert Page.replay(ops).body_html().count("<pre>") == 1
 
 
 def test_code_fences_with_blank_lines_are_never_split():
-    stream = MarkdownStream(freeze_chars=10)
+    stream = TextStream("r", "f")
     text = "Intro paragraph here.\n\n```python\nx = 1\n\n\ny = 2\n```\n\nAfter.\n\nMore"
-    for end in range(1, len(text) + 1):
-        stream.show(text[:end])
-    stream.show(text, final=True)
-    html = stream.html()
-    assert html.count("<pre>") == 1 and "x" in html and "y" in html
+    ops = stream_through(stream, text, 1)
+    html = Page.replay(ops).body_html() + stream.html(text)[len("".join(stream.frozen_html)) :]
+    assert "".join(stream.frozen_html).count("<pre>") == 1 and "x" in html and "y" in html
+
+
+def test_citation_marks_that_move_are_replaced_not_duplicated():
+    stream = TextStream("r", "f")
+    ops = stream.ops("The sky¹") + stream.ops("The sky is blue.¹")
+    assert Page.replay(ops).tail == "The sky is blue.¹"
 
 
 def test_throttle_always_flushes_the_final_state():
@@ -235,4 +270,4 @@ def test_panel_final_state_shows_everything_even_when_throttled(make_panel, sess
     reply = session.ask("q", on_event=panel.consume)
     assert panel._throttle.redraws < len(reply.text) // 3, "throttled"
     panel.finish(reply)
-    assert "THE-END" in panel.body.html()
+    assert "THE-END" in panel.body.html(panel.marked)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from claude_magic.ui.safe_html import highlight_css, markdown_html
+from claude_magic.ui.panel import stylesheet
+from claude_magic.ui.safe_html import markdown_html
 
 
 def test_tables_are_tables():
@@ -13,7 +14,8 @@ def test_tables_are_tables():
 def test_code_is_highlighted_with_known_classes_only():
     html = markdown_html("```python\nif x < 1:\n    pass\n```")
     assert '<span class="k">if</span>' in html and "&lt;" in html
-    assert ".claude-reply pre .k {" in highlight_css()
+    assert '<span class="n">' not in html, "names are plain text: a span only where the theme colours"
+    assert "var(--jp-mirror-editor-keyword-color" in stylesheet(), "code colours follow the theme"
 
 
 def test_unknown_language_is_plain_escaped_code():

@@ -25,7 +25,8 @@ def test_saved_notebook_shows_the_reply_without_widget_state(tmp_path, monkeypat
     path = tmp_path / "saved.ipynb"
     nbformat.write(nb, path)
     reopened = nbformat.read(path, as_version=4)
-    (output,) = [o for o in reopened.cells[-1].outputs if o["output_type"] == "display_data"]
+    style, output = [o for o in reopened.cells[-1].outputs if o["output_type"] == "display_data"]
+    assert style["data"]["text/html"].startswith("<style id='claude-magic-style'>"), "the stylesheet, once"
     html = output["data"]["text/html"]
     assert "Saved <strong>reply</strong> text costs $5." in html
     assert "“Quoted line” — Manual, page 3" in html

@@ -1,0 +1,102 @@
+// The live reply view. Small state (header, note, footnotes) is synced; the reply and its thinking
+// arrive as append-only ops in numbered custom messages: finished blocks once, as HTML sanitised in
+// the kernel, and the open tail as text (inert text nodes). It never receives a block twice.
+// Message ids whose thinking section the user opened; shared by every copy of this module.
+const OPENED = (globalThis.claudeMagicOpened ??= new Set());
+
+function part(tag, cls) {
+  const node = document.createElement(tag);
+  node.className = cls;
+  return node;
+}
+
+function stream(cls) {
+  const box = part("div", cls);
+  const done = part("div", "claude-done");
+  const tail = part("div", "claude-tail");
+  box.append(done, tail);
+  return { box, done, tail };
+}
+
+const FENCE = /^ {0,3}(```|~~~)/; // an open code fence: the tail streams in a code box
+
+function replaceTail(target, keep, text) {
+  target.tail.textContent = target.tail.textContent.slice(0, keep) + text;
+  target.tail.classList.toggle("claude-code", FENCE.test(target.tail.textContent));
+}
+
+function freeze(target, html, chars) {
+  target.done.insertAdjacentHTML("beforeend", html);
+  target.tail.textContent = target.tail.textContent.slice(chars);
+  target.tail.classList.toggle("claude-code", FENCE.test(target.tail.textContent));
+}
+
+// Messages that arrive before any view exists are kept on the model; a gap in the numbering
+// (a message lost before the model listened) is noted, and the settled panel shows everything.
+function initialize({ model }) {
+  const log = { ops: [], next: 0, lost: false, views: new Set() };
+  model.claudeLog = log;
+  model.on("msg:custom", (msg) => {
+    if (msg.seq !== log.next) log.lost = true;
+    log.next = msg.seq + msg.ops.length;
+    log.ops.push(...msg.ops);
+    log.views.forEach((view) => view(msg.ops));
+  });
+}
+
+function render({ model, el }) {
+  const root = part("div", "claude-reply mathjax_ignore tex2jax_ignore");
+  const header = part("div", "claude-header");
+  const thinking = part("details", "claude-thinking");
+  const summary = part("summary", "");
+  summary.textContent = "Thinking";
+  const thought = stream("claude-thought");
+  thinking.append(summary, thought.box);
+  thinking.hidden = true;
+  const note = part("div", "claude-note");
+  const body = stream("claude-body");
+  const footnotes = part("div", "claude-footnotes");
+  root.append(header, thinking, note, body.box, footnotes);
+  el.append(root);
+  const sync = () => {
+    header.innerHTML = model.get("header");
+    note.innerHTML = model.get("note");
+    footnotes.innerHTML = model.get("footnotes");
+    root.dataset.message = model.get("message");
+  };
+  const apply = ([op, a, b]) => {
+    if (op === "r") replaceTail(body, a, b);
+    else if (op === "f") freeze(body, a, b);
+    else if (op === "tr") { thinking.hidden = false; replaceTail(thought, a, b); }
+    else if (op === "tf") freeze(thought, a, b);
+  };
+  const view = (ops) => {
+    ops.forEach(apply);
+    if (model.claudeLog.lost) note.textContent = "Part of this reply was not shown live; all of it appears when it ends.";
+  };
+  thinking.addEventListener("toggle", () => {
+    const id = model.get("message");
+    if (id) thinking.open ? OPENED.add(id) : OPENED.delete(id);
+  });
+  model.on("change", sync);
+  sync();
+  view(model.claudeLog.ops);
+  model.claudeLog.views.add(view);
+  return () => {
+    model.claudeLog.views.delete(view);
+    model.off("change", sync);
+  };
+}
+
+// When the settled panel replaces the live one, its thinking stays open if the user opened it.
+if (!globalThis.claudeMagicObserver) {
+  globalThis.claudeMagicObserver = new MutationObserver(() => {
+    for (const id of OPENED) {
+      const settled = document.querySelector(`details.claude-thinking[data-message="${CSS.escape(id)}"]`);
+      if (settled && !settled.open) settled.open = true;
+    }
+  });
+  globalThis.claudeMagicObserver.observe(document.body, { childList: true, subtree: true });
+}
+
+export default { initialize, render };

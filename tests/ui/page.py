@@ -1,0 +1,48 @@
+"""What the browser shows for a sequence of panel ops: the same rules as ui/stream_view.js, in Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Target:
+    done: list[str] = field(default_factory=list)
+    tail: str = ""
+
+    def replace(self, keep: int, text: str) -> None:
+        self.tail = self.tail[:keep] + text
+
+    def freeze(self, html: str, chars: int) -> None:
+        self.done.append(html)
+        self.tail = self.tail[chars:]
+
+
+@dataclass
+class Page:
+    body: Target = field(default_factory=Target)
+    thought: Target = field(default_factory=Target)
+
+    @property
+    def tail(self) -> str:
+        return self.body.tail
+
+    @classmethod
+    def replay(cls, ops: list[list[Any]]) -> Page:
+        page = cls()
+        actions = {
+            "r": page.body.replace,
+            "f": page.body.freeze,
+            "tr": page.thought.replace,
+            "tf": page.thought.freeze,
+        }
+        for op, *args in ops:
+            actions[op](*args)
+        return page
+
+    def body_html(self) -> str:
+        return "".join(self.body.done) + self.body.tail
+
+    def thinking_text(self) -> str:
+        return "".join(self.thought.done) + self.thought.tail
