@@ -15,7 +15,14 @@ from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
 from ..core.events import ReplyView
 from ..core.models import DEFAULT_MODEL, EFFORTS
 from ..core.render import extract_code
-from ..core.settings import CACHE_POLICIES, SETTING_NAMES, check_prices, check_table_budget, parse_thinking
+from ..core.settings import (
+    CACHE_POLICIES,
+    SETTING_NAMES,
+    check_prices,
+    check_table_budget,
+    lone_surrogate,
+    parse_thinking,
+)
 from .fix import LastError
 from .options import CellOptions, claude_arguments, parse_options
 from .references import build_content, double_dash_line, expand_template
@@ -272,6 +279,9 @@ def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -
         raise UsageError(f"nothing to send: -a takes every word after it as a name; put -- before the prompt: {line}")
     if not prompt:
         raise UsageError("nothing to send: write a prompt in the cell (or after %claude)")
+    surrogate = lone_surrogate(prompt)
+    if surrogate:
+        raise UsageError(f"the prompt contains {surrogate}, a lone surrogate that cannot be sent as UTF-8; retype it")
     return prompt
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from ..core.content import MANY_IMAGES, Attachment, iter_blocks, url_attachment, with_citations
 from ..core.errors import AttachmentError
+from ..core.settings import lone_surrogate
 
 FULL_SUFFIX = ":full"  # `-a df:full` sends the whole frame as CSV
 _TEMPLATE = re.compile(r"\{\{\{\{|\{\{(.*?)\}\}", re.S)
@@ -26,11 +27,33 @@ def _substitute(match: re.Match[str], namespace: Mapping[str, Any]) -> str:
         return "{{"
     expression = match.group(1).strip()
     try:
-        return str(eval(expression, namespace))  # type: ignore[arg-type]  # the user's own expression, in the user's own namespace
+        text = str(eval(expression, namespace))  # type: ignore[arg-type]  # the user's own expression, in the user's own namespace
     except Exception as error:
         raise AttachmentError(
             f"{{{{{expression}}}}} failed: {type(error).__name__}: {error}. Fix the expression or escape it as {{{{{{{{"
         ) from None
+    _check_utf8(text, f"{{{{{expression}}}}}")
+    return text
+
+
+def _check_utf8(text: str, what: str) -> None:
+    surrogate = lone_surrogate(text)
+    if surrogate:
+        raise AttachmentError(
+            f"{what} holds {surrogate}, a lone surrogate that cannot be sent as UTF-8; "
+            "clean it first, e.g. text.encode('utf-8', 'replace').decode()"
+        )
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
 
 
 def build_content(
@@ -51,7 +74,7 @@ def build_content(
 
     if words is not None:
         _check_swallowed(names, words, namespace)
-    attachments = [resolve(name, namespace, Target(model, table_budget)) for name in names]
+    attachments = [_resolve_text(name, namespace, Target(model, table_budget)) for name in names]
     images = _count_images(attachments) + sum(1 for b in iter_blocks(history or []) if b.get("type") == "image")
     if images > MANY_IMAGES:  # re-encode at the smaller side limit the API then applies
         many = Target(model, table_budget, image_count=images)
@@ -63,6 +86,17 @@ def build_content(
     if cite:
         blocks = with_citations(blocks)
     return blocks, [attachment.record() for attachment in attachments]
+
+
+def _resolve_text(name: str, namespace: Mapping[str, Any], target: Any) -> Attachment:
+    try:
+        attachment = resolve(name, namespace, target)
+    except UnicodeEncodeError as error:  # core.content sizes text by its UTF-8 bytes
+        _check_utf8(str(error.object), repr(name))
+        raise
+    for text in _strings(attachment.blocks):
+        _check_utf8(text, repr(name))
+    return attachment
 
 
 def resolve(name: str, namespace: Mapping[str, Any], target: Any) -> Attachment:

@@ -254,3 +254,20 @@ def test_blank_chat_name_is_one_line(run, sim):
 @pytest.mark.parametrize("line", ["-s '\ud800'", "--chat '\udcff'", "-m 'claude-\ud83d'"])
 def test_lone_surrogate_on_the_line_is_one_line(run, sim, line):
     fails_in_one_line(run, sim, f"%%claude {line}\nhi", UsageError, "surrogate")
+
+
+@pytest.mark.parametrize(
+    ("source", "error", "fragment"),
+    [
+        ("%%claude\nhi \ud800", UsageError, "the prompt contains U+D800"),
+        ("%claude hi \udcff", UsageError, "contains U+DCFF"),
+        ("%%claude\nvalue {{bad}}", AttachmentError, "{{bad}} holds U+D800"),
+        ("%%claude -a bad\nhi", AttachmentError, "'bad' holds U+D800"),
+        ("%%claude -a frame\nhi", AttachmentError, "'frame' holds U+D800"),
+    ],
+)
+def test_lone_surrogates_in_what_is_sent_are_one_line(run, sim, shell, source, error, fragment):
+    import pandas as pd
+
+    shell.user_ns.update(bad="text \ud800", frame=pd.DataFrame({"a": ["x\ud800"]}))
+    fails_in_one_line(run, sim, source, error, fragment)
