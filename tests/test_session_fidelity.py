@@ -147,3 +147,4 @@ def test_exports_record_the_refusal(session, sim):
     assert frame["refusal"].isna().tolist() == [True, False]  # the user row has none
     assert frame["refusal"].iloc[1] == "general_harms: Declined."
     assert session.usage.to_dataframe()["refusal"].tolist() == ["general_harms: Declined."]
+

@@ -189,7 +189,7 @@ def with_citations(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def check_request_content(messages: list[dict[str, Any]], info: ModelInfo | None) -> None:
     """Raise AttachmentError when the request's images, documents or size break an API limit."""
     blocks = list(iter_blocks(messages))
-    _check_citations(blocks)
+    _check_citations(messages)
     _check_images(blocks, info)
     _check_pdfs(blocks, info)
     _check_request_bytes(blocks)
@@ -211,10 +211,29 @@ def _walk(blocks: list[Any]) -> Iterator[dict[str, Any]]:
                 yield from _walk(block["content"])
 
 
-def _check_citations(blocks: list[dict[str, Any]]) -> None:
-    flags = {bool((b.get("citations") or {}).get("enabled")) for b in blocks if b.get("type") == "document"}
-    if len(flags) > 1:
+def _check_citations(messages: list[dict[str, Any]]) -> None:
+    # The API needs citations enabled on every document of the request, history included, or on none.
+    new, old = _citation_flags(messages[-1:]), _citation_flags(messages[:-1])
+    if len(new) > 1:
         raise AttachmentError("citations must be enabled on every document or on none; use --cite for all")
+    if len(new | old) > 1:
+        raise AttachmentError(_history_conflict(new))
+
+
+def _citation_flags(messages: list[dict[str, Any]]) -> set[bool]:
+    documents = (b for b in iter_blocks(messages) if b.get("type") == "document")
+    return {bool((b.get("citations") or {}).get("enabled")) for b in documents}
+
+
+def _history_conflict(new: set[bool]) -> str:
+    restart = "start afresh with --new, use another chat with --chat NAME, or clear this one with %claude reset"
+    if not new:
+        return f"documents earlier in this chat mix cited and uncited ones, which the API refuses: {restart}"
+    sent, fix = ("without", "drop --cite") if True in new else ("with", "add --cite")
+    return (
+        f"a document earlier in this chat was sent {sent} citations, and the API needs citations on every "
+        f"document or none: {fix}, or {restart}"
+    )
 
 
 def _check_images(blocks: list[dict[str, Any]], info: ModelInfo | None) -> None:

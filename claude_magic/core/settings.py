@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -14,6 +17,9 @@ from .models import (
     EFFORTS,
     ENABLED,
     MIN_THINKING_BUDGET,
+    PRICE_CLASSES,
+    SERVER_TOOL_PRICES,
+    SERVER_TOOLS_KEY,
     ModelInfo,
     lookup,
 )
@@ -46,26 +52,97 @@ class Settings:
 SETTING_NAMES = tuple(f.name for f in fields(Settings))  # in load order: the model decides what else is valid
 
 
+# ASCII digits only: str.isdigit() and int() also take '²' and '２', which a user never means as a number.
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def parse_whole(text: str) -> int | None:
+    """The whole number `text` spells in ASCII digits (an optional leading minus), or None."""
+    text = text.strip()
+    if not _WHOLE.fullmatch(text):
+        return None
+    try:
+        return int(text)
+    except ValueError:  # more digits than sys.get_int_max_str_digits()
+        return None
+
+
 def parse_thinking(value: str | int) -> Thinking:
-    """'auto' | 'off' | 'adaptive' | a whole number of budget tokens."""
+    """'auto' | 'off' | 'adaptive' | a whole number of budget tokens in ASCII digits."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value).strip().lower()
     if text in THINKING_WORDS:
         return text
-    if text.isdigit():
-        return int(text)
+    budget = parse_whole(text) if not text.startswith("-") else None
+    if budget is not None:
+        return budget
     raise SettingsError(f"--thinking must be one of {', '.join(THINKING_WORDS)} or a token budget, not {value!r}")
 
 
 def validate(settings: Settings) -> Settings:
     """Return `settings` unchanged, or raise SettingsError naming the bad value."""
+    _check_model(settings.model)
+    _check_system(settings.system)
     info = lookup(settings.model)
     _check_max_tokens(settings.max_tokens, info)
     _check_effort(settings.effort, info)
     _check_thinking(settings, info)
     _check_cache(settings.cache)
     return settings
+
+
+def _check_model(model: str) -> None:
+    if not isinstance(model, str) or not model or any(c.isspace() or not c.isprintable() for c in model):
+        raise SettingsError(
+            f"--model must be a model id such as {DEFAULT_MODEL} (no spaces or control characters), not {model!r}"
+        )
+
+
+def _check_system(system: str | None) -> None:
+    surrogate = lone_surrogate(system or "")
+    if surrogate:
+        raise SettingsError(f"--system contains {surrogate}, a lone surrogate that cannot be sent as UTF-8; retype it")
+
+
+def lone_surrogate(text: str) -> str | None:
+    """'U+D800' for the first lone surrogate in `text` (which UTF-8 cannot encode), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"U+{ord(text[error.start]):04X}"
+    return None
+
+
+def check_table_budget(budget: int) -> int:
+    """`budget` when it is a positive whole number of tokens (option and trait share this rule), else SettingsError."""
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise SettingsError(f"--table-budget must be a positive whole number of tokens, not {budget!r}")
+    return budget
+
+
+def check_prices(prices: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`prices` when every override is a known token class priced at a finite number >= 0, else SettingsError."""
+    for prefix, classes in prices.items():
+        if not isinstance(prefix, str) or not prefix.strip():
+            raise SettingsError(f"each key must be a model prefix such as 'claude-opus-5', not {prefix!r}")
+        if not isinstance(classes, Mapping):
+            raise SettingsError(f"prices[{prefix!r}] must be a dict of token class -> USD, not {classes!r}")
+        known = SERVER_TOOL_PRICES if prefix == SERVER_TOOLS_KEY else PRICE_CLASSES
+        unknown = sorted(map(str, set(classes) - set(known)))
+        if unknown:
+            raise SettingsError(f"unknown price class(es) {unknown} for {prefix!r}; use {', '.join(known)}")
+        for name, price in classes.items():
+            _check_price(prefix, name, price)
+    return prices
+
+
+def _check_price(prefix: str, name: str, price: Any) -> None:
+    number = isinstance(price, (int, float)) and not isinstance(price, bool)
+    if not number or not math.isfinite(price) or price < 0:
+        raise SettingsError(
+            f"prices[{prefix!r}][{name!r}] must be a finite number of USD per million tokens, 0 or more, not {price!r}"
+        )
 
 
 def _check_cache(cache: str) -> None:

@@ -12,8 +12,15 @@ from traitlets.config import Config
 
 from .._session import Session
 from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
-from ..core.models import DEFAULT_MODEL, EFFORTS, resolve_prices
-from ..core.settings import CACHE_POLICIES, SETTING_NAMES, parse_thinking
+from ..core.models import DEFAULT_MODEL, EFFORTS
+from ..core.settings import (
+    CACHE_POLICIES,
+    SETTING_NAMES,
+    check_prices,
+    check_table_budget,
+    lone_surrogate,
+    parse_thinking,
+)
 from .fix import LastError
 from .options import CellOptions, claude_arguments, parse_options
 
@@ -60,9 +67,9 @@ class ClaudeMagics(Magics):
     replay_mode = Enum(
         ("record", "replay", "auto"), default_value="auto", help="record, replay (offline), or auto (replay hits)."
     ).tag(config=True)
-    table_token_budget = Int(4000, help="Most tokens a DataFrame attachment may use before it is truncated.").tag(
-        config=True
-    )
+    table_token_budget = Int(
+        4000, help="Most tokens (1 or more) a DataFrame attachment may use before it is truncated."
+    ).tag(config=True)
     history_window = Int(0, help="Past turns of the chat sent with each prompt; 0 sends them all.").tag(config=True)
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
@@ -98,18 +105,17 @@ class ClaudeMagics(Magics):
 
     @validate("prices")
     def _check_prices(self, proposal: Any) -> Any:
-        try:
-            for prefix in proposal["value"]:
-                resolve_prices(prefix, proposal["value"])
-        except (ValueError, TypeError, AttributeError) as error:
-            raise TraitError(f"ClaudeMagics.prices: {error}") from None
-        return proposal["value"]
+        return _as_trait_error(check_prices, proposal["value"])
 
     @observe("prices")
     def _apply_prices(self, change: Any) -> None:
         self.session.prices = dict(change["new"])
 
-    @validate("history_window", "table_token_budget")
+    @validate("table_token_budget")
+    def _check_table_budget(self, proposal: Any) -> int:
+        return int(_as_trait_error(check_table_budget, proposal["value"]))
+
+    @validate("history_window")
     def _check_not_negative(self, proposal: Any) -> int:
         if proposal["value"] < 0:
             raise TraitError(f"{proposal['trait'].name} must be 0 or more, not {proposal['value']}")
@@ -166,8 +172,8 @@ class ClaudeMagics(Magics):
         options = parse_options(line)
         from .references import expand_template  # on first use: %load_ext stays cheap
 
-        prompt = expand_template(_prompt(options, cell), _namespace(self.shell))
-        content, records = self._attachments(options)
+        prompt = expand_template(_prompt(options, cell, _namespace(self.shell)), _namespace(self.shell))
+        content, records = self._attachments(options, line_magic=cell is None)
         self.ask(options, prompt, content, records)
         return None
 
@@ -197,12 +203,14 @@ class ClaudeMagics(Magics):
         traits = self.traits(config=True)
         return [{"setting": name, "value": getattr(self, name), "help": traits[name].help} for name in sorted(traits)]
 
-    def _attachments(self, options: CellOptions) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _attachments(
+        self, options: CellOptions, *, line_magic: bool = False
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if not options.attach and not options.cite:
             return [], []
         model = options.overrides.get("model", self.session.settings.model)
         history = self.session.history(options.chat, keep=not options.no_history, new=options.new)
-        budget = options.table_budget or self.table_token_budget
+        budget = self.table_token_budget if options.table_budget is None else options.table_budget
         from .references import build_content
 
         return build_content(
@@ -212,6 +220,7 @@ class ClaudeMagics(Magics):
             table_budget=budget,
             cite=options.cite,
             history=history,
+            words=options.text.split() if line_magic else None,
         )
 
     def ask(
@@ -267,12 +276,20 @@ class ClaudeMagics(Magics):
                 self.shell.set_next_input(code, replace=False)
 
 
-def _prompt(options: CellOptions, cell: str | None) -> str:
+def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -> str:
     if cell is not None and options.text:
         raise UsageError(f"unexpected text on the %%claude line: {options.text!r}; put the prompt in the cell")
     prompt = (cell if cell is not None else options.text).strip()
+    if not prompt and cell is None and options.attach:
+        from .references import double_dash_line
+
+        line = double_dash_line(list(options.attach), [], namespace)
+        raise UsageError(f"nothing to send: -a takes every word after it as a name; put -- before the prompt: {line}")
     if not prompt:
         raise UsageError("nothing to send: write a prompt in the cell (or after %claude)")
+    surrogate = lone_surrogate(prompt)
+    if surrogate:
+        raise UsageError(f"the prompt contains {surrogate}, a lone surrogate that cannot be sent as UTF-8; retype it")
     return prompt
 
 

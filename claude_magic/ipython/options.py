@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import keyword
+import re
 import shlex
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -12,15 +16,31 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..core.models import EFFORTS
-from ..core.settings import CACHE_POLICIES, SETTING_NAMES, parse_thinking
+from ..core.settings import (
+    CACHE_POLICIES,
+    SETTING_NAMES,
+    check_table_budget,
+    lone_surrogate,
+    parse_thinking,
+    parse_whole,
+)
 from ..core.transcript import DEFAULT_CHAT
 
 FORMATS = ("markdown", "text", "code")
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number in ASCII digits (int() would also take '２' and '1_0')."""
+    number = parse_whole(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number in digits 0-9, not {text!r}")
+    return number
+
+
 _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("-m", "--model"), {"help": "model id, e.g. claude-sonnet-5-5 (default: %%config ClaudeMagics.model)"}),
-    (("--max-tokens",), {"type": int, "metavar": "N", "help": "maximum output tokens"}),
+    (("--max-tokens",), {"type": whole_number, "metavar": "N", "help": "maximum output tokens"}),
     (("--effort",), {"choices": EFFORTS, "help": "how much effort the model spends"}),
     (
         ("--thinking",),
@@ -53,13 +73,17 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         ("-a", "--attach"),
         {
             "nargs": "+",
+            "action": "extend",
             "default": [],
             "metavar": "NAME",
-            "help": "variables, files or https URLs to send (df:full = CSV)",
+            "help": "variables, files or https URLs to send (df:full = CSV); repeatable",
         },
     ),
     (("--cite",), {"action": "store_true", "help": "enable citations on every attached document"}),
-    (("--table-budget",), {"type": int, "metavar": "N", "help": "tokens per DataFrame summary (default: 4000)"}),
+    (
+        ("--table-budget",),
+        {"type": whole_number, "metavar": "N", "help": "tokens per DataFrame summary, 1 or more (default: 4000)"},
+    ),
     (("text",), {"nargs": "*", "help": "(%%claude only) a one-line prompt; use -- before text that starts with -"}),
 )
 
@@ -103,11 +127,13 @@ def parse_options(line: str) -> CellOptions:
     overrides = {name: getattr(args, name) for name in SETTING_NAMES if getattr(args, name) is not None}
     if "thinking" in overrides:
         overrides["thinking"] = parse_thinking(overrides["thinking"])
+    if args.table_budget is not None:
+        check_table_budget(args.table_budget)
     return CellOptions(
-        chat=args.chat,
+        chat=_chat_name(args.chat),
         new=args.new,
         no_history=args.no_history,
-        out=args.out,
+        out=None if args.out is None else out_name(args.out),
         no_stream=args.no_stream,
         format=args.format,
         text=" ".join(args.text),
@@ -119,8 +145,39 @@ def parse_options(line: str) -> CellOptions:
     )
 
 
+# Names IPython's machinery lives under in user_ns; binding a reply there breaks later cells.
+RESERVED_NAMES = ("In", "Out", "exit", "quit", "get_ipython")
+
+
+def out_name(name: str) -> str:
+    """The user_ns name `-o name` binds: NFKC-normalised as Python reads identifiers, else a one-line UsageError."""
+    normal = unicodedata.normalize("NFKC", name)
+    if not normal.isidentifier() or keyword.iskeyword(normal) or normal.startswith("_") or normal in RESERVED_NAMES:
+        raise UsageError(
+            f"-o wants a Python variable name such as -o answer, not {name!r}: not a keyword, "
+            f"not starting with _, and not one of {', '.join(RESERVED_NAMES)}"
+        )
+    return normal
+
+
+def _chat_name(name: str) -> str:
+    if not name.strip():
+        raise UsageError(f"--chat wants a chat name such as --chat draft, not {name!r}")
+    return name
+
+
 # Fields the request builder owns: set them with their own options, not --param.
-_OWNED_FIELDS = {"model": "-m", "max_tokens": "--max-tokens", "system": "-s", "thinking": "--thinking", "messages": ""}
+_OWNED_FIELDS = {
+    "model": "-m",
+    "max_tokens": "--max-tokens",
+    "system": "-s",
+    "thinking": "--thinking",
+    "output_config": "--effort",
+    "messages": "the cell",
+    "stream": "--no-stream (replies always stream)",
+}
+# Messages API request fields are lowercase snake_case.
+_FIELD = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -128,12 +185,20 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--param wants KEY=JSON, not {pair!r}")
-        if key in _OWNED_FIELDS:
-            raise UsageError(f"--param {key} is built by claude_magic; use {_OWNED_FIELDS[key] or 'the cell'} instead")
-        params[key.strip()] = _json_value(key, raw)
+        key = _param_key(pair, key, sep)
+        params[key] = _json_value(key, raw)
     return params
+
+
+def _param_key(pair: str, key: str, sep: str) -> str:
+    key = key.strip()
+    if not sep or not key:
+        raise UsageError(f"--param wants KEY=JSON, not {pair!r}")
+    if not _FIELD.fullmatch(key):
+        raise UsageError(f"--param {key!r}: request fields are lowercase snake_case names, such as metadata")
+    if key in _OWNED_FIELDS:
+        raise UsageError(f"--param {key} is built by claude_magic; use {_OWNED_FIELDS[key]} instead")
+    return key
 
 
 def _json_value(key: str, raw: str) -> Any:
@@ -144,6 +209,9 @@ def _json_value(key: str, raw: str) -> Any:
 
 
 def _split(line: str) -> list[str]:
+    surrogate = lone_surrogate(line)
+    if surrogate:
+        raise UsageError(f"the %%claude line contains {surrogate}, a lone surrogate that cannot be sent; retype it")
     # IPython's parse_argstring splits with posix=False and so keeps quotes: -s 'Be terse.'
     try:
         return shlex.split(line)

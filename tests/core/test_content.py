@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -167,3 +168,36 @@ def test_request_size_limit():
     huge = text_document("big", "x" * (33 * 1024 * 1024)).blocks[0]
     with pytest.raises(AttachmentError, match="limit is 32 MB"):
         check_request_content(user(huge), SONNET)
+
+
+def _document(cited: bool) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "x"}}
+    return {**block, "citations": {"enabled": True}} if cited else block
+
+
+def _turns(*cited: bool) -> list[dict[str, Any]]:
+    """One user message per flag, each holding one document; assistant replies between them."""
+    messages: list[dict[str, Any]] = []
+    for flag in cited:
+        messages += [{"role": "user", "content": [_document(flag)]}, {"role": "assistant", "content": "ok"}]
+    return messages[:-1]
+
+
+@pytest.mark.parametrize(
+    ("cited", "fragment"),
+    [
+        ((False, True), "sent without citations"),
+        ((True, False), "sent with citations"),
+        ((True, False, True), "earlier in this chat"),
+    ],
+)
+def test_citation_conflict_with_the_history_blames_the_history(cited, fragment):
+    with pytest.raises(AttachmentError, match=fragment) as caught:
+        check_request_content(_turns(*cited), None)
+    assert "--new" in caught.value.message and "%claude reset" in caught.value.message
+
+
+def test_mixed_citations_in_the_new_message_still_blame_the_new_message():
+    messages = [{"role": "user", "content": [_document(True), _document(False)]}]
+    with pytest.raises(AttachmentError, match="use --cite for all"):
+        check_request_content(messages, None)

@@ -191,3 +191,8 @@ def test_failure_before_sending_never_shows_the_previous_reply(run, sim):
     result, out = run("%%claude --thinking 500\nsecond")
     assert not result.success
     assert "OLD REPLY TEXT" not in out.stdout
+
+
+def test_search_fees_are_overridable_through_config(magics):
+    magics.prices = {"server_tools": {"web_search_requests": 0.02}}
+    assert magics.session.prices == {"server_tools": {"web_search_requests": 0.02}}
