@@ -6,10 +6,10 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._call import Call, EventSink
+from ._call import Call, EventSink, StatusSink
 from ._client import Connection
 from ._exportable import SessionTranscript, UsageLedger
-from .core.errors import CallInterrupted, RequestFailed
+from .core.errors import CallInterrupted, ClaudeMagicError
 from .core.models import Prices, lookup, resolve_prices
 from .core.request import build_request, text_block
 from .core.settings import Settings
@@ -19,6 +19,7 @@ from .core.usage import CallRecord, cost_without_cache_usd
 if TYPE_CHECKING:
     import anthropic
 
+    from ._network import NetworkPolicy
     from .core.caching import CachePlan
     from .core.models import ModelInfo
     from .simulator import Simulator
@@ -89,6 +90,11 @@ class Session:
     def use_replay(self, path: str | None, mode: str = "auto") -> None:
         """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""
         self.connection.use_replay(path, mode)
+
+    def configure_network(self, **changes: Any) -> NetworkPolicy:
+        """Change timeout, max_retries, retry_on_timeout or max_retry_wait; invalid values raise SettingsError."""
+        self.connection.policy = self.connection.policy.with_changes(**changes)
+        return self.connection.policy
 
     def models(self) -> list[ModelInfo]:
         """The models the API lists (the registry when it cannot be reached)."""
@@ -185,13 +191,19 @@ class Session:
             conversation, prompt, tuple(user_content), tuple(attachments or ()), settings, planned, plan, history, new
         )
 
-    def send(self, prepared: Prepared, on_event: EventSink | None = None) -> Reply:
-        """Stream the prepared request; a failure is recorded (ledger, autosave) and re-raised with its partial."""
+    def send(
+        self, prepared: Prepared, on_event: EventSink | None = None, on_status: StatusSink | None = None
+    ) -> Reply:
+        """Stream the prepared request; a failure is recorded (ledger, autosave) and re-raised with its partial.
+
+        `on_status` hears retries as they happen, e.g. "retrying after 529, attempt 2 of 3".
+        """
         model = prepared.settings.model
-        call = Call(prepared.chat.name, model, self.prices_for(model), on_event, self.notify)
+        policy = self.connection.policy
+        call = Call(prepared.chat.name, model, self.prices_for(model), on_event, self.notify, policy, on_status)
         try:
-            return call.run(self.client, prepared.request)
-        except (RequestFailed, CallInterrupted) as error:
+            return call.run(lambda: self.client, prepared.request)
+        except (ClaudeMagicError, CallInterrupted) as error:
             partial = error.partial
             failure = "interrupted" if isinstance(error, CallInterrupted) else str(error.message)
             if partial is not None:
@@ -255,7 +267,7 @@ class Session:
 
         try:
             append_record(self.autosave, record)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: text JSON cannot encode, e.g. a lone surrogate
             self.notify(f"autosave:{error}", f"autosave to {self.autosave} failed: {error}")
 
     # -- prompt caching ------------------------------------------------------------------

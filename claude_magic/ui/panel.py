@@ -104,6 +104,11 @@ class ResponsePanel:
         self.model = reply.model or self.model
         self._settle("done", "<br>".join(text_html(line) for line in usage_lines(reply)))
 
+    def note(self, status: str) -> None:
+        """Show a passing status at once, e.g. "retrying after 529, attempt 2 of 3"; the next event replaces it."""
+        self.status = status
+        self.header.value = self._header_html()
+
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep the partial text visible; the status says what happened."""
         error = partial.error if partial is not None and not partial.complete else None
