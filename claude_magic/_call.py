@@ -73,7 +73,7 @@ class Call:
         except KeyboardInterrupt:
             raise CallInterrupted(self._reply(complete=False, error="interrupted")) from None
         except Exception as error:  # every failure, expected or not, becomes one line with the partial reply
-            self._raise(error, self._describe(error))
+            self._raise(error, self._describe(error), self._describe(error, limit=None))
 
     def _attempts(self, connect: Callable[[], Any], request: dict[str, Any]) -> Any:
         """The final message: the SDK retries; after a timeout before any answer, one more try with no read limit."""
@@ -115,7 +115,7 @@ class Call:
             self.notify(f"sdk:{first_line}", first_line)
         return manager
 
-    def _describe(self, error: Exception) -> str:
+    def _describe(self, error: Exception, limit: int | None = API_MESSAGE_CHARS) -> str:
         """One line for any failure of the call."""
         import anthropic
         import httpx2
@@ -129,7 +129,7 @@ class Call:
         if isinstance(error, anthropic.APIStatusError):
             # An `event: error` inside a 200 stream carries status 200, which says nothing useful.
             status = error.status_code if error.status_code != 200 else None
-            return describe_api_error(status, _api_message(error), error.request_id)
+            return describe_api_error(status, _api_message(error), error.request_id, limit)
         if isinstance(error, json.JSONDecodeError):  # an SSE `data:` line that is not JSON
             return f"The API's stream carried a malformed event ({error}); re-run the cell."
         if isinstance(error, anthropic.APIConnectionError):
@@ -140,7 +140,7 @@ class Call:
 
     def _timeout_message(self) -> str:
         seconds = f"{self.policy.timeout:g} s"
-        where = "the next piece of the reply" if self.state.message_id else "an answer"
+        where = "next piece of the reply" if self.state.message_id else "answer"
         again = " (and once more with no read limit)" if self.retried_on_timeout else ""
         return (
             f"No {where} from the API within {seconds}{again}; wait longer with "
@@ -152,7 +152,7 @@ class Call:
             self.ttft_s = time.perf_counter() - self._t0
         self.on_event(event)
 
-    def _raise(self, error: Exception, message: str) -> Any:
+    def _raise(self, error: Exception, message: str, full: str) -> Any:
         self.request_id = getattr(error, "request_id", None) or self.request_id
         started = bool(self.state.text or self.state.thinking)
         if started:
@@ -163,7 +163,8 @@ class Call:
             error.partial = partial
             raise error
         status = getattr(error, "status_code", None) or getattr(error, "status", None)
-        failure = _kind(error, started)(message, status=status, request_id=self.request_id, partial=partial)
+        kind = _kind(error, started)
+        failure = kind(message, status=status, request_id=self.request_id, partial=partial, full_message=full)
         raise failure from error
 
     def _succeed(self, final: Any) -> Reply:
@@ -237,7 +238,7 @@ def _check_event_stream(response: Any) -> None:
     body = response.read().decode("utf-8", "replace")
     error = _json_error(body)
     if error is not None:
-        raise NotAReply(describe_api_error(None, error, response.headers.get("request-id")))
+        raise NotAReply(describe_api_error(None, error, response.headers.get("request-id"), None))
     raise NotAReply(
         f"The server answered with {content_type or 'no content type'} instead of the API's event stream "
         f"(a proxy or captive portal in the way?): {body}"

@@ -77,9 +77,10 @@ class RequestFailed(ClaudeMagicError):
         status: int | None = None,
         request_id: str | None = None,
         partial: Reply | None = None,
+        full_message: str | None = None,
     ) -> None:
         super().__init__(one_line(message))
-        self.full_message = message
+        self.full_message = full_message or message
         self.status = status
         self.request_id = request_id
         self.partial = partial
@@ -105,12 +106,15 @@ class CallInterrupted(KeyboardInterrupt):
         return ["KeyboardInterrupt: the reply was interrupted; the partial text stays above, not in the chat."]
 
 
-def describe_api_error(status: int | None, api_message: str, request_id: str | None) -> str:
-    """One line for an API failure: status, the API's own message and the request id."""
+def describe_api_error(
+    status: int | None, api_message: str, request_id: str | None, limit: int | None = API_MESSAGE_CHARS
+) -> str:
+    """One line for an API failure: status, the API's own message (cut to `limit`) and the request id."""
     head = f"API error {status}" if status else "API error"
     tail = f" (request id {request_id})" if request_id else ""
     hint = _HINTS.get(status or 0, "")
-    return f"{head}: {one_line(api_message, API_MESSAGE_CHARS)}{tail}.{hint}"
+    said = one_line(api_message, limit) if limit else api_message
+    return f"{head}: {said}{tail}.{hint}"
 
 
 def one_line(text: str, limit: int = LINE_CHARS) -> str:

@@ -51,23 +51,33 @@ def cut_before(predicate: Callable[[bytes], bool], frames: list[bytes]) -> list[
     return frames
 
 
-def stream_then(frames: list[bytes], *, reset: bool) -> Fault:
-    """Send a 200 SSE response of `frames`, then close cleanly (final chunk) or reset the connection."""
+def stream_then(frames: list[bytes], *, reset: bool, pause_s: float = 0.0) -> Fault:
+    """Send a 200 SSE response of `frames`, wait `pause_s`, then close cleanly (final chunk) or reset."""
 
     def fault(handler: _Handler, _: list[bytes]) -> None:
         handler.start(200, "text/event-stream", chunked=True)
         for frame in frames:
             handler.chunk(frame)
+        time.sleep(pause_s)
         handler.end(reset=reset)
 
     return fault
 
 
-def cut_stream(predicate: Callable[[bytes], bool], *, reset: bool) -> Fault:
+def cut_stream(predicate: Callable[[bytes], bool], *, reset: bool, pause_s: float = 0.0) -> Fault:
     """Forward the simulator's stream up to and including the first frame matching `predicate`, then cut."""
 
     def fault(handler: _Handler, frames: list[bytes]) -> None:
-        stream_then(cut_before(predicate, frames), reset=reset)(handler, frames)
+        stream_then(cut_before(predicate, frames), reset=reset, pause_s=pause_s)(handler, frames)
+
+    return fault
+
+
+def forward() -> Fault:
+    """Forward the simulator's whole stream: the healthy case."""
+
+    def fault(handler: _Handler, frames: list[bytes]) -> None:
+        stream_then(frames, reset=False)(handler, frames)
 
     return fault
 
