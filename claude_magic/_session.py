@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from .core.caching import CachePlan
     from .core.models import ModelInfo
     from .simulator import Simulator
+
+
+_LEDGER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,10 @@ class Session:
     # -- records -------------------------------------------------------------------------
 
     def _record(self, reply: Reply, error: str | None) -> None:
+        with _LEDGER_LOCK:  # numbering and appending must not interleave between threads
+            self._record_locked(reply, error)
+
+    def _record_locked(self, reply: Reply, error: str | None) -> None:
         prices = self.prices_for(reply.model)
         self.usage.append(
             CallRecord(
