@@ -84,7 +84,8 @@ def test_an_interrupt_mid_stream_stops_run_all(kernel):
     shown = text_of(outputs)
     assert "yyyy" in shown and "interrupted" in shown and "Traceback" not in shown
     tracebacks = [msg["content"]["traceback"] for msg in outputs if msg["msg_type"] == "error"]
-    assert tracebacks == [["KeyboardInterrupt: the reply was interrupted; the partial text stays above, not in the chat."]]
+    assert len(tracebacks) == 1 and len(tracebacks[0]) == 1
+    assert tracebacks[0][0].startswith("KeyboardInterrupt: the reply was interrupted")
     assert evaluate(client, "len(sim.requests)") == "1"  # the queued cells never sent
 
 
