@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -112,6 +111,7 @@ def will_retry(response: httpx2.Response) -> bool:
 
 def retry_after_s(headers: httpx2.Headers) -> float | None:
     """Seconds the server asks to wait, read as the SDK does: retry-after-ms, retry-after seconds, or a date."""
+    import email.utils  # on first use: %load_ext stays cheap
     for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         try:
             return float(headers.get(name, "")) / scale

@@ -71,16 +71,16 @@ def test_faults_are_one_line_in_a_kernel(kernel, script, says):
 
 def test_an_interrupt_mid_stream_stops_run_all(kernel):
     manager, client = kernel
-    execute(client, "sim.queue(ScriptedReply(text='y' * 400, delay_s=0.1))")
+    execute(client, "sim.queue(ScriptedReply(text='y' * 1200, delay_s=0.1))")
     cells = ["%%claude\nfirst, slow", "%%claude\nsecond", "%%claude\nthird"]
     ids = [client.execute(cell, stop_on_error=True) for cell in cells]
-    time.sleep(2.0)
+    outputs = drain(client, ids[0], until="yyyy")  # the reply is streaming
     manager.interrupt_kernel()
     replies = {msg_id: client.get_shell_msg(timeout=20)["content"] for msg_id in ids}
     statuses = [replies[msg_id]["status"] for msg_id in ids]
     assert statuses == ["error", "aborted", "aborted"]
     assert replies[ids[0]]["ename"] == "CallInterrupted"
-    outputs = drain(client, ids[0])
+    outputs += drain(client, ids[0])
     shown = text_of(outputs)
     assert "yyyy" in shown and "interrupted" in shown and "Traceback" not in shown
     tracebacks = [msg["content"]["traceback"] for msg in outputs if msg["msg_type"] == "error"]
@@ -89,15 +89,19 @@ def test_an_interrupt_mid_stream_stops_run_all(kernel):
     assert evaluate(client, "len(sim.requests)") == "1"  # the queued cells never sent
 
 
-def drain(client: Any, msg_id: str) -> list[dict[str, Any]]:
-    """Every iopub message of the execution `msg_id`."""
-    outputs = []
-    deadline = time.monotonic() + 10
+def drain(client: Any, msg_id: str, until: str | None = None) -> list[dict[str, Any]]:
+    """The iopub messages of the execution `msg_id`: all of them, or up to the first showing `until`."""
+    outputs: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
             msg = client.get_iopub_msg(timeout=1)
         except Exception:  # queue.Empty: nothing more is coming
-            break
+            if until is None:
+                break
+            continue
         if msg["parent_header"].get("msg_id") == msg_id:
             outputs.append(msg)
+            if until is not None and until in text_of([msg]):
+                break
     return outputs

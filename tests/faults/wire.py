@@ -108,6 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_POST(self) -> None:
+        self.close_connection = True
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         self.server.requests.append(body)
         faults = self.server.faults
@@ -130,6 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", content_type)
         self.send_header("request-id", "req_wire_0001")
+        self.send_header("Connection", "close")  # each fault gets a fresh connection; none is reused half-closed
         self.send_header("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(length))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -141,7 +143,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def end(self, *, reset: bool) -> None:
         """Finish a chunked body cleanly, or reset the connection (RST) mid-body."""
-        self.close_connection = True
         if not reset:
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
