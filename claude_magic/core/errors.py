@@ -63,6 +63,11 @@ class AttachmentError(ClaudeMagicError):
 class TranscriptFileError(ClaudeMagicError):
     """A transcript, autosave or recording file that cannot be loaded or written; nothing was changed."""
 
+    def __init__(self, message: str) -> None:
+        # A hostile file's field names may hold newlines or run long; the line stays one short line.
+        super().__init__(one_line(message))
+        self.full_message = message
+
 
 class RequestFailed(ClaudeMagicError):
     """The API call failed; the chat is unchanged. `partial` is what arrived before the failure, if anything.
