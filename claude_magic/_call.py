@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .core.errors import CallInterrupted, ClaudeMagicError, RequestFailed, StreamFailed, describe_api_error
+from ._network import NetworkPolicy, TimedOut, prepare_client
+from .core.errors import (
+    API_MESSAGE_CHARS,
+    CallInterrupted,
+    ClaudeMagicError,
+    RequestFailed,
+    RequestTimedOut,
+    StreamFailed,
+    describe_api_error,
+    one_line,
+)
 from .core.events import Event, TextDelta, ThinkingDelta
 from .core.stream import StreamState, as_dict, consume
 from .core.transcript import Reply
@@ -17,53 +28,83 @@ from .core.usage import Usage, usage_from_api
 EventSink = Callable[[Event], None]
 Pricing = Callable[[Usage], "float | None"]
 Notify = Callable[[str, str], None]
+StatusSink = Callable[[str], None]
 
 # warnings.catch_warnings swaps process-wide state: only one thread may hold it at a time.
 _WARNINGS_LOCK = threading.Lock()
+
+
+class NotAReply(Exception):
+    """The response or stream cannot be a reply: not an event stream, or it ended without `message_stop`."""
 
 
 class Call:
     """Streams one request through `client` and returns the complete Reply, or raises with the partial one."""
 
     def __init__(
-        self, chat: str, model: str, cost: Pricing, on_event: EventSink | None, notify: Notify, state: StreamState
+        self,
+        chat: str,
+        model: str,
+        cost: Pricing,
+        on_event: EventSink | None,
+        notify: Notify,
+        state: StreamState,
+        policy: NetworkPolicy | None = None,
+        on_status: StatusSink | None = None,
     ) -> None:
         self.chat, self.model, self.cost = chat, model, cost
         self.on_event: EventSink = on_event or (lambda event: None)
+        self.on_status: StatusSink = on_status or (lambda status: None)
         self.notify = notify
+        self.policy = policy or NetworkPolicy()
         self.state = state  # shared by the calls of one paused-and-continued turn
         self.started_at = time.time()
         self._t0 = time.perf_counter()
         self.ttft_s: float | None = None
         self.request_id: str | None = None
+        self.retried_on_timeout = False
 
-    def run(self, client: Any, request: dict[str, Any]) -> Reply:
-        """The complete reply; RequestFailed, StreamFailed or CallInterrupted carry the partial one."""
-        import anthropic
-        import httpx2
+    def run(self, connect: Callable[[], Any], request: dict[str, Any]) -> Reply:
+        """The complete reply; RequestFailed, StreamFailed or CallInterrupted carry the partial one.
 
+        `connect` gives the SDK client (building it may fail too, e.g. an unreadable recording).
+        """
         try:
-            return self._succeed(self._stream(client, request))
+            return self._succeed(self._attempts(connect, request))
         except KeyboardInterrupt:
             raise CallInterrupted(self._reply(complete=False, error="interrupted")) from None
-        except ClaudeMagicError as error:  # raised before sending, e.g. a replay miss from the transport
-            self._raise(error, error.message)
-        except anthropic.APIStatusError as error:
-            # An `event: error` inside a 200 stream carries status 200, which says nothing useful.
-            status = error.status_code if error.status_code != 200 else None
-            self._raise(error, describe_api_error(status, _api_message(error), error.request_id))
-        except anthropic.APIConnectionError as error:
-            self._raise(error, f"Could not reach the API ({error.message}); check the network and re-run the cell.")
-        except httpx2.TransportError as error:  # a connection cut mid-body escapes the SDK's iterator unwrapped
-            self._raise(error, f"The connection to the API broke ({error}); re-run the cell.")
+        except Exception as error:  # every failure, expected or not, becomes one line with the partial reply
+            self._raise(error, self._describe(error), self._describe(error, limit=None))
+
+    def _attempts(self, connect: Callable[[], Any], request: dict[str, Any]) -> Any:
+        """The final message: the SDK retries; after a timeout before any answer, one more try with no read limit."""
+        _check_request(request)
+        base = connect()
+        try:
+            return self._stream(prepare_client(base, self.policy, self.on_status), request)
+        except TimedOut:
+            if not self.policy.retry_on_timeout:
+                raise
+        self.retried_on_timeout = True
+        self.on_status(f"no answer in {self.policy.timeout:g} s; one more attempt with no read limit")
+        unlimited = prepare_client(base, self.policy, self.on_status, unlimited_read=True)
+        return self._stream(unlimited, request)
 
     def _stream(self, client: Any, request: dict[str, Any]) -> Any:
         with self._open(client, request) as stream:
             self.request_id = stream.request_id
+            _check_event_stream(stream.response)
             for sdk_event in stream:
                 for event in consume(self.state, sdk_event):
                     self._emit(event)
+            if not self.state.finished:
+                raise NotAReply(self._unfinished())
             return stream.get_final_message()
+
+    def _unfinished(self) -> str:
+        if not self.state.message_id:
+            return "The API's stream ended before the reply began; re-run the cell."
+        return "The connection closed before the reply finished (no message_stop); re-run the cell."
 
     def _open(self, client: Any, request: dict[str, Any]) -> Any:
         """`client.messages.stream(...)`, showing each SDK warning (e.g. a deprecated model) once as one line."""
@@ -75,20 +116,57 @@ class Call:
             self.notify(f"sdk:{first_line}", first_line)
         return manager
 
+    def _describe(self, error: Exception, limit: int | None = API_MESSAGE_CHARS) -> str:
+        """One line for any failure of the call."""
+        import anthropic
+        import httpx2
+
+        if isinstance(error, ClaudeMagicError):
+            return str(getattr(error, "full_message", error.message))
+        if isinstance(error, NotAReply):
+            return str(error)
+        if isinstance(error, TimedOut | anthropic.APITimeoutError | httpx2.TimeoutException):
+            return self._timeout_message()
+        if isinstance(error, anthropic.APIStatusError):
+            # An `event: error` inside a 200 stream carries status 200, which says nothing useful.
+            status = error.status_code if error.status_code != 200 else None
+            return describe_api_error(status, _api_message(error), error.request_id, limit)
+        if isinstance(error, json.JSONDecodeError):  # an SSE `data:` line that is not JSON
+            return f"The API's stream carried a malformed event ({error}); re-run the cell."
+        if isinstance(error, anthropic.APIConnectionError):
+            return f"Could not reach the API ({error.message}); check the network and re-run the cell."
+        if isinstance(error, httpx2.TransportError):  # a connection cut mid-body escapes the SDK's iterator unwrapped
+            return f"The connection to the API broke ({error or type(error).__name__}); re-run the cell."
+        return f"Unexpected {type(error).__name__}: {error} (the full error is on the exception's __cause__)."
+
+    def _timeout_message(self) -> str:
+        seconds = f"{self.policy.timeout:g} s"
+        where = "next piece of the reply" if self.state.message_id else "answer"
+        again = " (and once more with no read limit)" if self.retried_on_timeout else ""
+        return (
+            f"No {where} from the API within {seconds}{again}; wait longer with "
+            "%config ClaudeMagics.timeout = 120, then re-run the cell."
+        )
+
     def _emit(self, event: Event) -> None:
         if self.ttft_s is None and isinstance(event, TextDelta | ThinkingDelta):
             self.ttft_s = time.perf_counter() - self._t0
         self.on_event(event)
 
-    def _raise(self, error: Exception, message: str) -> Any:
+    def _raise(self, error: Exception, message: str, full: str) -> Any:
         self.request_id = getattr(error, "request_id", None) or self.request_id
-        partial = self._reply(complete=False, error=message)
-        started = bool(partial.text or partial.thinking)
+        started = bool(self.state.text or self.state.thinking)
         if started:
-            message = f"The reply stopped early: {message} The partial text was not added to the chat."
-        kind = StreamFailed if started else RequestFailed
-        status = getattr(error, "status_code", None)
-        raise kind(message, status=status, request_id=self.request_id, partial=partial) from None
+            cause = one_line(message, API_MESSAGE_CHARS)
+            message = f"The reply stopped early: {cause} The partial text was not added to the chat."
+        partial = self._reply(complete=False, error=one_line(message))
+        if _keeps_type(error):
+            error.partial = partial
+            raise error
+        status = getattr(error, "status_code", None) or getattr(error, "status", None)
+        kind = _kind(error, started)
+        failure = kind(message, status=status, request_id=self.request_id, partial=partial, full_message=full)
+        raise failure from error
 
     def _succeed(self, final: Any) -> Reply:
         # The stream's own usage wins: the SDK's final message keeps message_start's cache split and iterations.
@@ -126,6 +204,53 @@ class Call:
             cache_miss_reason=miss_reason,
             stop_details=s.stop_details,
         )
+
+
+def _kind(error: Exception, started: bool) -> type[RequestFailed]:
+    import anthropic
+    import httpx2
+
+    if started:
+        return StreamFailed
+    if isinstance(error, TimedOut | anthropic.APITimeoutError | httpx2.TimeoutException):
+        return RequestTimedOut
+    return type(error) if isinstance(error, RequestFailed) else RequestFailed
+
+
+def _keeps_type(error: Exception) -> bool:
+    """A setup error (no key, an unreadable recording) stays what it is; everything else becomes RequestFailed."""
+    import anthropic
+
+    setup = isinstance(error, ClaudeMagicError) and not isinstance(error, RequestFailed | anthropic.AnthropicError)
+    return setup
+
+
+def _check_request(request: dict[str, Any]) -> None:
+    if "stream" in (request.get("extra_body") or {}):
+        raise RequestFailed("--param stream cannot be set: %%claude always streams the reply. Nothing was sent.")
+
+
+def _check_event_stream(response: Any) -> None:
+    """A 200 that is not an event stream (a proxy's HTML page, a JSON error) fails with what it says."""
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("text/event-stream"):
+        return
+    body = response.read().decode("utf-8", "replace")
+    error = _json_error(body)
+    if error is not None:
+        raise NotAReply(describe_api_error(None, error, response.headers.get("request-id"), None))
+    raise NotAReply(
+        f"The server answered with {content_type or 'no content type'} instead of the API's event stream "
+        f"(a proxy or captive portal in the way?): {body}"
+    )
+
+
+def _json_error(body: str) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return _body_message(data) if isinstance(data, dict) and data.get("type") == "error" else None
 
 
 def _miss_reason(final: Any) -> str | None:

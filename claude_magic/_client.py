@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._network import NetworkPolicy
 from .core.errors import MissingKeyError, RequestFailed
 from .core.models import REGISTRY, ModelInfo, lookup
 
@@ -41,6 +42,7 @@ class Connection:
         self._simulate = simulate_from_env()
         self._simulator: Simulator | None = None
         self._notify: Notify = notify or (lambda key, message: None)
+        self.policy = NetworkPolicy()
 
     @property
     def client(self) -> anthropic.Anthropic:
@@ -115,7 +117,7 @@ class Connection:
             return {}
         from .replay import client_options
 
-        return client_options(self.replay, self.replay_mode)
+        return client_options(self.replay, self.replay_mode, warn=self._notify)
 
 
 def _real_client(options: dict[str, Any]) -> anthropic.Anthropic:

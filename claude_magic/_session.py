@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ._client import Connection
 from ._exportable import SessionTranscript, UsageLedger
-from .core.errors import CallInterrupted, RequestFailed
+from .core.errors import CallInterrupted, ClaudeMagicError
 from .core.models import Prices, lookup, resolve_prices, resolve_tool_prices
 from .core.settings import Settings
 from .core.transcript import DEFAULT_CHAT, Chat, Exchange, Reply
@@ -19,12 +20,16 @@ MAX_CONTINUATIONS = 4
 if TYPE_CHECKING:
     import anthropic
 
-    from ._call import EventSink
+    from ._call import EventSink, StatusSink
+    from ._network import NetworkPolicy
     from .core.caching import CachePlan
     from .core.models import ModelInfo
     from .core.stream import StreamState
     from .core.usage import Usage
     from .simulator import Simulator
+
+
+_LEDGER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,11 @@ class Session:
     def use_replay(self, path: str | None, mode: str = "auto") -> None:
         """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""
         self.connection.use_replay(path, mode)
+
+    def configure_network(self, **changes: Any) -> NetworkPolicy:
+        """Change timeout, max_retries, retry_on_timeout or max_retry_wait; invalid values raise SettingsError."""
+        self.connection.policy = self.connection.policy.with_changes(**changes)
+        return self.connection.policy
 
     def models(self) -> list[ModelInfo]:
         """The models the API lists (the registry when it cannot be reached)."""
@@ -200,31 +210,40 @@ class Session:
             conversation, prompt, tuple(user_content), tuple(attachments or ()), settings, planned, plan, history, new
         )
 
-    def send(self, prepared: Prepared, on_event: EventSink | None = None) -> Reply:
+    def send(
+        self, prepared: Prepared, on_event: EventSink | None = None, on_status: StatusSink | None = None
+    ) -> Reply:
         """Stream the prepared request, continuing a paused turn; every call goes into the ledger.
 
-        A failure is recorded (ledger, autosave) and re-raised with its partial reply.
+        A failure is recorded (ledger, autosave) and re-raised with its partial reply. `on_status`
+        hears retries as they happen, e.g. "retrying after 529, attempt 2 of 3".
         """
         from .core.stream import StreamState
 
         state, request, rounds = StreamState(), prepared.request, []
         for _ in range(MAX_CONTINUATIONS + 1):
-            rounds.append(self._call(prepared, request, state, on_event))
+            rounds.append(self._call(prepared, request, state, on_event, on_status))
             if rounds[-1].stop_reason != "pause_turn":
                 break
             request = _continuation(prepared.request, rounds)
         return _joined(rounds)
 
     def _call(
-        self, prepared: Prepared, request: dict[str, Any], state: StreamState, on_event: EventSink | None
+        self,
+        prepared: Prepared,
+        request: dict[str, Any],
+        state: StreamState,
+        on_event: EventSink | None,
+        on_status: StatusSink | None,
     ) -> Reply:
         from ._call import Call
 
         model = prepared.settings.model
-        call = Call(prepared.chat.name, model, lambda usage: self.cost_of(model, usage), on_event, self.notify, state)
+        cost = lambda usage: self.cost_of(model, usage)  # noqa: E731
+        call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, self.connection.policy, on_status)
         try:
-            reply = call.run(self.client, request)
-        except (RequestFailed, CallInterrupted) as error:
+            reply = call.run(lambda: self.client, request)
+        except (ClaudeMagicError, CallInterrupted) as error:
             partial = error.partial
             failure = "interrupted" if isinstance(error, CallInterrupted) else str(error.message)
             if partial is not None:
@@ -256,6 +275,10 @@ class Session:
     # -- records -------------------------------------------------------------------------
 
     def _record(self, reply: Reply, error: str | None) -> None:
+        with _LEDGER_LOCK:  # numbering and appending must not interleave between threads
+            self._record_locked(reply, error)
+
+    def _record_locked(self, reply: Reply, error: str | None) -> None:
         from .core.usage import CallRecord, cost_without_cache_usd
 
         prices = self.prices_for(reply.model)
@@ -292,7 +315,7 @@ class Session:
 
         try:
             append_record(self.autosave, record)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: text JSON cannot encode, e.g. a lone surrogate
             self.notify(f"autosave:{error}", f"autosave to {self.autosave} failed: {error}")
 
     # -- prompt caching ------------------------------------------------------------------

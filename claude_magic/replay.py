@@ -23,6 +23,7 @@ REPLAY_KEY = "sk-replay-no-network"
 REPLAY_URL = "http://replay.invalid"
 # Only these response headers are kept; nothing from the request (so no key) is ever stored.
 KEPT_HEADERS = ("content-type", "content-encoding", "request-id")
+Warn = Callable[[str, str], None]
 
 
 class ReplayMiss(ClaudeMagicError, anthropic.AnthropicError):
@@ -64,7 +65,10 @@ class Recording:
             self._load()
 
     def _load(self) -> None:
-        text = self.path.read_text(encoding="utf-8")
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise TranscriptFileError(f"Cannot read the recording {self.path}: {error}.") from None
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 record = parse_record(line, number, str(self.path))
@@ -96,8 +100,10 @@ class ReplayTransport(httpx2.BaseTransport):
         recording: Recording,
         mode: str,
         network: Callable[[], httpx2.BaseTransport] = httpx2.HTTPTransport,
+        warn: Warn | None = None,
     ) -> None:
         self.recording, self.mode = recording, mode
+        self._warn: Warn = warn or (lambda key, message: None)
         self._make_network = network
         self._network: httpx2.BaseTransport | None = None
 
@@ -120,8 +126,20 @@ class ReplayTransport(httpx2.BaseTransport):
         if response.status_code != 200:
             return response
         cell = cell_of(request)
-        stream = _TeeStream(response.stream, lambda body: self.recording.add(key, cell, response, body))
+        stream = _TeeStream(response.stream, lambda body: self._save(key, cell, response, body))
         return httpx2.Response(200, headers=response.headers, stream=stream, extensions=response.extensions)
+
+    def _save(self, key: str, cell: str, response: httpx2.Response, body: bytes) -> None:
+        """Record a complete reply; a failure to save warns, and never costs the reply already received."""
+        if not is_complete(response.headers.get("content-type", ""), body):
+            return
+        try:
+            self.recording.add(key, cell, response, body)
+        except (OSError, ValueError) as error:
+            self._warn(
+                f"recording:{error}",
+                f"recording to {self.recording.path} failed ({error}); the reply is shown and kept in the chat",
+            )
 
     def close(self) -> None:
         if self._network is not None:
@@ -145,6 +163,17 @@ class _TeeStream(httpx2.SyncByteStream):
         self._inner.close()
 
 
+def is_complete(content_type: str, body: bytes) -> bool:
+    """True for a whole reply: an event stream that reached `message_stop`, or a JSON body that parses."""
+    if content_type.startswith("text/event-stream"):
+        return b"event: message_stop" in body[-4096:]
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
+
+
 def _replayed(entry: dict[str, Any]) -> httpx2.Response:
     return httpx2.Response(int(entry["status"]), headers=entry["headers"], content=_decode_body(entry))
 
@@ -162,11 +191,11 @@ def _decode_body(entry: dict[str, Any]) -> bytes:
     return str(entry["body"]).encode("utf-8")
 
 
-def client_options(path: str, mode: str) -> dict[str, Any]:
+def client_options(path: str, mode: str, warn: Warn | None = None) -> dict[str, Any]:
     """Keyword arguments for `anthropic.Anthropic` that route every request through a ReplayTransport."""
     if mode not in MODES:
         raise TranscriptFileError(f"replay_mode must be one of {', '.join(MODES)}, not {mode!r}.")
-    transport = ReplayTransport(Recording(path), mode)
+    transport = ReplayTransport(Recording(path), mode, warn=warn)
     options: dict[str, Any] = {"http_client": anthropic.DefaultHttpxClient(transport=transport)}
     if mode == "replay":
         # Nothing leaves the process, so neither a key nor a reachable URL is needed.

@@ -6,21 +6,32 @@ ClaudeMagicError
 ├── AttachmentError      a name, file or object that cannot be sent
 ├── TranscriptFileError  a transcript or recording file that cannot be read or written
 └── RequestFailed        the API call failed (status, API message, request id, partial reply)
-    └── StreamFailed     the call failed after the reply had started
+    ├── StreamFailed     the call failed after the reply had started
+    └── RequestTimedOut  no answer within ClaudeMagics.timeout
 
 CallInterrupted (a KeyboardInterrupt, so Run All stops) carries the partial reply of an interrupted call.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .transcript import Reply
 
 
+LINE_CHARS = 300
+API_MESSAGE_CHARS = 200  # leaves room in the line for the request id and the hint
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
 class ClaudeMagicError(Exception):
     """Base class: a one-line message saying what happened and what to do."""
+
+    partial: Reply | None = None  # set when the error ended a call: what arrived before it, if anything
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -52,9 +63,17 @@ class AttachmentError(ClaudeMagicError):
 class TranscriptFileError(ClaudeMagicError):
     """A transcript, autosave or recording file that cannot be loaded or written; nothing was changed."""
 
+    def __init__(self, message: str) -> None:
+        # A hostile file's field names may hold newlines or run long; the line stays one short line.
+        super().__init__(one_line(message))
+        self.full_message = message
+
 
 class RequestFailed(ClaudeMagicError):
-    """The API call failed; the chat is unchanged. `partial` is what arrived before the failure, if anything."""
+    """The API call failed; the chat is unchanged. `partial` is what arrived before the failure, if anything.
+
+    `message` is one short line; `full_message` keeps the whole text (e.g. a proxy's HTML page).
+    """
 
     def __init__(
         self,
@@ -63,8 +82,10 @@ class RequestFailed(ClaudeMagicError):
         status: int | None = None,
         request_id: str | None = None,
         partial: Reply | None = None,
+        full_message: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(one_line(message))
+        self.full_message = full_message or message
         self.status = status
         self.request_id = request_id
         self.partial = partial
@@ -74,6 +95,10 @@ class StreamFailed(RequestFailed):
     """The call failed after output had started; the partial reply is kept on screen only."""
 
 
+class RequestTimedOut(RequestFailed):
+    """No answer (or no next piece of the reply) within the read timeout."""
+
+
 class CallInterrupted(KeyboardInterrupt):
     """The user interrupted a call; `partial` is what arrived before. The chat is unchanged."""
 
@@ -81,13 +106,30 @@ class CallInterrupted(KeyboardInterrupt):
         super().__init__("interrupted")
         self.partial = partial
 
+    def _render_traceback_(self) -> list[str]:
+        # A short line instead of a traceback; the KeyboardInterrupt still stops Run All.
+        return ["KeyboardInterrupt: the reply was interrupted; the partial text stays above, not in the chat."]
 
-def describe_api_error(status: int | None, api_message: str, request_id: str | None) -> str:
-    """One line for an API failure: status, the API's own message and the request id."""
+
+def describe_api_error(
+    status: int | None, api_message: str, request_id: str | None, limit: int | None = API_MESSAGE_CHARS
+) -> str:
+    """One line for an API failure: status, the API's own message (cut to `limit`) and the request id."""
     head = f"API error {status}" if status else "API error"
     tail = f" (request id {request_id})" if request_id else ""
     hint = _HINTS.get(status or 0, "")
-    return f"{head}: {api_message}{tail}.{hint}"
+    said = one_line(api_message, limit) if limit else api_message
+    return f"{head}: {said}{tail}.{hint}"
+
+
+def one_line(text: str, limit: int = LINE_CHARS) -> str:
+    """`text` as one readable line of at most `limit` characters: HTML reduced to its text, whitespace collapsed."""
+    if _TAG.search(text):
+        text = html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", text)))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 
 
 _HINTS = {

@@ -79,6 +79,9 @@ class ReplyView(Protocol):
     def consume(self, event: Event) -> None:
         """Take one stream event."""
 
+    def note(self, status: str) -> None:
+        """Show a passing status at once, e.g. "retrying after 529, attempt 2 of 3"."""
+
     def finish(self, reply: Reply) -> None:
         """Show the complete reply."""
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from traitlets import Bool, Dict, Enum, Int, TraitError, Unicode, Union, observe, validate
+from traitlets import Bool, Dict, Enum, Float, Int, TraitError, Unicode, Union, observe, validate
 from traitlets.config import Config
 
 from .._session import Session
@@ -26,6 +26,8 @@ from .options import CellOptions, claude_arguments, parse_options
 
 if TYPE_CHECKING:
     from ..core.events import ReplyView
+
+NETWORK_TRAITS = ("timeout", "max_retries", "retry_on_timeout", "max_retry_wait")
 
 
 @magics_class
@@ -71,6 +73,21 @@ class ClaudeMagics(Magics):
         4000, help="Most tokens (1 or more) a DataFrame attachment may use before it is truncated."
     ).tag(config=True)
     history_window = Int(0, help="Past turns of the chat sent with each prompt; 0 sends them all.").tag(config=True)
+    timeout = Float(
+        60.0,
+        allow_none=True,
+        help="Seconds to wait for an answer and for each next piece of a reply (connecting: at most 10); "
+        "None waits forever.",
+    ).tag(config=True)
+    max_retries = Int(
+        None, allow_none=True, help="Retries after 429, 5xx and connection errors; None = the client's own (2)."
+    ).tag(config=True)
+    retry_on_timeout = Bool(
+        False, help="After a timeout before the reply starts, try once more with no read limit."
+    ).tag(config=True)
+    max_retry_wait = Float(
+        60.0, help="Longest retry-after (seconds) honoured; a longer one fails at once, saying when to retry."
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
@@ -85,6 +102,7 @@ class ClaudeMagics(Magics):
             self.session.simulate = True
         self.session.prices = dict(self.prices)
         self._apply_transcript_files(None)
+        self.session.configure_network(**{name: getattr(self, name) for name in NETWORK_TRAITS})
 
     # -- traits -------------------------------------------------------------------------
 
@@ -143,6 +161,16 @@ class ClaudeMagics(Magics):
             print(f"claude_magic: {message}", file=sys.stderr)
         else:
             raise SettingsError(message)
+
+    @validate(*NETWORK_TRAITS)
+    def _check_network(self, proposal: Any) -> Any:
+        name, value = proposal["trait"].name, proposal["value"]
+        _as_trait_error(lambda: self.session.connection.policy.with_changes(**{name: value}))
+        return value
+
+    @observe(*NETWORK_TRAITS)
+    def _apply_network(self, change: Any) -> None:
+        self.session.configure_network(**{change["name"]: change["new"]})
 
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:
@@ -244,13 +272,13 @@ class ClaudeMagics(Magics):
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
         view = self._view(options, fmt)
         try:
-            reply = self.session.send(prepared, view.consume)
+            reply = self.session.send(prepared, view.consume, view.note)
         except CallInterrupted as interrupt:
             view.stop(interrupt.partial, "interrupted")
-            return
+            raise  # the kernel then aborts the rest of a Run All
         except ClaudeMagicError as error:
             view.stop(getattr(error, "partial", None), error.message)
-            raise error from None
+            raise
         view.finish(self.session.commit(prepared, reply))
         self._deliver(options, reply)
 

@@ -131,6 +131,11 @@ class ResponsePanel:
         self.footer_html = "<br>".join(text_html(line) for line in usage_lines(reply))
         self._settle("refused" if reply.refused else "done")
 
+    def note(self, status: str) -> None:
+        """Show a passing status at once, e.g. "retrying after 529, attempt 2 of 3"; the next event replaces it."""
+        self.status = status
+        self.widget.header = self._header_html()
+
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep the partial text visible; the status says what happened."""
         error = partial.error if partial is not None and not partial.complete else None

@@ -41,6 +41,10 @@ class MarkdownView:
         self.text = reply.text
         self._show(reply.summary(), stop_note(reply))
 
+    def note(self, status: str) -> None:
+        """Show a passing status, e.g. "retrying after 529, attempt 2 of 3", as one line on stderr."""
+        print(f"claude_magic: {status}", file=sys.stderr, flush=True)
+
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep the partial text visible, marked incomplete with `reason`."""
         self.text = partial.text if partial else self.text
