@@ -355,7 +355,7 @@ def test_the_panel_settles_and_shows_retries(make_client, sim):
 
     def note(status: str) -> None:
         panel.note(status)
-        seen.append(panel.header.value)
+        seen.append(panel.widget.header)
 
     with pytest.raises(RequestFailed) as caught:
         session.send(session.prepare("hi"), panel.consume, note)

@@ -194,6 +194,10 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "replay_mode": ("'record'", "'auto'"),
     "table_token_budget": ("500", "1"),
     "history_window": ("0", "3"),
+    "timeout": ("30", "120.5", "None"),
+    "max_retries": ("0", "3", "None"),
+    "retry_on_timeout": ("True", "False"),
+    "max_retry_wait": ("5", "60.0"),
 }  # fmt: skip
 
 
