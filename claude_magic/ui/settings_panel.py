@@ -79,7 +79,7 @@ class SettingsPanel:
         self.target: Any = target  # a HasTraits with the ClaudeMagics setting traits
         self.models = {info.id: info for info in models}
         self.cache_in_use = cache_in_use
-        self.updating = False  # True while the panel itself moves bounds, options or values
+        self.updating = False  # True while the panel itself moves slider bounds and values
         self._budget = DEFAULT_BUDGET  # the last budget chosen, kept while max_tokens hides it
         self.controls: dict[str, Any] = _make_controls(target, list(self.models))
         self.model_info = w.HTML()
@@ -161,8 +161,7 @@ class SettingsPanel:
     def _known_model(self, model: str) -> str:
         if model not in self.models:
             self.models[model] = lookup(model) or ModelInfo(model, model, None, 0, 128_000, frozenset(), False, 0)
-            with self._quietly():
-                self.controls["model"].options = list(self.models)
+            self.controls["model"].options = list(self.models)
         return model
 
     def _thinking_to_trait(self, mode: str) -> Any:

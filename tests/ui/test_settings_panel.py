@@ -217,3 +217,14 @@ def test_a_long_system_prompt_is_cut_in_the_fallback(panel, magics):
     magics.system = "line one\n" + "x" * 500
     text = panel._repr_mimebundle_()["text/plain"]
     assert "system = line one xxx" in text and "x" * 300 not in text and "…" in text
+
+
+def test_a_notebook_saved_without_widget_state_exports_the_table(panel, magics):
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    magics.max_tokens = 900
+    output = nbformat.v4.new_output("display_data", data=panel._repr_mimebundle_())
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%claude settings", outputs=[output])])
+    exported, _ = HTMLExporter().from_notebook_node(notebook)
+    assert "<td>max_tokens</td><td>900</td>" in exported and "run %claude settings again" in exported
