@@ -12,9 +12,13 @@ from ..core.usage import CallRecord, Ledger, format_cost
 from .throttle import Throttle
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 REFRESH_INTERVAL_S = 1.0
+MAX_CALL_TICKS = 8
+MAX_CALLS_WITH_MARKERS = 30
 EMPTY_MESSAGE = "No API calls yet: run a %%claude cell and the dashboard fills in."
 
 
@@ -70,19 +74,28 @@ def summary_line(records: Sequence[CallRecord]) -> str:
     data = series(records)
     tokens_in = sum(data.cache_read) + sum(data.cache_write) + sum(data.uncached)
     cost, without = _total_cost(records), data.cumulative_cost_without_cache[-1]
-    saved = (without - cost) if cost is not None else None
-    percent = f" ({saved / without:.0%})" if saved is not None and without else ""
     misses = [r.cache_miss_reason for r in records if r.cache_miss_reason]
     return " · ".join(
         [
-            f"{len(records)} calls",
+            f"{len(records)} call{'' if len(records) == 1 else 's'}",
             f"{tokens_in:,} in / {sum(data.output):,} out tokens",
             f"cost {format_cost(cost)}",
-            f"saved {format_cost(saved)}{percent}",
+            _savings(cost, without),
             f"hit rate {data.cumulative_hit_rate[-1]:.0%}",
             f"last cache miss: {misses[-1] if misses else 'none'}",
         ]
     )
+
+
+def _savings(cost: float | None, without: float) -> str:
+    """'saved $0.0050 (29%)', or 'caching cost $0.0010 more (9%)' when cache writes outweighed the reads."""
+    if cost is None:
+        return f"saved {format_cost(None)}"
+    saved = without - cost
+    percent = f" ({abs(saved) / without:.0%})" if without else ""
+    if round(saved, 4) < 0:
+        return f"caching cost {format_cost(-saved)} more{percent}"
+    return f"saved {format_cost(max(saved, 0.0))}{percent}"
 
 
 def _total_cost(records: Sequence[CallRecord]) -> float | None:
@@ -97,17 +110,47 @@ def dashboard_figure(ledger: Ledger) -> Figure:
     figure = Figure(figsize=(11, 3.6), layout="constrained")
     records = list(ledger.records)
     figure.suptitle(summary_line(records), fontsize=9)
-    if not records:
+    if records:
+        _plot_all(figure, series(records))
+    else:
         axes = figure.add_subplot()
         axes.set_axis_off()
         axes.text(0.5, 0.5, EMPTY_MESSAGE, ha="center", va="center")
-        return figure
-    data = series(records)
+    _draw_dollars_as_dollars(figure)
+    return figure
+
+
+def _plot_all(figure: Figure, data: Series) -> None:
     tokens, rates, costs = figure.subplots(1, 3)
     _plot_tokens(tokens, data)
     _plot_rates(rates, data)
     _plot_costs(costs, data)
-    return figure
+    for axes in (tokens, rates, costs):
+        _call_axis(axes, len(data.calls))
+
+
+def _call_axis(axes: Axes, calls: int) -> None:
+    """Whole call numbers only, from call 1 to the last, at most MAX_CALL_TICKS of them."""
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=MAX_CALL_TICKS, integer=True, min_n_ticks=1))
+    axes.set_xlim(0.5, calls + 0.5)
+
+
+def _draw_dollars_as_dollars(figure: Figure) -> None:
+    """Our texts are plain: matplotlib reads text between two `$` as mathtext, or as TeX under usetex."""
+    for text in _own_texts(figure):
+        text.set_parse_math(False)
+        text.set_usetex(False)
+
+
+def _own_texts(figure: Figure) -> list[Text]:
+    texts = list(figure.texts)
+    for axes in figure.axes:
+        texts += [axes.title, axes.xaxis.label, axes.yaxis.label, *axes.texts]
+        legend = axes.get_legend()
+        texts += [*legend.get_texts(), legend.get_title()] if legend else []
+    return texts
 
 
 def _plot_tokens(axes: Any, data: Series) -> None:
@@ -122,17 +165,24 @@ def _plot_tokens(axes: Any, data: Series) -> None:
 
 
 def _plot_rates(axes: Any, data: Series) -> None:
-    axes.plot(data.calls, data.hit_rate, "o-", label="per call")
-    axes.plot(data.calls, data.cumulative_hit_rate, "s--", label="cumulative")
+    dot, square = _markers(data)
+    axes.plot(data.calls, data.hit_rate, f"{dot}-", label="per call")
+    axes.plot(data.calls, data.cumulative_hit_rate, f"{square}--", label="cumulative")
     axes.set(title="Cache hit rate", xlabel="call", ylim=(0, 1.05))
     axes.legend(fontsize=7)
 
 
 def _plot_costs(axes: Any, data: Series) -> None:
-    axes.plot(data.calls, data.cumulative_cost, "o-", label="cost")
-    axes.plot(data.calls, data.cumulative_cost_without_cache, "s--", label="without caching")
+    dot, square = _markers(data)
+    axes.plot(data.calls, data.cumulative_cost, f"{dot}-", label="cost")
+    axes.plot(data.calls, data.cumulative_cost_without_cache, f"{square}--", label="without caching")
     axes.set(title="Cumulative cost (USD)", xlabel="call")
     axes.legend(fontsize=7)
+
+
+def _markers(data: Series) -> tuple[str, str]:
+    """A marker per call while they can be told apart; bare lines beyond MAX_CALLS_WITH_MARKERS."""
+    return ("o", "s") if len(data.calls) <= MAX_CALLS_WITH_MARKERS else ("", "")
 
 
 def figure_png(figure: Figure) -> bytes:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as w
@@ -14,6 +15,14 @@ from ..core.settings import CACHE_POLICIES, THINKING_WORDS, Settings, fit_to_mod
 
 EFFORT_STEPS = ("default", *EFFORTS)
 THINKING_MODES = (*THINKING_WORDS, "budget")
+LABEL_WIDTH = "110px"
+DEFAULT_BUDGET = 4096
+SHOWN_TRAITS = (
+    "model", "max_tokens", "effort", "thinking", "show_thinking", "cache", "system", "history_window",
+    "table_token_budget",
+)  # fmt: skip
+FALLBACK_HINT = "live controls: run %claude settings again"
+FALLBACK_VALUE_CHARS = 200
 
 Converter = Callable[[Any], Any]
 
@@ -49,8 +58,12 @@ class _Binding:
             self._busy = False
 
     def _push(self, change: dict[str, Any]) -> None:
-        if not self._busy:
-            self.panel.apply(self.name, self.to_trait(change["new"]), revert=self.pull)
+        if self._busy or self.panel.updating:
+            return
+        if self.widget.disabled:  # only a user can move a control, and only an enabled one
+            self.pull()
+            return
+        self.panel.apply(self.name, self.to_trait(change["new"]), revert=self.pull)
 
 
 class SettingsPanel:
@@ -66,6 +79,8 @@ class SettingsPanel:
         self.target: Any = target  # a HasTraits with the ClaudeMagics setting traits
         self.models = {info.id: info for info in models}
         self.cache_in_use = cache_in_use
+        self.updating = False  # True while the panel itself moves slider bounds and values
+        self._budget = DEFAULT_BUDGET  # the last budget chosen, kept while max_tokens hides it
         self.controls: dict[str, Any] = _make_controls(target, list(self.models))
         self.model_info = w.HTML()
         self.note = w.HTML()
@@ -75,8 +90,23 @@ class SettingsPanel:
         self._refresh_limits()
         self.widget = w.VBox([*self._rows(), self.note, self.error])
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The live widget, plus the settings as text and as a table for outputs whose widget is gone."""
+        rows = [(name, _shown(name, getattr(self.target, name))) for name in SHOWN_TRAITS]
+        return {
+            **(self.widget._repr_mimebundle_(**kwargs) or {}),
+            "text/plain": _fallback_text(rows),
+            "text/html": _fallback_html(rows),
+        }
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Widget changes made inside are the panel's own: they never reach the traits."""
+        outer, self.updating = self.updating, True
+        try:
+            yield
+        finally:
+            self.updating = outer
 
     # -- binding ------------------------------------------------------------------------
 
@@ -144,14 +174,19 @@ class SettingsPanel:
         return budget if self.controls["thinking"].value == "budget" else self.target.thinking
 
     def _budget_to_widget(self, thinking: Any) -> int:
-        return thinking if isinstance(thinking, int) else self.controls["thinking_budget"].value
+        if isinstance(thinking, int):
+            self._budget = thinking
+        return min(self._budget, self.controls["thinking_budget"].max)
 
     def _refresh_limits(self, change: Any = None) -> None:
         info = self.models.get(self.target.model)
         max_tokens, budget = self.controls["max_tokens"], self.controls["thinking_budget"]
-        if info and info.max_output:
-            max_tokens.max = info.max_output
-        budget.max = max(MIN_THINKING_BUDGET, self.target.max_tokens - 1)
+        # ipywidgets clamps a slider's value into new bounds: the shown value moves, the setting must not.
+        with self._quietly():
+            if info and info.max_output:
+                max_tokens.max = info.max_output
+            budget.max = max(MIN_THINKING_BUDGET, self.target.max_tokens - 1)
+            budget.value = min(self._budget, budget.max)
         manual = bool(info and info.accepts(ENABLED))
         budget.disabled = not (manual and isinstance(self.target.thinking, int))
         self.model_info.value = _describe(info)
@@ -171,7 +206,7 @@ class SettingsPanel:
 
 
 def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
-    style = {"description_width": "9em"}
+    style = {"description_width": LABEL_WIDTH}
     wide = w.Layout(width="34em")
     model = target.model
     return {
@@ -180,16 +215,41 @@ def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
         ),
         "max_tokens": w.IntSlider(min=1, max=128_000, step=1, description="max_tokens", style=style, layout=wide),
         "effort": w.SelectionSlider(options=EFFORT_STEPS, description="effort", style=style),
-        "thinking": w.ToggleButtons(options=THINKING_MODES, description="thinking", style=style),
+        "thinking": _labelled_row(w.ToggleButtons(options=THINKING_MODES, description="thinking", style=style)),
         "thinking_budget": w.IntSlider(
-            min=MIN_THINKING_BUDGET, max=128_000, step=256, value=4096, description="budget"
+            min=MIN_THINKING_BUDGET, max=128_000, step=256, value=DEFAULT_BUDGET, description="budget", style=style
         ),
         "show_thinking": w.Checkbox(description="show thinking", style=style),
-        "cache": w.ToggleButtons(options=CACHE_POLICIES, description="cache / TTL", style=style),
+        "cache": _labelled_row(w.ToggleButtons(options=CACHE_POLICIES, description="cache / TTL", style=style)),
         "system": w.Textarea(description="system", continuous_update=False, style=style, layout=wide),
         "history_window": w.BoundedIntText(min=0, max=10_000, description="turns sent", style=style),
         "table_token_budget": w.BoundedIntText(min=0, max=1_000_000, step=500, description="table tokens", style=style),
     }
+
+
+def _labelled_row(buttons: w.ToggleButtons) -> w.ToggleButtons:
+    """ToggleButtons laid out like the other controls: a label column of LABEL_WIDTH, then the buttons."""
+    # ipywidgets 8 leaves this class off ToggleButtons; without it the label is inline text and its width is ignored.
+    buttons.add_class("widget-inline-hbox")
+    return buttons
+
+
+def _shown(name: str, value: Any) -> str:
+    """One line of at most FALLBACK_VALUE_CHARS; no effort is the model's default, no system prompt is none."""
+    if value is None:
+        return "default" if name == "effort" else "none"
+    text = " ".join(str(value).split())
+    return text if len(text) <= FALLBACK_VALUE_CHARS else text[: FALLBACK_VALUE_CHARS - 1] + "…"
+
+
+def _fallback_text(rows: list[tuple[str, str]]) -> str:
+    settings = " · ".join(f"{name} = {value}" for name, value in rows)
+    return f"claude settings when shown: {settings} ({FALLBACK_HINT})"
+
+
+def _fallback_html(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><td>{_escape(name)}</td><td>{_escape(value)}</td></tr>" for name, value in rows)
+    return f"<table><caption>claude settings when shown ({FALLBACK_HINT})</caption>{body}</table>"
 
 
 def _effort_to_trait(step: str) -> str | None:

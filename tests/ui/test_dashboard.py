@@ -82,3 +82,75 @@ def test_plot_displays_as_a_png_once_the_extension_registered_its_hook(session):
     figure = session.usage.plot()
     data, _ = shell.display_formatter.format(figure)
     assert data["image/png"].startswith(b"\x89PNG")
+
+
+def drawn_texts(figure):
+    """Every text the dashboard writes itself: titles, axis labels, legends, annotations."""
+    texts = list(figure.texts)
+    for axes in figure.axes:
+        texts += [axes.title, axes.xaxis.label, axes.yaxis.label, *axes.texts]
+        legend = axes.get_legend()
+        texts += [*legend.get_texts(), legend.get_title()] if legend else []
+    return texts
+
+
+def test_dollar_amounts_are_drawn_as_dollars_not_mathtext(ledger):
+    figure = dashboard_figure(ledger)
+    title = figure.texts[0]
+    assert "cost $0.0120 · saved $0.0050" in title.get_text()
+    for text in drawn_texts(figure):
+        assert text.get_parse_math() is False and text.get_usetex() is False, text.get_text()
+
+
+def test_dollars_stay_plain_even_when_the_user_turned_tex_on(ledger):
+    with matplotlib.rc_context({"text.usetex": True}):
+        figure = dashboard_figure(ledger)
+    assert all(text.get_usetex() is False for text in drawn_texts(figure))
+
+
+def test_empty_state_text_is_plain_too():
+    figure = dashboard_figure(Ledger())
+    assert all(text.get_parse_math() is False for text in drawn_texts(figure))
+
+
+def test_caching_that_cost_more_than_it_saved_says_so():
+    ledger = Ledger()
+    ledger.append(record(1, Usage(input_tokens=100, cache_write_5m_tokens=900, output_tokens=50), 0.0125, 0.0115))
+    title = dashboard_figure(ledger).texts[0].get_text()
+    assert "caching cost $0.0010 more (9%)" in title
+    assert "saved" not in title and "$-" not in title
+
+
+def test_one_call_is_singular(ledger):
+    one = Ledger()
+    one.append(ledger.records[0])
+    assert dashboard_figure(one).texts[0].get_text().startswith("1 call · ")
+
+
+def many_calls(count: int) -> Ledger:
+    ledger = Ledger()
+    for call in range(1, count + 1):
+        usage = Usage(input_tokens=100, cache_read_input_tokens=900, output_tokens=70)
+        ledger.append(record(call, usage, 0.002, 0.009))
+    return ledger
+
+
+def call_ticks(axes):
+    low, high = axes.get_xlim()
+    return [tick for tick in axes.get_xticks() if low <= tick <= high]
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 200])
+def test_call_axes_show_whole_call_numbers_only(count):
+    figure = dashboard_figure(many_calls(count))
+    figure_png(figure)  # ticks are placed when the figure is drawn
+    for axes in figure.axes:
+        ticks = call_ticks(axes)
+        assert ticks and all(float(tick).is_integer() for tick in ticks), (axes.get_title(), ticks)
+        assert min(ticks) >= 1 and max(ticks) <= count and len(ticks) <= 9
+
+
+def test_a_single_call_has_its_one_tick():
+    figure = dashboard_figure(many_calls(1))
+    figure_png(figure)
+    assert all(call_ticks(axes) == [1] for axes in figure.axes)

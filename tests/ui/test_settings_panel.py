@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from claude_magic.core.models import REGISTRY, lookup
+from claude_magic.core.settings import SETTING_NAMES
 from claude_magic.ipython.magics import ClaudeMagics
 from claude_magic.ui.settings_panel import SettingsPanel
+
+BOUND_TRAITS = (*SETTING_NAMES, "history_window", "table_token_budget")
 
 
 @pytest.fixture
@@ -125,3 +128,103 @@ def test_cache_note_only_when_the_chat_has_history(magics):
 def test_unknown_model_from_config_is_added_to_the_dropdown(panel, magics):
     magics.model = "claude-sonnet-5-5-20261101"
     assert panel.controls["model"].value == "claude-sonnet-5-5-20261101"
+
+
+def test_every_control_has_the_same_label_width(panel):
+    widths = {name: control.style.description_width for name, control in panel.controls.items()}
+    assert set(widths.values()) == {"110px"}, widths
+
+
+def test_toggle_buttons_lay_out_their_label_like_the_other_rows(panel):
+    # ipywidgets 8 gives ToggleButtons no widget-inline-hbox class: its label is then inline text, not a column.
+    for name in ("thinking", "cache"):
+        assert "widget-inline-hbox" in panel.controls[name]._dom_classes
+
+
+def setting_writes(magics):
+    writes = []
+    magics.observe(lambda change: writes.append(change["name"]), names=[*BOUND_TRAITS])
+    return writes
+
+
+def test_moving_bounds_never_writes_thinking_when_it_is_not_a_budget(panel, magics):
+    writes = setting_writes(magics)
+    magics.max_tokens = 2000
+    panel.controls["model"].value = "claude-opus-4-6"
+    magics.max_tokens = 1100
+    assert magics.thinking == "auto" and "thinking" not in writes
+    assert panel.controls["thinking_budget"].disabled
+
+
+def test_disabled_budget_slider_keeps_the_chosen_budget_while_bounds_move(panel, magics):
+    magics.model = "claude-opus-4-6"
+    magics.max_tokens = 20_000
+    panel.controls["thinking"].value = "budget"
+    panel.controls["thinking_budget"].value = 8000
+    panel.controls["thinking"].value = "auto"
+    magics.max_tokens = 2000
+    assert panel.controls["thinking_budget"].value == 1999  # shown within its bounds
+    magics.max_tokens = 20_000
+    assert panel.controls["thinking_budget"].value == 8000
+    panel.controls["thinking"].value = "budget"
+    assert magics.thinking == 8000
+
+
+def test_the_default_budget_is_not_moved_by_the_default_max_tokens(panel, magics):
+    magics.model = "claude-opus-4-6"
+    magics.max_tokens = 20_000
+    panel.controls["thinking"].value = "budget"
+    assert magics.thinking == 4096
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("max_tokens", 5000), ("thinking_budget", 2000), ("history_window", 4), ("effort", "low"), ("cache", "1h")],
+)
+def test_a_disabled_control_never_changes_the_setting(panel, magics, name, value):
+    magics.model = "claude-opus-4-6"
+    magics.thinking = 3000
+    before = {setting: getattr(magics, setting) for setting in BOUND_TRAITS}
+    control = panel.controls[name]
+    control.disabled = True
+    control.value = value
+    assert {setting: getattr(magics, setting) for setting in BOUND_TRAITS} == before
+
+
+def test_saved_output_has_a_readable_fallback_beside_the_widget(panel, magics):
+    magics.max_tokens = 900
+    magics.system = "<b>terse</b>"
+    bundle = panel._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+    html, text = bundle["text/html"], bundle["text/plain"]
+    assert "<table" in html and "<td>max_tokens</td><td>900</td>" in html
+    assert "&lt;b&gt;terse&lt;/b&gt;" in html and "<b>terse" not in html
+    assert "run %claude settings again" in html and "run %claude settings again" in text
+    assert "max_tokens = 900" in text and "model = claude-sonnet-5-5" in text
+
+
+def test_fallback_shows_the_settings_when_displayed(panel, magics):
+    magics.thinking = "off"
+    assert "thinking = off" in panel._repr_mimebundle_()["text/plain"]
+    magics.effort = "low"
+    assert "effort = low" in panel._repr_mimebundle_()["text/plain"]
+    magics.effort = None
+    text = panel._repr_mimebundle_()["text/plain"]
+    assert "effort = default" in text and "system = none" in text
+
+
+def test_a_long_system_prompt_is_cut_in_the_fallback(panel, magics):
+    magics.system = "line one\n" + "x" * 500
+    text = panel._repr_mimebundle_()["text/plain"]
+    assert "system = line one xxx" in text and "x" * 300 not in text and "…" in text
+
+
+def test_a_notebook_saved_without_widget_state_exports_the_table(panel, magics):
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    magics.max_tokens = 900
+    output = nbformat.v4.new_output("display_data", data=panel._repr_mimebundle_())
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%claude settings", outputs=[output])])
+    exported, _ = HTMLExporter().from_notebook_node(notebook)
+    assert "<td>max_tokens</td><td>900</td>" in exported and "run %claude settings again" in exported
