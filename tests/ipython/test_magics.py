@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -107,12 +108,27 @@ def test_midstream_failure_keeps_partial_text_on_screen(run, sim, session):
     assert session.transcript.chat().exchanges == []
 
 
+def interrupt_once_streaming(sim, after_s: float = 0.5) -> threading.Thread:
+    """SIGINT this process `after_s` after the simulator received the request (so text is flowing)."""
+    before = len(sim.requests)
+
+    def wait_then_interrupt() -> None:
+        deadline = time.monotonic() + 30
+        while len(sim.requests) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(after_s)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=wait_then_interrupt, daemon=True)
+    thread.start()
+    return thread
+
+
 def test_interrupt_keeps_partial_text_and_next_cell_works(run, sim, session):
-    sim.queue(ScriptedReply(text="slow words " * 200, delay_s=0.02))
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    sim.queue(ScriptedReply(text="slow words " * 400, delay_s=0.02))
+    thread = interrupt_once_streaming(sim)
     result, out = run("%%claude\nlong answer please")
-    timer.join()
+    thread.join()
     assert "slow words" in out.stdout and "incomplete: interrupted" in out.stdout
     assert session.last is not None and not session.last.complete
     assert session.transcript.chat().exchanges == []
