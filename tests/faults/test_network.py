@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import _thread
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +25,7 @@ from claude_magic.replay import client_options
 from claude_magic.simulator import ScriptedError, ScriptedReply
 from tests.conftest import TEST_KEY
 from tests.faults import wire
+from tests.interrupts import interrupt_once_streaming
 
 HTML_PAGE = (
     b"<!DOCTYPE html><html><head><title>Wi-Fi login</title><style>body{color:red}</style></head>"
@@ -334,10 +333,9 @@ def test_magic_mid_text_drop_keeps_the_partial_on_screen(sim, magics, run):
 
 def test_magic_interrupt_shows_the_partial_then_stops_run_all(sim, magics, run, session):
     sim.queue(ScriptedReply(text="y" * 400, delay_s=0.05))
-    timer = threading.Timer(0.6, _thread.interrupt_main)
-    timer.start()
+    thread = interrupt_once_streaming(sim, after_s=0.6)
     result, captured = run("%%claude\nslow one")
-    timer.join()
+    thread.join()
     assert isinstance(result.error_in_exec, CallInterrupted)  # the kernel aborts the queue on this error
     no_traceback(captured)
     assert "yyyy" in captured.stdout and "incomplete: interrupted" in captured.stdout

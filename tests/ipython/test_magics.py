@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-import time
-
 import pytest
 
 from claude_magic.simulator import ScriptedError, ScriptedReply
 from tests.conftest import TEST_KEY
+from tests.interrupts import interrupt_once_streaming
 
 
 def test_cell_streams_reply_and_next_cell_continues(run, sim, session):
@@ -106,22 +102,6 @@ def test_midstream_failure_keeps_partial_text_on_screen(run, sim, session):
     assert "partial words" in out.stdout
     assert "The reply stopped early" in out.stdout
     assert session.transcript.chat().exchanges == []
-
-
-def interrupt_once_streaming(sim, after_s: float = 0.5) -> threading.Thread:
-    """SIGINT this process `after_s` after the simulator received the request (so text is flowing)."""
-    before = len(sim.requests)
-
-    def wait_then_interrupt() -> None:
-        deadline = time.monotonic() + 30
-        while len(sim.requests) == before and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(after_s)
-        os.kill(os.getpid(), signal.SIGINT)
-
-    thread = threading.Thread(target=wait_then_interrupt, daemon=True)
-    thread.start()
-    return thread
 
 
 def test_interrupt_keeps_partial_text_and_next_cell_works(run, sim, session):
