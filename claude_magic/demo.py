@@ -12,6 +12,9 @@ from pathlib import Path
 
 from ._client import REPLAY_ENV, REPLAY_MODE_ENV, SIMULATE_ENV
 
+PACE_ENV = "CLAUDE_MAGIC_SIM_TPS"
+MODEL_PACE = "100"  # tokens a second
+
 
 def recording_for(notebook: Path) -> Path:
     """Where a notebook's shipped recording lives: notebooks/_replay/<stem>.jsonl."""
@@ -23,6 +26,7 @@ def choose_backend(environ: dict[str, str], recording: Path | None = None) -> st
     if environ.get("ANTHROPIC_API_KEY") or environ.get("ANTHROPIC_AUTH_TOKEN"):
         return "Using the real Anthropic API (ANTHROPIC_API_KEY is set)."
     environ[SIMULATE_ENV] = "1"
+    environ.setdefault(PACE_ENV, MODEL_PACE)  # stream at a model's pace, as a reader would see it
     if recording is not None and recording.exists():
         environ[REPLAY_ENV], environ[REPLAY_MODE_ENV] = str(recording), "auto"
         return f"No ANTHROPIC_API_KEY: replaying {recording}; anything not recorded goes to the built-in simulator."

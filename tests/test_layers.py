@@ -62,8 +62,9 @@ def test_ui_never_imports_session_or_ipython_layer():
 
 def test_binder_start_simulates_only_without_a_key(tmp_path):
     start = ROOT.parent / "binder" / "start"
-    probe = [str(start), sys.executable, "-c", "import os; print(os.environ.get('CLAUDE_MAGIC_SIMULATE'))"]
+    show = "import os; print(os.environ.get('CLAUDE_MAGIC_SIMULATE'), os.environ.get('CLAUDE_MAGIC_SIM_TPS'))"
+    probe = [str(start), sys.executable, "-c", show]
     env = {"PATH": "/usr/bin:/bin"}
-    assert subprocess.run(probe, env=env, capture_output=True, text=True).stdout.strip() == "1"
+    assert subprocess.run(probe, env=env, capture_output=True, text=True).stdout.split() == ["1", "100"]
     keyed = subprocess.run(probe, env={**env, "ANTHROPIC_API_KEY": "k"}, capture_output=True, text=True)
-    assert keyed.stdout.strip() == "None"
+    assert keyed.stdout.split() == ["None", "None"]
