@@ -127,11 +127,14 @@ def first_cell_latency(pace: int | None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="12,000-character shapes only, no linearity runs")
-    quick = parser.parse_args().quick
+    parser.add_argument("--only", nargs="*", help="run only these shapes (e.g. mixed 'code block')")
+    args = parser.parse_args()
+    quick = args.quick
     cases = [(shape, 12_000, MODEL_PACE) for shape in ("paragraphs", "one paragraph", "code block", "table")]
     cases += [("mixed", 40_000, MODEL_PACE), ("mixed", 80_000, None)]
     if not quick:
         cases += [("code block", 48_000, MODEL_PACE)]
+    cases = [case for case in cases if not args.only or case[0] in args.only]
     print("| shape | characters | pace | panel bytes ÷ chars | raw loop bytes ÷ chars | updates/s | panel time ÷ raw |")
     print("|---|---|---|---|---|---|---|")
     for shape, chars, pace in cases:

@@ -25,9 +25,10 @@ from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
 from .throttle import Throttle
 
 OMITTED_THINKING = "The model thought, but omitted the text; --show-thinking asks for a summary."
-# 4 updates a second: each is one iopub message with about 700 bytes of Jupyter envelope, which at a
-# model's 400 characters a second costs more than the text itself (BENCHMARKS.md, "Streaming").
-REDRAW_INTERVAL_S = 0.25
+# About 4.5 updates a second (a draw waits for the next delta after the interval): each is one
+# iopub message with about 700 bytes of Jupyter envelope, which at a model's 400 characters a
+# second costs more than the text itself (BENCHMARKS.md, "Streaming").
+REDRAW_INTERVAL_S = 0.2
 STYLE_ID = "claude-magic-style"
 Op = list[Any]
 
