@@ -1,6 +1,7 @@
 // The live reply view. Small state (header, note, footnotes) is synced; the reply and its thinking
 // arrive as append-only ops in numbered custom messages: finished blocks once, as HTML sanitised in
 // the kernel, and the open tail as text (inert text nodes). It never receives a block twice.
+// (anywidget hands initialize() and render() different model wrappers, so all state lives here.)
 // Message ids whose thinking section the user opened; shared by every copy of this module.
 const OPENED = (globalThis.claudeMagicOpened ??= new Set());
 
@@ -31,19 +32,6 @@ function freeze(target, html, chars) {
   target.tail.classList.toggle("claude-code", FENCE.test(target.tail.textContent));
 }
 
-// Messages that arrive before any view exists are kept on the model; a gap in the numbering
-// (a message lost before the model listened) is noted, and the settled panel shows everything.
-function initialize({ model }) {
-  const log = { ops: [], next: 0, lost: false, views: new Set() };
-  model.claudeLog = log;
-  model.on("msg:custom", (msg) => {
-    if (msg.seq !== log.next) log.lost = true;
-    log.next = msg.seq + msg.ops.length;
-    log.ops.push(...msg.ops);
-    log.views.forEach((view) => view(msg.ops));
-  });
-}
-
 function render({ model, el }) {
   const root = part("div", "claude-reply mathjax_ignore tex2jax_ignore");
   const header = part("div", "claude-header");
@@ -70,21 +58,23 @@ function render({ model, el }) {
     else if (op === "tr") { thinking.hidden = false; replaceTail(thought, a, b); }
     else if (op === "tf") freeze(thought, a, b);
   };
-  const view = (ops) => {
-    ops.forEach(apply);
-    if (model.claudeLog.lost) note.textContent = "Part of this reply was not shown live; all of it appears when it ends.";
+  // Ops are numbered: a gap means one arrived before this view listened (the settled panel has all).
+  let next = 0;
+  const onMessage = (msg) => {
+    if (msg.seq !== next) note.textContent = "Part of this reply was not shown live; all of it appears when it ends.";
+    next = msg.seq + msg.ops.length;
+    msg.ops.forEach(apply);
   };
   thinking.addEventListener("toggle", () => {
     const id = model.get("message");
     if (id) thinking.open ? OPENED.add(id) : OPENED.delete(id);
   });
   model.on("change", sync);
+  model.on("msg:custom", onMessage);
   sync();
-  view(model.claudeLog.ops);
-  model.claudeLog.views.add(view);
   return () => {
-    model.claudeLog.views.delete(view);
     model.off("change", sync);
+    model.off("msg:custom", onMessage);
   };
 }
 
@@ -99,4 +89,4 @@ if (!globalThis.claudeMagicObserver) {
   globalThis.claudeMagicObserver.observe(document.body, { childList: true, subtree: true });
 }
 
-export default { initialize, render };
+export default { render };
