@@ -39,6 +39,16 @@ def test_load_ext_loads_no_sdk_pandas_matplotlib_or_widgets():
     assert loaded_after(code) == {"IPython"}
 
 
+def test_load_ext_warms_the_first_cell_up_in_the_background():
+    code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.instance().run_line_magic('load_ext', 'claude_magic')\n"
+        "from claude_magic.ipython.extension import WARMED\n"
+        "assert WARMED.wait(60)\n"
+    )
+    assert loaded_after("import sys\n" + code) >= {"anthropic", "ipywidgets"}
+
+
 def test_core_sources_import_only_stdlib_and_core():
     allowed = set(sys.stdlib_module_names) | {"__future__"}
     for path in (ROOT / "core").glob("*.py"):

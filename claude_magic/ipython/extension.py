@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,7 @@ def load(shell: Any, session: Session) -> None:
     magics = ClaudeMagics(shell=shell, session=session)
     load_project_config(magics, shell)
     show_figures_as_png(shell)
+    warm_up_later()
     shell.register_magics(magics)
     if magics not in shell.configurables:
         shell.configurables.append(magics)
@@ -46,6 +49,31 @@ def unload(shell: Any) -> None:
         shell.events.unregister("post_run_cell", magics.last_error.record)
     if protect_question_marks in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(protect_question_marks)
+
+
+# Imported on a first %%claude; done in the background once %load_ext has returned, so the first
+# reply shows in well under a second (benchmarks/streaming.py) while %load_ext itself stays cheap.
+WARM_UP_MODULES = ("anthropic", "claude_magic._call", "claude_magic.ui.panel", "claude_magic.core.content")
+WARM_UP_DELAY_S = 0.5
+WARMED = threading.Event()  # set once the warm-up has run
+
+
+def warm_up_later(delay_s: float = WARM_UP_DELAY_S) -> threading.Timer:
+    """Import what a first %%claude needs on a daemon thread, after `delay_s`; failures are left for that cell."""
+    timer = threading.Timer(delay_s, _warm_up)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _warm_up() -> None:
+    try:
+        for name in WARM_UP_MODULES:
+            importlib.import_module(name)
+    except Exception:  # a missing part fails again, with its own one-line message, when a cell uses it
+        pass
+    finally:
+        WARMED.set()
 
 
 def show_figures_as_png(shell: Any) -> None:
