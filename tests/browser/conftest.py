@@ -110,11 +110,22 @@ def new_page(browser: Browser) -> Page:
     return context.new_page()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the item, so the page fixture knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page per test; its context is closed afterwards."""
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh page per test; a failing test leaves build/screenshots/failed-<test>.png behind."""
     page = new_page(browser)
     yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        page.screenshot(path=screenshot_path("failed-" + request.node.name.replace("[", "-").replace("]", "")))
     page.context.close()
 
 

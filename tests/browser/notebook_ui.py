@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 
     from .servers import JupyterServer
 
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 PANEL = ".jp-OutputArea-output .claude-reply"
-LIVE_PANEL = f'.jp-OutputArea-output[data-mime-type="{WIDGET_MIME}"] .claude-reply'
+# The live panel is an ipywidgets VBox view (its output node carries no data-mime-type).
+LIVE_PANEL = ".jp-OutputArea-output .claude-reply.jupyter-widgets"
 SETTLED_PANEL = '.jp-OutputArea-output[data-mime-type="text/html"] .claude-reply'
 MATH = "mjx-container, .MathJax, mjx-math"
 # Elements that, inside an output, can only have come from markup that should have been escaped.
@@ -44,7 +44,7 @@ _RECORDER_JS = """
       if (status && seen.liveStatuses[seen.liveStatuses.length - 1] !== status) seen.liveStatuses.push(status);
       seen.mathInLive = Math.max(seen.mathInLive, el.querySelectorAll(math).length);
     }
-    for (const area of document.querySelectorAll('.jp-OutputArea')) {
+    for (const area of document.querySelectorAll('.jp-OutputArea-output')) {
       for (const bad of area.querySelectorAll(dangerous)) {
         const html = bad.outerHTML.slice(0, 200);
         if (!seen.dangerous.includes(html)) seen.dangerous.push(html);
@@ -218,9 +218,9 @@ class NotebookUI:
         return locator.locator(MATH).count()
 
     def dangerous_in_outputs(self) -> list[str]:
-        """Elements in any output area that only unescaped markup could have made."""
+        """Elements in any rendered output that only unescaped markup could have made (Lab's own icons sit outside)."""
         found: list[str] = self.page.eval_on_selector_all(
-            f".jp-OutputArea :is({DANGEROUS})", "els => els.map((e) => e.outerHTML.slice(0, 200))"
+            f".jp-OutputArea-output :is({DANGEROUS})", "els => els.map((e) => e.outerHTML.slice(0, 200))"
         )
         return found
 

@@ -60,9 +60,15 @@ class JupyterServer:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}{sep}token={self.token}"
 
     def notebook_url(self, name: str) -> str:
-        """Where a person opens notebook `name` in this app."""
-        prefix = "lab/tree" if self.app == "lab" else "notebooks"
-        return self.url(f"{prefix}/{name}")
+        """Where a person opens notebook `name` in this app.
+
+        In Lab, each notebook gets a workspace of its own: the default workspace would reopen every
+        notebook an earlier test opened, each in a tab with its own kernel.
+        """
+        if self.app == "notebook":
+            return self.url(f"notebooks/{name}")
+        workspace = "".join(c if c.isalnum() else "-" for c in Path(name).stem)
+        return self.url(f"lab/workspaces/{workspace}/tree/{name}")
 
     def api(self, method: str, path: str, body: Any = None, timeout: float = 10.0) -> Any:
         """Call the server's REST API; returns the decoded JSON body (None when empty)."""
