@@ -40,5 +40,5 @@ $(E2E_STAMP): $(STAMP) pyproject.toml
 	touch $(E2E_STAMP)
 
 e2e: $(E2E_STAMP)
-	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	$(PY) -m pytest tests/browser -q
