@@ -29,3 +29,16 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+
+# `make e2e`: the response panel in JupyterLab 4 and Notebook 7, driven in Debian's headless Chromium.
+# Chromium comes from apt only when it is missing; the browser deps go into the same venv as `.[e2e]`.
+E2E_STAMP := $(VENV)/.installed-e2e
+.PHONY: e2e
+
+$(E2E_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[e2e]"
+	touch $(E2E_STAMP)
+
+e2e: $(E2E_STAMP)
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	$(PY) -m pytest tests/browser -q

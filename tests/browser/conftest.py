@@ -1,0 +1,155 @@
+"""Browser tests: the `%%claude` panel as a person sees it, in JupyterLab 4 and Notebook 7 in headless Chromium.
+
+How to run: `make e2e` (installs Debian's chromium if /usr/bin/chromium is missing and `.[e2e]` into
+.venv, then runs `pytest tests/browser -q`). One test: `.venv/bin/pytest tests/browser -q -k dark`.
+These tests are collected only when tests/browser (or a file in it) is named on the command line,
+so a plain `pytest` / `make test` never imports Playwright or starts a server.
+
+What is here:
+- `servers.py` starts a real `jupyter lab` / `jupyter notebook` (127.0.0.1, free port, token, temporary
+  root and Jupyter dirs, `CLAUDE_MAGIC_SIMULATE=1`, no `ANTHROPIC_*`) and stops it, kernels first;
+- `notebook_ui.py` opens a notebook in a page, runs all cells from the Run menu, waits for idle,
+  saves with Ctrl+S, reloads, and reads the panel back from the DOM (text, status, contrast);
+- the fixtures below: one Lab and one Notebook 7 server per session, one Chromium per session
+  (Debian's, never Playwright's download) with a fresh profile, and a fresh context per test.
+Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .servers import App, JupyterServer, start_server
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from playwright.sync_api import Browser, Page, Playwright
+
+    from .notebook_ui import NotebookUI
+
+    OpenNotebook = Callable[[JupyterServer, list[str | tuple[str, str]]], NotebookUI]
+
+HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE.parents[1] / "build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LIGHT, DARK = "JupyterLab Light", "JupyterLab Dark"
+THEMES = "@jupyterlab/apputils-extension:themes"
+NOTIFICATIONS = "@jupyterlab/apputils-extension:notification"
+PAGE_TIMEOUT_MS = 60_000
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip collecting these tests unless a command-line path points into tests/browser."""
+    base = config.invocation_params.dir
+    for arg in config.args:
+        target = (base / arg.split("::")[0]).resolve()
+        if target == HERE or HERE in target.parents:
+            return None
+    return True
+
+
+def _start(app: App, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    server = start_server(app, tmp_path_factory.mktemp(f"jupyter-{app}"))
+    try:
+        # No "fetch Jupyter news?" toast over the notebook, and no calls out for it.
+        server.set_lab_setting(NOTIFICATIONS, {"fetchNews": "false", "checkForUpdates": False})
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    """A real JupyterLab 4 server for the whole session."""
+    yield from _start("lab", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def notebook_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    """A real Jupyter Notebook 7 server for the whole session."""
+    yield from _start("notebook", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless, with a fresh temporary profile (Playwright's default)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make e2e` installs it (apt-get install -y chromium)")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+def new_page(browser: Browser) -> Page:
+    """A page in a fresh context (no cookies, no storage), sized like a laptop screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    return context.new_page()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the item, so the page fixture knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh page per test; a failing test leaves build/screenshots/failed-<test>.png behind."""
+    page = new_page(browser)
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        page.screenshot(path=screenshot_path("failed-" + request.node.name.replace("[", "-").replace("]", "")))
+    page.context.close()
+
+
+@pytest.fixture
+def open_notebook(page: Page, request: pytest.FixtureRequest) -> Iterator[OpenNotebook]:
+    """`open_notebook(server, cells)` writes a notebook named after the test, opens it and returns its UI."""
+    opened: list[NotebookUI] = []
+
+    def open_(server: JupyterServer, cells: list[str | tuple[str, str]]) -> NotebookUI:
+        from .notebook_ui import NotebookUI
+
+        name = f"{request.node.name.replace('[', '-').replace(']', '')}.ipynb"
+        server.write_notebook(name, cells)
+        ui = NotebookUI(page, server, name)
+        ui.open()
+        opened.append(ui)
+        return ui
+
+    yield open_
+    for ui in opened:  # each test's kernel goes away with its test, not at the end of the session
+        ui.server.shutdown_kernels()
+
+
+def screenshot_path(name: str) -> Path:
+    """build/screenshots/<name>.png, creating the folder."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
