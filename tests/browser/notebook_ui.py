@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from .servers import JupyterServer
 
 PANEL = ".jp-OutputArea-output .claude-reply"
-# The live panel is an ipywidgets VBox view (its output node carries no data-mime-type).
-LIVE_PANEL = ".jp-OutputArea-output .claude-reply.jupyter-widgets"
+# The live panel is the anywidget view (its output node is not a text/html output).
+LIVE_PANEL = '.jp-OutputArea-output:not([data-mime-type="text/html"]) .claude-reply'
 SETTLED_PANEL = '.jp-OutputArea-output[data-mime-type="text/html"] .claude-reply'
 MATH = "mjx-container, .MathJax, mjx-math"
 # Elements that, inside an output, can only have come from markup that should have been escaped.

@@ -77,7 +77,8 @@ def assert_harmless(ui: NotebookUI, when: str) -> None:
     text = panel.inner_text()
     assert "<img src=x onerror=window.__pwned=1>" in text, f"{when}: payload not shown as text"
     assert "After the payloads." in text
-    assert panel.locator("style").count() == 1, f"{when}: a <style> from the reply reached the page"
+    assert panel.locator("style").count() == 0, f"{when}: a <style> from the reply reached the page"
+    assert ui.page.locator("style#claude-magic-style").count() == 1, f"{when}: the panel's one stylesheet"
 
 
 # -- streaming -------------------------------------------------------------------------------

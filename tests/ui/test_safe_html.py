@@ -15,7 +15,7 @@ def test_code_is_highlighted_with_known_classes_only():
     html = markdown_html("```python\nif x < 1:\n    pass\n```")
     assert '<span class="k">if</span>' in html and "&lt;" in html
     assert '<span class="n">' not in html, "names are plain text: a span only where the theme colours"
-    assert "var(--jp-mirror-editor-keyword-color" in stylesheet(), "code colours follow the theme"
+    assert 'body[data-jp-theme-light="false"] .claude-reply.claude-reply .k' in stylesheet(), "dark code colours"
 
 
 def test_unknown_language_is_plain_escaped_code():
