@@ -91,6 +91,7 @@ class Call:
         return self._stream(unlimited, request)
 
     def _stream(self, client: Any, request: dict[str, Any]) -> Any:
+        self.state.finished = False  # the state may carry a paused turn's earlier calls, which did finish
         with self._open(client, request) as stream:
             self.request_id = stream.request_id
             _check_event_stream(stream.response)

@@ -148,3 +148,16 @@ def test_exports_record_the_refusal(session, sim):
     assert frame["refusal"].iloc[1] == "general_harms: Declined."
     assert session.usage.to_dataframe()["refusal"].tolist() == ["general_harms: Declined."]
 
+
+
+def test_a_continuation_cut_short_is_a_failure_not_a_reply(session, sim):
+    from claude_magic import StreamFailed
+
+    search = {"type": "server_tool_use", "id": "srvtoolu_01CUT", "name": "web_search", "input": {"query": "q"}}
+    sim.queue(ScriptedReply(content=({"type": "text", "text": "Searching."}, search), stop_reason="pause_turn"))
+    sim.queue(ScriptedReply(text="The continuation breaks off " * 20, fail_after_chars=40))
+    tools = [{"type": "web_search_20260209", "name": "web_search"}]
+    with pytest.raises(StreamFailed):
+        session.ask("Why?", extra_body={"tools": tools})
+    assert session.transcript.chat().exchanges == []
+    assert [row["error"] is None for row in session.usage.rows()] == [True, False]
