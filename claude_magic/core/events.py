@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 if TYPE_CHECKING:
+    from .tools import ToolCall
     from .transcript import Reply
 
 
@@ -70,7 +71,24 @@ class Finished:
     usage: dict[str, Any] = field(default_factory=dict)
 
 
-Event = Started | ThinkingDelta | ThinkingDone | TextDelta | CitationAdded | Finished
+@dataclass(frozen=True)
+class ToolStarted:
+    """A tool call begins: the model's function call about to run, or a server tool the API runs."""
+
+    id: str
+    name: str
+    input: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    """A tool call ended (ran, failed, or was denied); `call` has its result."""
+
+    call: ToolCall
+
+
+Event = Started | ThinkingDelta | ThinkingDone | TextDelta | CitationAdded | Finished | ToolStarted | ToolFinished
 
 
 class ReplyView(Protocol):

@@ -1,0 +1,68 @@
+"""Tool calls as data: what the model asked for, what running it gave, and the tool_result that goes back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+PREVIEW_CHARS = 200  # a row shows at most this much of a result
+FUNCTION, SERVER = "function", "server"  # sources; an MCP tool's source is "mcp:NAME"
+DENIED = "The user denied this tool call; it did not run."
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool use of the model and its outcome (for a server tool, what the API ran)."""
+
+    id: str
+    name: str
+    input: dict[str, Any]
+    source: str = FUNCTION
+    content: str | tuple[dict[str, Any], ...] = ""  # the tool_result content as sent
+    is_error: bool = False
+    duration_s: float = 0.0
+    denied: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. a server tool's result count
+
+    def result_block(self) -> dict[str, Any]:
+        """The `tool_result` block that answers this call."""
+        content = self.content if isinstance(self.content, str) else list(self.content)
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": self.id, "content": content}
+        if self.is_error:
+            block["is_error"] = True
+        return block
+
+    @property
+    def size(self) -> int:
+        """Characters of the result's text, plus bytes of its media (base64 as sent)."""
+        return len(result_text(self.content)) + media_bytes(self.content)
+
+    @property
+    def preview(self) -> str:
+        """The result on one line, cut to PREVIEW_CHARS."""
+        flat = " ".join(result_text(self.content).split())
+        return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+    def arguments(self) -> str:
+        """The input as compact JSON, as a row shows it."""
+        return json.dumps(self.input, ensure_ascii=False, separators=(", ", ": "), default=str)
+
+
+def result_text(content: str | tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> str:
+    """The text of a tool_result's content; media blocks read as [image] / [document]."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(str(b.get("text", "")) if b.get("type") == "text" else f"[{b.get('type')}]" for b in content)
+
+
+def media_bytes(content: str | tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> int:
+    """Bytes of base64 media in a tool_result's content."""
+    if isinstance(content, str):
+        return 0
+    return sum(len(str((b.get("source") or {}).get("data", ""))) for b in content if b.get("type") != "text")
+
+
+def tool_uses(content: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The client `tool_use` blocks of an assistant turn, in order."""
+    return [block for block in content if block.get("type") == "tool_use"]
