@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .core.stream import StreamState
     from .core.usage import Usage
     from .simulator import Simulator
+    from .tools.mcp import McpServers
 
 
 _LEDGER_LOCK = threading.Lock()
@@ -45,6 +46,7 @@ class Prepared:
     plan: CachePlan
     keep: bool  # False for --no-history: the exchange joins no chat
     new: bool
+    unplanned: dict[str, Any] | None = None  # the request before cache breakpoints (a tool loop's next round grows it)
 
 
 class Session:
@@ -60,6 +62,7 @@ class Session:
         self.history_window = 0
         self.prices: dict[str, dict[str, float]] = {}  # per model prefix, USD per million tokens
         self._warned: set[str] = set()
+        self._mcp: McpServers | None = None
 
     # -- the connection ------------------------------------------------------------------
 
@@ -107,8 +110,19 @@ class Session:
         """The models the API lists (the registry when it cannot be reached)."""
         return self.connection.models()
 
+    @property
+    def mcp(self) -> McpServers:
+        """The MCP servers cells started (each on first use, reused after, stopped by close())."""
+        if self._mcp is None:
+            from .tools.mcp import McpServers
+
+            self._mcp = McpServers()
+        return self._mcp
+
     def close(self) -> None:
-        """Stop the simulator, if one was started."""
+        """Stop the simulator and any MCP server, if started."""
+        if self._mcp is not None:
+            self._mcp.stop_all()
         self.connection.close()
 
     # -- settings and notices ------------------------------------------------------------
@@ -188,39 +202,92 @@ class Session:
         attachments: list[dict[str, Any]] | None = None,
         extra_body: dict[str, Any] | None = None,
         overrides: dict[str, Any] | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        body: dict[str, Any] | None = None,
     ) -> Prepared:
-        """Build, check and cache-plan the request; nothing is sent and nothing changes."""
+        """Build, check and cache-plan the request; nothing is sent and nothing changes.
+
+        `tools` are the API's tool definitions; `body` adds request fields claude_magic builds
+        elsewhere (tool_choice, output_config.format), merged into what the settings build.
+        """
         # Imported on first use, not at module top: %load_ext stays cheap (benchmarks/load_ext.py).
         from .core.content import check_request_content
         from .core.history import pending_results
-        from .core.request import build_request, text_block
+        from .core.request import build_request, merge_body, text_block
 
         settings = self.settings.with_changes(**overrides) if overrides else self.settings
         self._warn_unknown_model(settings.model)
         past = self.history(chat, keep=history, new=new)
-        # A reply that asked for tools must be answered first; this cell ran none (tools are not enabled).
-        user_content = [*pending_results(past), *(content or []), text_block(prompt)]
-        request = build_request(settings, past, user_content)
+        conversation = self.transcript.chat(chat)
+        # A reply that asked for tools must be answered first: with what a stopped loop ran, else "not run".
+        answers = pending_results(past, conversation.pending_results if history and not new else ())
+        user_content = [*answers, *(content or []), text_block(prompt)]
+        request = merge_body(build_request(settings, past, user_content, tools), body or {})
         check_request_content(request["messages"], lookup(settings.model))
         if extra_body:
             request["extra_body"] = extra_body  # the SDK merges these fields into the body unchanged
-        conversation = self.transcript.chat(chat)
         planned, plan = self._plan_cache(conversation if history else None, settings, request, continuing=bool(past))
         return Prepared(
-            conversation, prompt, tuple(user_content), tuple(attachments or ()), settings, planned, plan, history, new
+            conversation,
+            prompt,
+            tuple(user_content),
+            tuple(attachments or ()),
+            settings,
+            planned,
+            plan,
+            history,
+            new,
+            request,
+        )
+
+    def follow_up(self, prepared: Prepared, reply: Reply, results: list[dict[str, Any]]) -> Prepared:
+        """The next round of a tool loop: the same request plus the reply and the tool results that answer it."""
+        from .core.caching import plan_cache
+        from .core.history import sendable_assistant_content
+
+        base = prepared.unplanned or prepared.request
+        turn = [
+            {"role": "assistant", "content": sendable_assistant_content(reply.content)},
+            {"role": "user", "content": list(results)},
+        ]
+        request = {**base, "messages": [*base["messages"], *turn]}
+        info = lookup(prepared.settings.model)
+        planned, plan = plan_cache(
+            request,
+            min_tokens=info.min_cache_tokens if info else 1024,
+            policy=prepared.settings.cache,
+            previous=prepared.plan,
+        )
+        if "diagnostics" in prepared.request:
+            planned["diagnostics"] = {"previous_message_id": reply.message_id or None}
+        return replace(
+            prepared,
+            prompt="",
+            user_content=tuple(results),
+            attachments=(),
+            request=planned,
+            plan=plan,
+            new=False,
+            unplanned=request,
         )
 
     def send(
-        self, prepared: Prepared, on_event: EventSink | None = None, on_status: StatusSink | None = None
+        self,
+        prepared: Prepared,
+        on_event: EventSink | None = None,
+        on_status: StatusSink | None = None,
+        *,
+        citation_base: int = 0,
     ) -> Reply:
         """Stream the prepared request, continuing a paused turn; every call goes into the ledger.
 
         A failure is recorded (ledger, autosave) and re-raised with its partial reply. `on_status`
-        hears retries as they happen, e.g. "retrying after 529, attempt 2 of 3".
+        hears retries as they happen, e.g. "retrying after 529, attempt 2 of 3". Citations are
+        numbered after `citation_base` (the earlier rounds of a tool loop).
         """
         from .core.stream import StreamState
 
-        state, request, rounds = StreamState(), prepared.request, []
+        state, request, rounds = StreamState(citation_base=citation_base), prepared.request, []
         for _ in range(MAX_CONTINUATIONS + 1):
             rounds.append(self._call(prepared, request, state, on_event, on_status))
             if rounds[-1].stop_reason != "pause_turn":
@@ -256,7 +323,7 @@ class Session:
 
     def commit(self, prepared: Prepared, reply: Reply) -> Reply:
         """Record the complete reply: the ledger, the chat (unless --no-history) and the autosave file."""
-        from .core.caching import cache_signature
+        from .core.caching import avoidable_breaks, cache_signature
         from .core.records import EXCHANGE, ONE_SHOT, exchange_record
 
         self.last = reply
@@ -268,7 +335,10 @@ class Session:
             if prepared.new:
                 chat.exchanges.clear()
             chat.append(exchange)
-            chat.cache_plan, chat.cache_signature = prepared.plan, cache_signature(prepared.request)
+            signature = cache_signature(prepared.request)
+            chat.cache_breaks = tuple(avoidable_breaks(chat.cache_signature, signature)) if not prepared.new else ()
+            chat.cache_plan, chat.cache_signature = prepared.plan, signature
+            chat.pending_results = ()
         self._autosave(exchange_record(exchange, chat.name, EXCHANGE if prepared.keep else ONE_SHOT))
         return reply
 

@@ -238,3 +238,52 @@ def _image_count(node: Any) -> int:
         own = 1 if node.get("type") == "image" else 0
         return own + sum(_image_count(v) for v in node.values() if isinstance(v, list | dict))
     return 0
+
+
+# What each API `cache_miss_reason` means for a notebook user (ANTHROPIC_API.md §7, "Diagnostics").
+MISS_REASONS = {
+    "model_changed": "the model changed since the previous request",
+    "system_changed": "the system prompt changed since the previous request",
+    "tools_changed": "the tool definitions changed (another --tools set, or a function's signature or docstring)",
+    "messages_changed": "an earlier message of the chat changed (an undo, a retry, or a moved history window)",
+    "previous_message_not_found": "the API no longer knows the previous reply (expired, or sent with another key)",
+    "unavailable": "the API could not tell why",
+}
+
+
+@dataclass(frozen=True)
+class LastRequest:
+    """What `%claude why` knows of a chat's last request: the API's word, its usage, and the planner's record."""
+
+    chat: str
+    reason: str | None  # the API's cache_miss_reason
+    read: int
+    written: int
+    total: int  # input tokens, cached or not
+    plan: CachePlan | None
+    min_tokens: int
+    breaks: tuple[str, ...] = ()  # settings the planner saw change before it (cache_signature)
+
+
+def explain_miss(last: LastRequest) -> str:
+    """One sentence: did the chat's last request read the cache and, if not, why (the API's word first)."""
+    head = f"The last request of chat {last.chat!r}"
+    changed = ", ".join(last.breaks)
+    if last.reason is not None:
+        why = MISS_REASONS.get(last.reason, last.reason)
+        seen = f"; claude_magic saw {changed} change" if changed else ""
+        return f"{head} missed the cache because {why} (API: {last.reason}){seen}; it wrote {last.written:,} tokens."
+    if last.read:
+        share = last.read / max(last.total, 1)
+        return f"{head} read {last.read:,} of {last.total:,} input tokens from the cache ({share:.0%}); none missed."
+    if last.plan is None or last.plan.final is None:
+        return (
+            f"{head} read nothing from the cache: no breakpoint was placed, because the prompt is below this "
+            f"model's minimum of {last.min_tokens:,} cacheable tokens (or caching is off)."
+        )
+    if changed:
+        return f"{head} read nothing from the cache: {changed} changed, so the prefix was new."
+    return (
+        f"{head} read nothing from the cache and wrote {last.written:,} tokens: it was the first request with this "
+        "prefix, or the cached prefix expired (5 minutes by default; --cache 1h keeps it longer)."
+    )

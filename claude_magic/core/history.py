@@ -41,10 +41,12 @@ def unanswered_tool_uses(content: Iterable[Block]) -> list[Block]:
     return [block for block in content if block.get("type") == "tool_use"]
 
 
-def not_run_results(content: Iterable[Block]) -> list[Block]:
-    """An error `tool_result` for every tool the model asked for, saying nothing ran."""
+def not_run_results(content: Iterable[Block], known: Iterable[Block] = ()) -> list[Block]:
+    """A `tool_result` for each tool use: the `known` one for its id, else an error saying nothing ran."""
+    by_id = {block.get("tool_use_id"): block for block in known}
     return [
-        {"type": "tool_result", "tool_use_id": block["id"], "content": NOT_RUN, "is_error": True}
+        by_id.get(block["id"])
+        or {"type": "tool_result", "tool_use_id": block["id"], "content": NOT_RUN, "is_error": True}
         for block in unanswered_tool_uses(content)
     ]
 
@@ -67,11 +69,14 @@ def history_messages(turns: Iterable[tuple[Sequence[Block], Sequence[Block], boo
     return _without_orphan_results(messages)
 
 
-def pending_results(history: Sequence[Message]) -> list[Block]:
-    """The tool_results the next user turn must open with: one per tool use of the last assistant turn."""
+def pending_results(history: Sequence[Message], known: Iterable[Block] = ()) -> list[Block]:
+    """The tool_results the next user turn must open with: one per tool use of the last assistant turn.
+
+    `known` are results of tools that did run after that turn (a tool loop that stopped before sending them).
+    """
     if not history or history[-1].get("role") != "assistant":
         return []
-    return not_run_results(history[-1]["content"])
+    return not_run_results(history[-1]["content"], known)
 
 
 def _leading_results(user: Sequence[Block]) -> list[Block]:

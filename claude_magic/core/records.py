@@ -8,6 +8,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from .errors import TranscriptFileError
+from .tools import ToolCall
 from .transcript import Exchange, Reply, Transcript
 from .usage import Usage
 
@@ -38,7 +39,13 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
     fields["usage"] = usage_from_dict(fields["usage"])
     fields["citations"] = tuple(fields["citations"])
     fields["content"] = tuple(fields["content"])
+    fields["tool_calls"] = tuple(_tool_call(call) for call in fields.get("tool_calls", ()))
     return Reply(**fields)
+
+
+def _tool_call(data: dict[str, Any]) -> ToolCall:
+    content = data.get("content", "")
+    return ToolCall(**{**data, "content": content if isinstance(content, str) else tuple(content)})
 
 
 def exchange_record(exchange: Exchange, chat: str, kind: str = EXCHANGE) -> dict[str, Any]:
@@ -152,6 +159,7 @@ _KIND_OF_ANNOTATION = {
     "float | None": "number?",
     "Usage": "object",
     "tuple[dict[str, Any], ...]": "blocks",
+    "tuple[ToolCall, ...]": "blocks",
     "dict[str, Any] | None": "object?",
     "int": "int",
 }

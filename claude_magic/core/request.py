@@ -9,7 +9,10 @@ from .settings import Settings
 
 
 def build_request(
-    settings: Settings, history: list[dict[str, Any]], user_content: list[dict[str, Any]]
+    settings: Settings,
+    history: list[dict[str, Any]],
+    user_content: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The request body for one call, without `stream` (the SDK's stream() adds it)."""
     request: dict[str, Any] = {
@@ -17,6 +20,8 @@ def build_request(
         "max_tokens": settings.max_tokens,
         "messages": [*history, {"role": "user", "content": user_content}],
     }
+    if tools:
+        request["tools"] = list(tools)
     if settings.system:
         request["system"] = settings.system
     thinking = thinking_param(settings)
@@ -25,6 +30,15 @@ def build_request(
     if settings.effort:
         request["output_config"] = {"effort": settings.effort}
     return request
+
+
+def merge_body(request: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """`request` with `body`'s fields added; nested dicts (output_config) are merged one level deep."""
+    merged = dict(request)
+    for key, value in body.items():
+        current = merged.get(key)
+        merged[key] = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def thinking_param(settings: Settings) -> dict[str, Any] | None:

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .annotate import citation_mark
-from .events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone
+from .events import (
+    CitationAdded,
+    Event,
+    Finished,
+    Started,
+    TextDelta,
+    ThinkingDelta,
+    ThinkingDone,
+    ToolFinished,
+    ToolStarted,
+)
+from .tools import SERVER, ToolCall
 
 
 @dataclass
@@ -32,10 +43,12 @@ class StreamState:
     thinking: str = ""
     thinking_omitted: bool = False
     citations: list[dict[str, Any]] = field(default_factory=list)
+    server_uses: dict[str, dict[str, Any]] = field(default_factory=dict)  # server_tool_use blocks by id
     usage: dict[str, Any] = field(default_factory=dict)
     stop_reason: str | None = None
     stop_details: dict[str, Any] | None = None
     finished: bool = False
+    citation_base: int = 0  # citations numbered before this call (earlier rounds of a tool loop)
     _text_prefix: str = ""
     _marked_prefix: str = ""
 
@@ -112,18 +125,51 @@ def _join_thinking(state: StreamState, event: Any) -> str:
 def _citation(state: StreamState, event: Any) -> list[Event]:
     citation = as_dict(event.citation)
     state.citations.append(citation)
-    number = len(state.citations)
+    number = state.citation_base + len(state.citations)
     if state.segments:
         state.segments[-1].citations.append(number)
     return [CitationAdded(citation, number, max(len(state.segments) - 1, 0), state.marked)]
 
 
 def _block_stop(state: StreamState, event: Any) -> list[Event]:
-    block = getattr(event, "content_block", None)
-    if block is None or block.type != "thinking":
-        return []
-    state.thinking_omitted = not block.thinking and not state.thinking
-    return [ThinkingDone(state.thinking, state.thinking_omitted)]
+    block: Any = getattr(event, "content_block", None)
+    kind = getattr(block, "type", None)
+    if kind == "thinking":
+        state.thinking_omitted = not block.thinking and not state.thinking
+        return [ThinkingDone(state.thinking, state.thinking_omitted)]
+    if kind == "server_tool_use":
+        data = as_dict(block)
+        state.server_uses[str(data.get("id"))] = data
+        return [ToolStarted(str(data.get("id")), str(data.get("name")), dict(data.get("input") or {}), SERVER)]
+    if isinstance(kind, str) and kind.endswith(SERVER_RESULT_SUFFIX) and kind != "tool_result":
+        return [ToolFinished(server_call(state, as_dict(block)))]
+    return []
+
+
+SERVER_RESULT_SUFFIX = "_tool_result"  # web_search_tool_result, web_fetch_tool_result, ...
+
+
+def server_call(state: StreamState, result: dict[str, Any]) -> ToolCall:
+    """A server tool's use and its result block as one call; the result is summarised, not copied."""
+    use = state.server_uses.get(str(result.get("tool_use_id")), {})
+    content = result.get("content")
+    error = isinstance(content, dict) and "error_code" in content
+    summary = f"error: {content.get('error_code')}" if error and isinstance(content, dict) else _found(content)
+    return ToolCall(
+        id=str(result.get("tool_use_id")),
+        name=str(use.get("name", result.get("type", "")).removesuffix(SERVER_RESULT_SUFFIX)),
+        input=dict(use.get("input") or {}),
+        source=SERVER,
+        content=summary,
+        is_error=error,
+    )
+
+
+def _found(content: Any) -> str:
+    """What a server tool brought back, in a few words: result titles and URLs."""
+    items = content if isinstance(content, list) else [content] if isinstance(content, dict) else []
+    lines = [f"{item.get('title') or ''} {item.get('url') or ''}".strip() for item in items if isinstance(item, dict)]
+    return "\n".join(line for line in lines if line) or f"{len(items)} result(s)"
 
 
 def _message_delta(state: StreamState, event: Any) -> list[Event]:

@@ -48,6 +48,21 @@ class ToolCall:
         """The input as compact JSON, as a row shows it."""
         return json.dumps(self.input, ensure_ascii=False, separators=(", ", ": "), default=str)
 
+    def signature(self) -> str:
+        """`name({"arg": 1})`: the call exactly as the tool gets it."""
+        return f"{self.name}({self.arguments()})"
+
+    def outcome(self) -> str:
+        """`denied`, `error · 0.01 s` or `1,204 chars · 0.01 s`: how the call ended, in a few words."""
+        if self.denied:
+            return "denied"
+        took = f" · {self.duration_s:.2f} s" if self.duration_s else ""
+        return f"error{took}" if self.is_error else f"{self.size:,} chars{took}"
+
+    def summary(self) -> str:
+        """One line: the call, how it ended, and the start of its result."""
+        return f"{self.signature()} → {self.outcome()}: {self.preview}"
+
 
 def result_text(content: str | tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> str:
     """The text of a tool_result's content; media blocks read as [image] / [document]."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .history import history_messages
 from .render import safe_markdown
+from .tools import ToolCall
 from .usage import Usage, format_cost
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ class Reply:
     started_at: float | None = None  # POSIX seconds
     cache_miss_reason: str | None = None
     stop_details: dict[str, Any] | None = None  # a refusal's {type, category, explanation}
-    rounds: int = 1  # API calls this reply took (a paused turn is continued in further calls)
+    rounds: int = 1  # API calls this reply took (a paused turn is continued, a tool loop goes on, in further calls)
+    tool_calls: tuple[ToolCall, ...] = ()  # a tool loop's calls, in order (on the reply a cell returns)
 
     @property
     def refused(self) -> bool:
@@ -91,6 +93,9 @@ class Chat:
     # Where the last request put its cache breakpoints, and what it sent that the cache is keyed on.
     cache_plan: CachePlan | None = None
     cache_signature: dict[str, Any] | None = None
+    # Results of tools that ran after the last reply but were never sent (the loop stopped): the next turn sends them.
+    pending_results: tuple[dict[str, Any], ...] = ()
+    cache_breaks: tuple[str, ...] = ()  # what the last request changed that the cache is keyed on
 
     def messages(self, window: int = 0) -> list[dict[str, Any]]:
         """Request history: every exchange, or only the last `window` when window > 0."""

@@ -259,6 +259,60 @@ def fix_last_error(host: CommandHost, args: list[str]) -> None:
 # -- shared pieces ------------------------------------------------------------------------
 
 
+@command("why", "[--chat NAME] why the last request of the chat missed the prompt cache, in one sentence")
+def explain_cache_miss(host: CommandHost, args: list[str]) -> None:
+    from ..core.caching import LastRequest, explain_miss
+    from ..core.models import lookup
+
+    parsed = _parse("why", args, _CHAT)
+    chat = current_chat(host.session, parsed.chat)
+    if not chat.exchanges:
+        print(f"claude_magic: chat {chat.name!r} has no replies yet; nothing to explain")
+        return
+    reply = chat.exchanges[-1].reply
+    info = lookup(reply.model)
+    usage = reply.usage
+    last = LastRequest(
+        chat=chat.name,
+        reason=reply.cache_miss_reason,
+        read=usage.cache_read_input_tokens,
+        written=usage.cache_creation_input_tokens,
+        total=usage.total_input_tokens,
+        plan=chat.cache_plan,
+        min_tokens=info.min_cache_tokens if info else 1024,
+        breaks=chat.cache_breaks,
+    )
+    print(explain_miss(last))
+
+
+@command("mcp", "list | stop NAME | stop --all: the MCP servers cells started")
+def manage_mcp(host: CommandHost, args: list[str]) -> None:
+    parsed = _parse(
+        "mcp",
+        args,
+        ("action", {"choices": ("list", "stop"), "nargs": "?", "default": "list"}),
+        ("name", {"nargs": "?"}),
+        ("--all", {"action": "store_true"}),
+    )
+    servers = host.session.mcp
+    if parsed.action == "list":
+        running = servers.running()
+        print("claude_magic: MCP servers running: " + (", ".join(running) if running else "none"))
+        return
+    if parsed.all:
+        servers.stop_all()
+        print("claude_magic: stopped every MCP server")
+        return
+    if not parsed.name:
+        raise UsageError("%claude mcp stop takes a server name (or --all)")
+    if parsed.name not in servers.running():
+        raise UsageError(
+            f"no MCP server {parsed.name!r} is running (running: {', '.join(servers.running()) or 'none'})"
+        )
+    servers.stop(parsed.name)
+    print(f"claude_magic: stopped MCP server {parsed.name!r}")
+
+
 def _preview(text: str, width: int = 60) -> str:
     flat = " ".join(text.split())
     return repr(flat if len(flat) <= width else flat[: width - 1] + "…")

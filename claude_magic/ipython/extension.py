@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .magics import ClaudeMagics
 from .project_config import apply_project_config
-from .transform import protect_question_marks
+from .transform import await_confirming_cells, protect_question_marks
 
 if TYPE_CHECKING:
     from .._session import Session
@@ -27,6 +27,8 @@ def load(shell: Any, session: Session) -> None:
         shell.configurables.append(magics)
     if protect_question_marks not in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.append(protect_question_marks)
+    if await_confirming_cells not in shell.input_transformers_post:
+        shell.input_transformers_post.append(await_confirming_cells)
     shell.events.register("post_run_cell", magics.last_error.record)
 
 
@@ -49,6 +51,8 @@ def unload(shell: Any) -> None:
         shell.events.unregister("post_run_cell", magics.last_error.record)
     if protect_question_marks in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(protect_question_marks)
+    if await_confirming_cells in shell.input_transformers_post:
+        shell.input_transformers_post.remove(await_confirming_cells)
 
 
 # Imported on a first %%claude; done in the background once %load_ext has returned, so the first

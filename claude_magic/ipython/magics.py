@@ -85,6 +85,10 @@ class ClaudeMagics(Magics):
     retry_on_timeout = Bool(
         False, help="After a timeout before the reply starts, try once more with no read limit."
     ).tag(config=True)
+    mcp_servers = Dict(
+        help="MCP servers --mcp NAME may start: {NAME: {'command': 'python', 'args': [...], 'env': {...}}}; "
+        "also [tool.claude_magic.mcp.NAME] in pyproject.toml.",
+    ).tag(config=True)
     max_retry_wait = Float(
         60.0, help="Longest retry-after (seconds) honoured; a longer one fails at once, saying when to retry."
     ).tag(config=True)
@@ -205,6 +209,19 @@ class ClaudeMagics(Magics):
         self.ask(options, prompt, content, records)
         return None
 
+    async def claude_async(self, line: str, cell: str) -> None:
+        """`%%claude` run as an awaitable (IPython's autoawait): the cell can wait for an Approve click.
+
+        ipykernel hands widget messages to a cell that is awaiting, never to one that blocks; the
+        input transformer in ipython/transform.py sends --confirm cells here.
+        """
+        options = parse_options(line)
+        from .references import expand_template
+
+        prompt = expand_template(_prompt(options, cell, _namespace(self.shell)), _namespace(self.shell))
+        content, records = self._attachments(options)
+        await self._ask(options, prompt, content, records, blocking=False)
+
     # -- what subcommands use (ipython.commands.CommandHost) ------------------------------
 
     def fix_last_error(self) -> None:
@@ -259,6 +276,22 @@ class ClaudeMagics(Magics):
         attachments: list[dict[str, Any]] | None = None,
     ) -> None:
         """Send `prompt` with the cell's options, streaming the reply into a view shown once the request is valid."""
+        from .._tool_loop import run_blocking
+
+        run_blocking(self._ask(options, prompt, content, attachments, blocking=True))
+
+    async def _ask(
+        self,
+        options: CellOptions,
+        prompt: str,
+        content: list[dict[str, Any]] | None,
+        attachments: list[dict[str, Any]] | None,
+        *,
+        blocking: bool,
+    ) -> None:
+        """Prepare (nothing shown if invalid), then stream into a view; with tools, run the loop."""
+        toolset = self._toolset(options, blocking) if options.uses_tools else None
+        shape = self._output_shape(options)
         prepared = self.session.prepare(
             prompt,
             chat=options.chat,
@@ -268,19 +301,55 @@ class ClaudeMagics(Magics):
             attachments=attachments,
             extra_body=options.params or None,
             overrides=options.overrides,
+            tools=toolset.definitions() if toolset else None,
+            body={"output_config": {"format": shape.format}} if shape is not None else None,
         )
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
         view = self._view(options, fmt)
         try:
-            reply = self.session.send(prepared, view.consume, view.note)
+            reply = await self._reply(prepared, toolset, view, blocking)
         except CallInterrupted as interrupt:
             view.stop(interrupt.partial, "interrupted")
             raise  # the kernel then aborts the rest of a Run All
         except ClaudeMagicError as error:
             view.stop(getattr(error, "partial", None), error.message)
             raise
-        view.finish(self.session.commit(prepared, reply))
-        self._deliver(options, reply)
+        view.finish(reply)
+        self._deliver(options, reply, shape)
+
+    async def _reply(self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool) -> Any:
+        if toolset is None:
+            return self.session.commit(prepared, self.session.send(prepared, view.consume, view.note))
+        from .._tool_loop import Loop
+
+        return await Loop(self.session, toolset, view.consume, view.note, blocking).run(prepared)
+
+    def _toolset(self, options: CellOptions, blocking: bool) -> Any:
+        from .tool_setup import build_toolset
+
+        approver = self._approver(blocking) if options.confirm else None
+        return build_toolset(options, _namespace(self.shell), self.mcp_servers, self.session.mcp, approver)
+
+    def _approver(self, blocking: bool) -> Any:
+        """Approve / Deny buttons when the cell awaits in a widget frontend; else a question on input()."""
+        if not blocking and _has_kernel(self.shell) and _has_widgets() and self.display == "auto":
+            from ..ui.approval import ButtonApprover
+
+            return ButtonApprover()
+        from ..ui.approval import InputApprover
+
+        return InputApprover()
+
+    def _output_shape(self, options: CellOptions) -> Any:
+        """The structured-output schema of `-f json --schema NAME`, checked before anything is sent."""
+        if options.schema is None:
+            return None
+        namespace = _namespace(self.shell)
+        if options.schema not in namespace:
+            raise UsageError(f"--schema {options.schema}: no such name in the notebook; define the model first")
+        from ..tools.structured import output_schema
+
+        return output_schema(namespace[options.schema], options.schema)
 
     def _view(self, options: CellOptions, fmt: str) -> ReplyView:
         """The widget panel where the frontend runs widgets, else the plain Markdown/text view."""
@@ -293,7 +362,10 @@ class ClaudeMagics(Magics):
 
         return MarkdownView(live=not options.no_stream, rich=_has_kernel(self.shell), fmt=fmt)
 
-    def _deliver(self, options: CellOptions, reply: Any) -> None:
+    def _deliver(self, options: CellOptions, reply: Any, shape: Any = None) -> None:
+        if options.format == "json":
+            self._deliver_json(options, reply, shape)
+            return
         if options.out:
             self.shell.user_ns[options.out] = reply
         if options.format == "code":
@@ -302,6 +374,16 @@ class ClaudeMagics(Magics):
             code = extract_code(reply.text)
             if code:
                 self.shell.set_next_input(code, replace=False)
+
+
+    def _deliver_json(self, options: CellOptions, reply: Any, shape: Any) -> None:
+        """Bind the parsed reply to -o (or `_`); a reply that does not parse is one line, its text kept on the reply."""
+        from ..tools import structured
+
+        value = shape.parse(reply.text) if shape is not None else structured.parse_json(reply.text)
+        if options.as_frame:
+            value = structured.as_frame(value)
+        self.shell.user_ns[options.out or "_"] = value
 
 
 def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ from ..core.settings import (
 )
 from ..core.transcript import DEFAULT_CHAT
 
-FORMATS = ("markdown", "text", "code")
+FORMATS = ("markdown", "text", "code", "json")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -59,7 +59,11 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("--no-stream",), {"action": "store_true", "help": "render once at the end instead of streaming"}),
     (
         ("-f", "--format"),
-        {"choices": FORMATS, "default": "markdown", "help": "markdown, plain text, or code into a new cell below"},
+        {
+            "choices": FORMATS,
+            "default": "markdown",
+            "help": "markdown, plain text, code into a new cell below, or json parsed into -o (or _)",
+        },
     ),
     (
         ("--param",),
@@ -80,6 +84,48 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         },
     ),
     (("--cite",), {"action": "store_true", "help": "enable citations on every attached document"}),
+    (
+        ("--tools",),
+        {
+            "nargs": "+",
+            "action": "extend",
+            "default": [],
+            "metavar": "NAME",
+            "help": "functions in the notebook Claude may call (schema from signature and docstring)",
+        },
+    ),
+    (
+        ("--mcp",),
+        {
+            "nargs": "+",
+            "action": "extend",
+            "default": [],
+            "metavar": "SERVER",
+            "help": "add the tools of these MCP servers (%%config ClaudeMagics.mcp_servers)",
+        },
+    ),
+    (
+        ("--max-tool-rounds",),
+        {"type": whole_number, "metavar": "N", "help": "most tool rounds before the loop stops (default: 10)"},
+    ),
+    (("--parallel-tools",), {"action": "store_true", "help": "run one turn's tool calls at once, on threads"}),
+    (("--confirm",), {"action": "store_true", "help": "ask before each tool call (Approve / Deny)"}),
+    (
+        ("--web-search",),
+        {
+            "nargs": "?",
+            "const": 0,
+            "type": whole_number,
+            "metavar": "MAX_USES",
+            "help": "let Claude search the web (server tool, billed per search); optional most searches",
+        },
+    ),
+    (("--web-fetch",), {"action": "store_true", "help": "let Claude fetch web pages (server tool)"}),
+    (
+        ("--schema",),
+        {"metavar": "NAME", "help": "with -f json: a pydantic model, dataclass, TypedDict or JSON schema dict"},
+    ),
+    (("--as-frame",), {"action": "store_true", "help": "with -f json and a list schema: bind a DataFrame"}),
     (
         ("--table-budget",),
         {"type": whole_number, "metavar": "N", "help": "tokens per DataFrame summary, 1 or more (default: 4000)"},
@@ -119,6 +165,20 @@ class CellOptions:
     attach: tuple[str, ...] = ()
     cite: bool = False
     table_budget: int | None = None
+    tools: tuple[str, ...] = ()
+    mcp: tuple[str, ...] = ()
+    max_tool_rounds: int | None = None
+    parallel_tools: bool = False
+    confirm: bool = False
+    web_search: int | None = None  # 0: on, no limit on searches
+    web_fetch: bool = False
+    schema: str | None = None
+    as_frame: bool = False
+
+    @property
+    def uses_tools(self) -> bool:
+        """True when the cell hands Claude any tool."""
+        return bool(self.tools or self.mcp or self.web_search is not None or self.web_fetch)
 
 
 def parse_options(line: str) -> CellOptions:
@@ -129,6 +189,7 @@ def parse_options(line: str) -> CellOptions:
         overrides["thinking"] = parse_thinking(overrides["thinking"])
     if args.table_budget is not None:
         check_table_budget(args.table_budget)
+    _check_tool_options(args)
     return CellOptions(
         chat=_chat_name(args.chat),
         new=args.new,
@@ -142,7 +203,31 @@ def parse_options(line: str) -> CellOptions:
         attach=tuple(args.attach),
         cite=args.cite,
         table_budget=args.table_budget,
+        tools=tuple(args.tools),
+        mcp=tuple(args.mcp),
+        max_tool_rounds=args.max_tool_rounds,
+        parallel_tools=args.parallel_tools,
+        confirm=args.confirm,
+        web_search=args.web_search,
+        web_fetch=args.web_fetch,
+        schema=args.schema,
+        as_frame=args.as_frame,
     )
+
+
+def _check_tool_options(args: argparse.Namespace) -> None:
+    """Options that only make sense together; each mistake is one line and nothing is sent."""
+    if (args.schema or args.as_frame) and args.format != "json":
+        raise UsageError("--schema and --as-frame shape a JSON reply: add -f json")
+    if args.as_frame and not args.schema:
+        raise UsageError("--as-frame needs --schema NAME with a list of records, e.g. --schema Row")
+    if args.format == "json" and args.cite:
+        raise UsageError("-f json cannot be combined with --cite: the API does not cite in structured output")
+    tools = args.tools or args.mcp or args.web_search is not None or args.web_fetch
+    if (args.confirm or args.parallel_tools or args.max_tool_rounds is not None) and not tools:
+        raise UsageError("--confirm, --parallel-tools and --max-tool-rounds need tools: add --tools NAME or --mcp NAME")
+    if args.max_tool_rounds == 0:
+        raise UsageError("--max-tool-rounds must be 1 or more")
 
 
 # Names IPython's machinery lives under in user_ns; binding a reply there breaks later cells.

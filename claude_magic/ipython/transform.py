@@ -19,3 +19,31 @@ def _rewrite(line: str) -> str:
         return line
     call = f"get_ipython().run_line_magic('claude', {match['rest'] or ''!r})"
     return match["indent"] + call + line[len(body) :]
+
+
+_CELL_MAGIC = "get_ipython().run_cell_magic('claude', "
+_ASYNC_ENTRY = "await get_ipython().magics_manager.registry['ClaudeMagics'].claude_async("
+
+
+def await_confirming_cells(lines: list[str]) -> list[str]:
+    """Turn a `%%claude --confirm` cell into an awaited call, so IPython's autoawait runs it in the kernel's loop.
+
+    Runs after IPython's own transforms, which made the cell one `run_cell_magic('claude', line, cell)`
+    call; a cell awaiting an Approve click lets ipykernel deliver the click (a blocking cell would not).
+    """
+    code = "".join(lines)
+    if not code.startswith(_CELL_MAGIC) or not _confirms(code):
+        return lines
+    return [_ASYNC_ENTRY + code[len(_CELL_MAGIC) :]]
+
+
+def _confirms(code: str) -> bool:
+    import ast
+    import shlex
+
+    try:
+        call = ast.parse(code).body[0]
+        line = ast.literal_eval(call.value.args[1])  # type: ignore[attr-defined]
+        return "--confirm" in shlex.split(line)
+    except (SyntaxError, ValueError, AttributeError, IndexError, TypeError):
+        return False

@@ -18,8 +18,20 @@ import traitlets
 from IPython.display import HTML, display
 
 from ..core.annotate import citation_source, usage_lines
-from ..core.events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone, assert_never
+from ..core.events import (
+    CitationAdded,
+    Event,
+    Finished,
+    Started,
+    TextDelta,
+    ThinkingDelta,
+    ThinkingDone,
+    ToolFinished,
+    ToolStarted,
+    assert_never,
+)
 from ..core.render import closed_prefix_end
+from ..core.tools import ToolCall
 from ..core.transcript import Reply
 from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
 from .throttle import Throttle
@@ -65,6 +77,7 @@ class TextStream:
         self.frozen_html: list[str] = []
         self.frozen_end = 0
         self.shown_tail = ""
+        self.rows: dict[str, int] = {}  # row key -> its index in frozen_html
 
     def ops(self, text: str) -> list[Op]:
         """What turns the browser's copy into `text`: a block freezes once its end is certain."""
@@ -86,6 +99,31 @@ class TextStream:
         """The whole of `text` as safe HTML: the frozen blocks as sent, the rest rendered now."""
         return "".join(self.frozen_html) + markdown_html(text[self.frozen_end :])
 
+    def seal(self, text: str) -> list[Op]:
+        """Freeze all of `text` now (a tool call follows it): later text starts a new block."""
+        ops: list[Op] = []
+        rest = text[self.frozen_end :]
+        if rest.strip():
+            self.frozen_html.append(markdown_html(rest))
+            ops.append([self.freeze_op, self.frozen_html[-1], len(self.shown_tail)])
+        elif self.shown_tail:
+            ops.append([self.replace_op, 0, ""])
+        self.frozen_end, self.shown_tail = len(text), ""
+        return ops
+
+    def restart(self) -> None:
+        """The next text is a new reply (the next round of a tool loop), counted from its own start."""
+        self.frozen_end, self.shown_tail = 0, ""
+
+    def row(self, key: str, html: str) -> Op:
+        """Put a row (a tool call) after the frozen blocks, or replace the row already there under `key`."""
+        if key in self.rows:
+            self.frozen_html[self.rows[key]] = html
+        else:
+            self.rows[key] = len(self.frozen_html)
+            self.frozen_html.append(html)
+        return ["x", key, html]
+
 
 class ResponsePanel:
     """One reply as a live panel; when it ends, the panel becomes static HTML that notebooks keep."""
@@ -100,6 +138,8 @@ class ResponsePanel:
         self.footer_html = ""
         self.body = TextStream("r", "f")
         self.thought = TextStream("tr", "tf")
+        self.thinking_before = ""  # earlier rounds' thinking (a tool loop)
+        self.rounds = 0
         self.widget = StreamView()
         self._throttle = Throttle(self._redraw, REDRAW_INTERVAL_S)
         self._handle = (show or _display)(self.widget)
@@ -111,9 +151,10 @@ class ResponsePanel:
         """Take one stream event; at most a few updates a second reach the browser."""
         match event:
             case Started():
+                self._next_round()
                 self.model, self.message_id = event.model or self.model, event.message_id
             case ThinkingDelta():
-                self.thinking, self.status = event.thinking, "thinking"
+                self.thinking, self.status = _joined(self.thinking_before, event.thinking), "thinking"
             case ThinkingDone():
                 self.thinking_omitted = event.omitted and not self.thinking
             case TextDelta():
@@ -123,10 +164,35 @@ class ResponsePanel:
                 self.marked = event.marked
             case Finished():
                 return
+            case ToolStarted():
+                self._show_call(ToolCall(event.id, event.name, event.input, event.source), running=True)
+                return
+            case ToolFinished():
+                self._show_call(event.call, running=False)
+                return
             case _:
                 assert_never(event)
         if self.live:
             self._throttle.poke()
+
+    def _next_round(self) -> None:
+        """A later call of a tool loop begins: its text and thinking follow what is shown."""
+        self.rounds += 1
+        if self.rounds == 1:
+            return
+        self._redraw()
+        self.widget.send_ops(self.body.seal(self.marked))
+        self.body.restart()
+        self.text = self.marked = ""
+        self.thinking_before = self.thinking
+
+    def _show_call(self, call: ToolCall, *, running: bool) -> None:
+        """A tool call as a row after the text so far, sent at once (rows are few)."""
+        self.status = f"running {call.name}" if running else "writing"
+        self._redraw()
+        ops = [*self.body.seal(self.marked), self.body.row(call.id, tool_row_html(call, running=running))]
+        self.widget.send_ops(ops)
+        self.widget.header = self._header_html()
 
     def finish(self, reply: Reply) -> None:
         """Show the complete reply with its footer, then leave it as static HTML."""
@@ -197,6 +263,31 @@ class ResponsePanel:
             f"<div class='claude-footer'>{self.footer_html}</div>" if self.footer_html else "",
         ]
         return f"<div class='{ROOT_CLASS} {NO_MATH_CLASSES}' data-message='{message}'>{''.join(parts)}</div>"
+
+
+def tool_row_html(call: ToolCall, *, running: bool = False) -> str:
+    """A compact, collapsible row for one tool call; every part the model or the tool wrote is escaped."""
+    state = "running…" if running else call.outcome()
+    kind = " claude-tool-error" if call.is_error and not running else ""
+    summary = (
+        f"<summary><span class='claude-tool-name'>{text_html(call.name)}</span> "
+        f"<code>{text_html(_cut(call.arguments(), 120))}</code> "
+        f"<span class='claude-tool-state'>{text_html(state)}</span></summary>"
+    )
+    details = f"<div class='claude-tool-label'>{text_html(call.source)} · arguments</div>"
+    details += f"<pre>{text_html(call.arguments())}</pre>"
+    if not running:
+        details += f"<div class='claude-tool-label'>result · {text_html(call.outcome())}</div>"
+        details += f"<pre>{text_html(call.preview)}</pre>"
+    return f"<details class='claude-tool{kind}' data-tool='{text_html(call.id)}'>{summary}{details}</details>"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _joined(before: str, thinking: str) -> str:
+    return f"{before}\n\n{thinking}" if before and thinking else before or thinking
 
 
 class _StaticPanel:

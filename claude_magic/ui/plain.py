@@ -8,7 +8,18 @@ from typing import Any
 from IPython.display import Markdown, display
 
 from ..core.annotate import stop_note
-from ..core.events import CitationAdded, Event, Finished, Started, TextDelta, ThinkingDelta, ThinkingDone, assert_never
+from ..core.events import (
+    CitationAdded,
+    Event,
+    Finished,
+    Started,
+    TextDelta,
+    ThinkingDelta,
+    ThinkingDone,
+    ToolFinished,
+    ToolStarted,
+    assert_never,
+)
 from ..core.render import safe_markdown
 from ..core.transcript import Reply
 from .throttle import Throttle
@@ -20,6 +31,11 @@ class MarkdownView:
     def __init__(self, *, live: bool = True, rich: bool = True, fmt: str = "markdown") -> None:
         self.live, self.rich, self.fmt = live, rich, fmt
         self.text = ""
+        # Text is append-only: what came before (earlier rounds, tool call lines), then the
+        # current round's text from `_offset` on (its start is already in `before`).
+        self.before = ""
+        self._round_text = ""
+        self._offset = 0
         self._handle: Any = None
         self._printed = 0
         self._throttle = Throttle(self._redraw)
@@ -28,17 +44,25 @@ class MarkdownView:
         """Take one stream event; only text changes what is shown (a terminal prints only what is appended)."""
         match event:
             case TextDelta():
-                self.text = event.text
+                self._round_text = event.text
+                self.text = self.before + event.text[self._offset :]
                 if self.live:
                     self._throttle.poke()
-            case Started() | ThinkingDelta() | ThinkingDone() | CitationAdded() | Finished():
+            case ToolFinished():
+                self.before = self.text = f"{self.text}\n\n{_call_line(event.call)}\n\n"
+                self._offset = len(self._round_text)
+                if self.live:
+                    self._throttle.poke()
+            case Started():
+                self.before, self._round_text, self._offset = self.text, "", 0
+            case ThinkingDelta() | ThinkingDone() | CitationAdded() | Finished() | ToolStarted():
                 return
             case _:
                 assert_never(event)
 
     def finish(self, reply: Reply) -> None:
         """Show the final reply with its one-line summary."""
-        self.text = reply.text
+        self.text = self.text if reply.tool_calls else reply.text
         self._show(reply.summary(), stop_note(reply))
 
     def note(self, status: str) -> None:
@@ -77,6 +101,12 @@ class MarkdownView:
         if summary is not None:
             sys.stdout.write("".join(f"\n{line}" for line in (note, f"[{summary}]") if line) + "\n")
         sys.stdout.flush()
+
+
+def _call_line(call: Any) -> str:
+    """A tool call as one Markdown line; its text is the model's and the tool's, so it goes in a code span."""
+    line = call.summary().replace("`", "'")
+    return f"⚙ `{line}`"
 
 
 class _Plain:

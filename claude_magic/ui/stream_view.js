@@ -32,6 +32,16 @@ function freeze(target, html, chars) {
   target.tail.classList.toggle("claude-code", FENCE.test(target.tail.textContent));
 }
 
+// A tool call's row: replaced in place when the call ends (staying open if the user opened it).
+function row(target, key, html) {
+  const old = [...target.done.children].find((node) => node.dataset.tool === key);
+  if (!old) return target.done.insertAdjacentHTML("beforeend", html);
+  const open = old.open;
+  old.insertAdjacentHTML("afterend", html);
+  old.nextElementSibling.open = open;
+  old.remove();
+}
+
 function render({ model, el }) {
   const root = part("div", "claude-reply mathjax_ignore tex2jax_ignore");
   const header = part("div", "claude-header");
@@ -57,6 +67,7 @@ function render({ model, el }) {
     else if (op === "f") freeze(body, a, b);
     else if (op === "tr") { thinking.hidden = false; replaceTail(thought, a, b); }
     else if (op === "tf") freeze(thought, a, b);
+    else if (op === "x") row(body, a, b);
   };
   // Ops are numbered: a gap means one arrived before this view listened (the settled panel has all).
   let next = 0;
