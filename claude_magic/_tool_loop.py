@@ -89,6 +89,8 @@ class Loop:
         try:
             reply = self.session.send(prepared, self.on_event, self.on_status, citation_base=citations)
         except (ClaudeMagicError, CallInterrupted) as error:
+            if self.rounds and prepared.keep:  # the tools ran: their results open the chat's next turn
+                prepared.chat.pending_results = prepared.user_content
             error.partial = self._partial(error.partial)
             raise
         self.rounds.append(self.session.commit(prepared, reply))

@@ -10,6 +10,14 @@ from typing import Any
 class Target:
     done: list[str] = field(default_factory=list)
     tail: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def row(self, key: str, html: str) -> None:
+        if key in self.rows:
+            self.done[self.rows[key]] = html
+        else:
+            self.rows[key] = len(self.done)
+            self.done.append(html)
 
     def replace(self, keep: int, text: str) -> None:
         self.tail = self.tail[:keep] + text
@@ -36,6 +44,7 @@ class Page:
             "f": page.body.freeze,
             "tr": page.thought.replace,
             "tf": page.thought.freeze,
+            "x": page.body.row,
         }
         for op, *args in ops:
             actions[op](*args)
