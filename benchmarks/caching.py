@@ -5,8 +5,13 @@ policy); top-level automatic caching alone; and claude_magic's planner. The idea
 request reading everything the previous request of its chat sent (a --no-history cell: the
 shared system prompt) and writing the rest at the 5-minute rate.
 
+A second run is a 12-round tool loop (one cell: a 6,000-token system prompt, 5 tools, one tool
+call per round) with claudette's rolling breakpoint against claude_magic's planner; its ideal is
+every round reading all that the previous round sent.
+
 Run: .venv/bin/python benchmarks/caching.py
-Targets: cache reads >= 0.97 of ideal, and total cost within 3% of the ideal cost.
+Targets: cache reads >= 0.97 of ideal, and total cost within 3% of the ideal cost; in the tool
+loop, reads >= 0.97 of ideal.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import anthropic
 from PIL import Image
 
 from claude_magic import Session
+from claude_magic._tool_loop import Loop, ToolSet, run_blocking
 from claude_magic.core.caching import prefix_positions
 from claude_magic.core.models import resolve_prices
 from claude_magic.core.usage import PER_MILLION, CallRecord
-from claude_magic.simulator import Simulator
+from claude_magic.simulator import ScriptedReply, Simulator
 
 MODEL = "claude-sonnet-5-5"
 SYSTEM = ("You are a meticulous data analyst working in a Jupyter notebook. " * 380)[:24_000]  # ~6,000 tokens
@@ -68,6 +74,14 @@ class PolicyClient:
 
     def __init__(self, client: anthropic.Anthropic, policy: str) -> None:
         self._client, self.policy, self.messages = client, policy, self
+
+    def with_options(self, **options: Any) -> PolicyClient:
+        """The SDK's per-call options (timeouts, retries, middleware) on the wrapped client; the policy stays."""
+        return PolicyClient(self._client.with_options(**options), self.policy)
+
+    @property
+    def max_retries(self) -> int:
+        return self._client.max_retries
 
     def stream(self, **request: Any) -> Any:
         if self.policy == "claudette":
@@ -124,9 +138,71 @@ def ideal_cost(records: list[CallRecord], reads: list[int]) -> float:
     return total / PER_MILLION
 
 
+LOOP_ROUNDS = 12
+LOOP_TOOLS = ("get_price", "convert_currency", "stock_level", "lead_time", "supplier")
+
+
+class LoopTool:
+    """One of the loop's five tools: a fixed schema and a deterministic answer of a few hundred characters."""
+
+    source = "function"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def definition(self) -> dict[str, Any]:
+        properties = {"sku": {"type": "string", "description": "the stock keeping unit, e.g. SKU-12"}}
+        return {
+            "name": self.name,
+            "description": f"Look up {self.name} for one SKU. " * 8,
+            "input_schema": {"type": "object", "properties": properties, "required": ["sku"]},
+        }
+
+    def call(self, arguments: dict[str, Any]) -> str:
+        return f"{self.name}({arguments['sku']}): " + "row of figures; " * 40
+
+    async def acall(self, arguments: dict[str, Any]) -> str:
+        return self.call(arguments)
+
+
+def run_tool_loop(sim: Simulator, policy: str) -> tuple[list[CallRecord], int]:
+    """The loop's ledger rows, and the most cache breakpoints any of its requests carried."""
+    sim.reset()
+    for n in range(LOOP_ROUNDS - 1):
+        use = {"type": "tool_use", "name": LOOP_TOOLS[n % 5], "input": {"sku": f"SKU-{n}"}}
+        step = {"type": "text", "text": f"Step {n}: checking."}
+        sim.queue(ScriptedReply(content=(step, use), stop_reason="tool_use"))
+    sim.queue(ScriptedReply(text="All figures gathered."))
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sk-bench", max_retries=0)
+    session = Session(client=PolicyClient(client, policy))
+    session.configure(model=MODEL, system=SYSTEM, cache="auto" if policy == "claude_magic" else "off")
+    toolset = ToolSet({name: LoopTool(name) for name in LOOP_TOOLS}, max_rounds=LOOP_ROUNDS)
+    prepared = session.prepare("Gather every figure for SKU-0 to SKU-10.", tools=toolset.definitions())
+    run_blocking(Loop(session, toolset, lambda event: None).run(prepared))
+    marks = max(str(request.body).count("cache_control") for request in sim.requests)
+    return list(session.usage.records), marks
+
+
+def report_tool_loop(sim: Simulator) -> None:
+    results = {policy: run_tool_loop(sim, policy) for policy in ("none", "claudette", "claude_magic")}
+    baseline, _ = results["none"]
+    ideal = sum(r.usage.total_input_tokens for r in baseline[:-1])  # each round reads all the previous one sent
+    print(f"\n{LOOP_ROUNDS}-round tool loop, 5 tools, ~6,000-token system prompt; ideal reads {ideal:,}")
+    print(f"{'policy':<14}{'reads':>10}{'÷ ideal':>9}{'cost':>10}{'breakpoints':>13}")
+    for policy, (records, marks) in results.items():
+        read = sum(r.usage.cache_read_input_tokens for r in records)
+        cost = sum(r.cost_usd or 0.0 for r in records)
+        print(f"{policy:<14}{read:>10,}{read / ideal:>9.3f}{cost:>10.4f}{marks:>13}")
+
+
 def main() -> None:
     with Simulator() as sim:
         results = {policy: run_policy(sim, policy) for policy in POLICIES}
+        report_cells(results)
+        report_tool_loop(sim)
+
+
+def report_cells(results: dict[str, list[CallRecord]]) -> None:
     reads = ideal_reads(results["none"])
     ideal_read, best = sum(reads), ideal_cost(results["none"], reads)
     total_input = sum(r.usage.total_input_tokens for r in results["none"])
