@@ -119,6 +119,11 @@ class Session:
             self._mcp = McpServers()
         return self._mcp
 
+    @property
+    def mcp_started(self) -> bool:
+        """True once a cell has used an MCP server (so listing them imports nothing)."""
+        return self._mcp is not None
+
     def close(self) -> None:
         """Stop the simulator and any MCP server, if started."""
         if self._mcp is not None:

@@ -294,22 +294,20 @@ def manage_mcp(host: CommandHost, args: list[str]) -> None:
         ("name", {"nargs": "?"}),
         ("--all", {"action": "store_true"}),
     )
-    servers = host.session.mcp
+    running = host.session.mcp.running() if host.session.mcp_started else []
     if parsed.action == "list":
-        running = servers.running()
         print("claude_magic: MCP servers running: " + (", ".join(running) if running else "none"))
         return
     if parsed.all:
-        servers.stop_all()
+        if running:
+            host.session.mcp.stop_all()
         print("claude_magic: stopped every MCP server")
         return
     if not parsed.name:
         raise UsageError("%claude mcp stop takes a server name (or --all)")
-    if parsed.name not in servers.running():
-        raise UsageError(
-            f"no MCP server {parsed.name!r} is running (running: {', '.join(servers.running()) or 'none'})"
-        )
-    servers.stop(parsed.name)
+    if parsed.name not in running:
+        raise UsageError(f"no MCP server {parsed.name!r} is running (running: {', '.join(running) or 'none'})")
+    host.session.mcp.stop(parsed.name)
     print(f"claude_magic: stopped MCP server {parsed.name!r}")
 
 

@@ -285,3 +285,39 @@ def test_failed_new_cell_keeps_the_old_chat(run, sim, session):
     result, _ = run("%%claude --new\nstart over")
     assert not result.success
     assert [e.prompt for e in session.transcript.chat().exchanges] == ["kept"]
+
+
+BIG_SYSTEM = "You are a careful analyst. " * 800  # well above every model's cacheable minimum
+
+
+def test_why_on_an_empty_chat_says_there_is_nothing(run):
+    _, out = run("%claude why --chat nowhere")
+    assert "no replies yet" in out.stdout
+
+
+def test_why_explains_a_first_write_then_a_read(run, session):
+    session.configure(system=BIG_SYSTEM)
+    run("%claude first question")
+    _, out = run("%claude why")
+    assert "read nothing from the cache" in out.stdout and "first request with this prefix" in out.stdout
+    run("%claude second question")
+    _, out = run("%claude why")
+    assert "from the cache (" in out.stdout and "none missed" in out.stdout
+
+
+def test_why_names_the_setting_that_broke_the_cache(run, session):
+    session.configure(system=BIG_SYSTEM)
+    run("%claude first question")
+    run("%claude -s 'A different system prompt, long enough to cache. " + "More words. " * 600 + "' second")
+    _, out = run("%claude why")
+    assert "system" in out.stdout and "changed" in out.stdout
+
+
+def test_mcp_list_with_nothing_running(run):
+    _, out = run("%claude mcp")
+    assert "running: none" in out.stdout
+
+
+def test_mcp_stop_of_a_server_that_is_not_running_is_one_line(run):
+    result, out = run("%claude mcp stop nosuch")
+    assert "no MCP server 'nosuch' is running" in out.stdout + out.stderr + str(result.error_in_exec)
