@@ -101,6 +101,8 @@ class FunctionTool:
 
     def _schema(self, callee: Any) -> dict[str, Any]:
         schema = _json_schema(self.name, self._validator, self._signature)
+        if any(param.kind is _P.VAR_KEYWORD for param in self._signature.parameters.values()):
+            schema.setdefault("additionalProperties", True)  # pydantic leaves it out for **kwargs: Any
         properties = schema.get("properties", {})
         for param in _docstring(callee).params:
             prop = properties.get(param.arg_name)
@@ -117,7 +119,7 @@ class FunctionTool:
         if detail["type"] == "unexpected_keyword_argument":
             known = ", ".join(self._signature.parameters) or "none"
             return f"{where}: not a parameter of `{self.name}` (its parameters: {known})"
-        if detail["type"] == "missing":
+        if detail["type"].startswith("missing"):  # missing, missing_keyword_only_argument, ...
             return f"{where}: required"
         got = repr(detail.get("input"))
         got = got if len(got) <= GOT_CHARS else got[: GOT_CHARS - 1] + "…"
