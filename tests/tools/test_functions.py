@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import json
 import sqlite3
 import threading
@@ -15,7 +16,7 @@ from anthropic.lib.tools import beta_tool
 from pydantic import BaseModel
 
 from claude_magic.core.errors import ClaudeMagicError, ToolDefinitionError
-from claude_magic.tools import Tool, ToolInputError
+from claude_magic.tools import ToolInputError
 from claude_magic.tools.functions import FunctionTool, function_tool
 from claude_magic.tools.results import NONE_TEXT
 
@@ -58,7 +59,8 @@ def shout(text: str) -> str:
 def test_a_function_tool_is_a_tool():
     tool = function_tool("order", order)
     assert isinstance(tool, FunctionTool)
-    _: Tool = tool  # the protocol, checked by mypy on the tools package
+    assert all(callable(getattr(tool, member)) for member in ("definition", "call", "acall"))
+    assert inspect.iscoroutinefunction(tool.acall) and not inspect.iscoroutinefunction(tool.call)
     assert (tool.name, tool.source) == ("order", "function")
     assert set(tool.definition()) == {"name", "description", "input_schema"}
 
@@ -165,10 +167,8 @@ def test_a_validation_error_inside_the_function_is_not_an_input_error():
 
 def test_async_tool_called_blocking_from_inside_a_running_loop():
     tool = function_tool("fetch_price", fetch_price)
-    threads: list[str] = []
 
     async def cell() -> Any:
-        threads.append(threading.current_thread().name)
         return tool.call({"symbol": "ACME"})  # as ipykernel runs a cell: inside a loop
 
     assert asyncio.run(cell()) == "12.5"

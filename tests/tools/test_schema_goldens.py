@@ -59,7 +59,12 @@ class Unit(enum.Enum):
     FAHRENHEIT = "fahrenheit"
 
 
-def forecast(city: str, unit: Unit = Unit.CELSIUS, detail: Literal["brief", "full"] = "brief", days: Optional[int] = None):
+def forecast(
+    city: str,
+    unit: Unit = Unit.CELSIUS,
+    detail: Literal["brief", "full"] = "brief",
+    days: Optional[int] = None,  # noqa: UP045  (typing.Optional, as many notebooks still write it)
+):
     """Weather forecast for a city.
 
     Parameters
@@ -150,7 +155,10 @@ def test_nested_model_dataclass_and_typeddict():
             "Window": {
                 "title": "Window",
                 "type": "object",
-                "properties": {"start": {"title": "Start", "type": "integer"}, "end": {"title": "End", "type": "integer"}},
+                "properties": {
+                    "start": {"title": "Start", "type": "integer"},
+                    "end": {"title": "End", "type": "integer"},
+                },
                 "required": ["start", "end"],
             },
         },
@@ -215,7 +223,13 @@ def test_positional_only_keyword_only_and_annotated_constraints():
         "properties": {
             "text": {"title": "Text", "type": "string"},
             "start": {"title": "Start", "type": "integer"},
-            "end": {"title": "End", "type": "integer", "minimum": 0, "default": 0, "description": "Stop before this index"},
+            "end": {
+                "title": "End",
+                "type": "integer",
+                "minimum": 0,
+                "default": 0,
+                "description": "Stop before this index",
+            },
         },
         "required": ["text", "start"],
     }
