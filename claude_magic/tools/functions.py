@@ -24,6 +24,7 @@ import asyncio
 import functools
 import inspect
 import re
+import sys
 import typing
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -158,8 +159,6 @@ def function_tool(name: str, value: object) -> FunctionTool:
 
 def _sdk_tool(value: Any) -> Any:
     """The SDK's BetaFunctionTool / BetaAsyncFunctionTool behind `value`, when `beta_tool` made it."""
-    import sys
-
     module = sys.modules.get("anthropic.lib.tools._beta_functions")
     if module is None or not isinstance(value, module.BaseFunctionTool):
         return None
