@@ -5,6 +5,9 @@ ClaudeMagicError
 ├── MissingKeyError      no credentials for the real API
 ├── AttachmentError      a name, file or object that cannot be sent
 ├── TranscriptFileError  a transcript or recording file that cannot be read or written
+├── ToolDefinitionError  a notebook object that cannot be offered to the model as a tool
+├── SchemaError          a structured-output schema the API cannot take
+├── StructuredOutputError  a reply that is not the JSON its schema asked for (the raw text stays on the reply)
 └── RequestFailed        the API call failed (status, API message, request id, partial reply)
     ├── StreamFailed     the call failed after the reply had started
     └── RequestTimedOut  no answer within ClaudeMagics.timeout
@@ -67,6 +70,18 @@ class TranscriptFileError(ClaudeMagicError):
         # A hostile file's field names may hold newlines or run long; the line stays one short line.
         super().__init__(one_line(message))
         self.full_message = message
+
+
+class ToolDefinitionError(ClaudeMagicError, ValueError):
+    """A name given to --tools that cannot become a tool (not callable, a class, a parameter with no JSON schema)."""
+
+
+class SchemaError(ClaudeMagicError, ValueError):
+    """A structured-output schema that is not a type or an object JSON schema the API accepts; nothing was sent."""
+
+
+class StructuredOutputError(ClaudeMagicError, ValueError):
+    """The reply's text is not valid JSON or does not match the schema; the raw text is kept on the reply."""
 
 
 class RequestFailed(ClaudeMagicError):
