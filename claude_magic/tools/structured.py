@@ -105,13 +105,42 @@ def _type_schema(target: Any, name: str) -> OutputSchema:
     except ValueError as error:
         raise SchemaError(f"`{name}` cannot be a structured-output schema: {_first_line(error)}") from None
 
+    wrapped = schema.get("type") != "object"  # the API's format wants an object at the root
+
     def parse(text: str) -> Any:
         try:
-            return adapter.validate_json(_unfenced(text))
+            if not wrapped:
+                return adapter.validate_json(_unfenced(text))
+            return adapter.validate_python(_unwrapped(parse_json(text), name))
         except pydantic.ValidationError as error:
             raise StructuredOutputError(_pydantic_problem(name, error)) from None
 
-    return OutputSchema(name, target, {"type": "json_schema", "schema": schema}, parse)
+    return OutputSchema(
+        name, target, {"type": "json_schema", "schema": _object_root(schema) if wrapped else schema}, parse
+    )
+
+
+ROOT_KEY = "items"  # a list schema travels as {"items": [...]}, and is unwrapped on the way back
+
+
+def _object_root(schema: dict[str, Any]) -> dict[str, Any]:
+    """A non-object schema (e.g. list[Row]) inside an object, with its $defs kept at the root where $refs point."""
+    inner = {key: value for key, value in schema.items() if key != "$defs"}
+    root: dict[str, Any] = {
+        "type": "object",
+        "properties": {ROOT_KEY: inner},
+        "required": [ROOT_KEY],
+        "additionalProperties": False,
+    }
+    if "$defs" in schema:
+        root["$defs"] = schema["$defs"]
+    return root
+
+
+def _unwrapped(value: Any, name: str) -> Any:
+    if not isinstance(value, dict) or ROOT_KEY not in value:
+        raise StructuredOutputError(f"the reply does not fit `{name}`: no {ROOT_KEY!r} list at its top; {RAW_KEPT}")
+    return value[ROOT_KEY]
 
 
 def _pydantic_problem(name: str, error: Any) -> str:
@@ -132,7 +161,7 @@ def _dict_schema(schema: dict[str, Any], name: str) -> OutputSchema:
 
     kind = schema.get("type")
     if kind != "object":
-        said = f"its type is {kind!r}" if kind is not None else "it has no \"type\""
+        said = f"its type is {kind!r}" if kind is not None else 'it has no "type"'
         raise SchemaError(
             f"schema `{name}` must describe an object ({said}); "
             'wrap it: {"type": "object", "properties": {"items": ...}, "required": ["items"]}'

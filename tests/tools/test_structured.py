@@ -61,11 +61,17 @@ def test_a_model_becomes_an_api_compatible_format():
     assert schema.output_config() == {"format": schema.format}
 
 
-def test_a_list_of_models_keeps_its_definitions():
-    schema = output_schema(list[City], "cities")
-    assert schema.format["schema"]["type"] == "array"
-    assert schema.format["schema"]["items"] == {"$ref": "#/$defs/City"}
-    assert schema.format["schema"]["$defs"]["City"]["additionalProperties"] is False
+def test_a_list_of_models_travels_inside_an_object_and_keeps_its_definitions():
+    schema = output_schema(list[City], "cities").format["schema"]
+    assert schema["type"] == "object" and schema["required"] == ["items"] and schema["additionalProperties"] is False
+    assert schema["properties"]["items"] == {"type": "array", "items": {"$ref": "#/$defs/City"}}
+    assert schema["$defs"]["City"]["additionalProperties"] is False
+
+
+def test_a_list_reply_without_its_wrapper_is_one_line():
+    with pytest.raises(StructuredOutputError) as caught:
+        output_schema(list[City], "cities").parse('[{"name": "Lima", "population": 10}]')
+    assert "no 'items' list" in caught.value.message
 
 
 def test_a_dict_schema_is_transformed_for_the_api_but_checked_as_given():
@@ -91,7 +97,7 @@ def test_a_dict_schema_is_transformed_for_the_api_but_checked_as_given():
         (City, '{"name": "Oslo", "population": 700000}', City(name="Oslo", population=700_000)),
         (Point, '{"x": 1, "y": 2.5}', Point(1.0, 2.5)),
         (Span, '{"start": 1, "end": 4}', {"start": 1, "end": 4}),
-        (list[City], '[{"name": "Lima", "population": 10}]', [City(name="Lima", population=10)]),
+        (list[City], '{"items": [{"name": "Lima", "population": 10}]}', [City(name="Lima", population=10)]),
         (OBJECT_SCHEMA, '{"answer": "yes", "confidence": 0.9}', {"answer": "yes", "confidence": 0.9}),
     ],
     ids=["model", "dataclass", "typeddict", "list-of-models", "dict-schema"],
@@ -108,7 +114,7 @@ def test_a_matching_reply_parses_to_the_typed_object(target: Any, text: str, exp
         (City, '{"name": "Oslo", "population": -1}', "population: Input should be greater than or equal to 0"),
         (Point, '{"x": "left", "y": 2}', "x: Input should be a valid number"),
         (Span, '{"start": 1}', "end: Field required"),
-        (list[City], '[{"name": "Lima", "population": 1}, {"name": 3, "population": 1}]', "1.name:"),
+        (list[City], '{"items": [{"name": "Lima", "population": 1}, {"name": 3, "population": 1}]}', "1.name:"),
         (OBJECT_SCHEMA, '{"answer": "yes", "confidence": 3}', "confidence: 3 is greater than the maximum of 1"),
         (OBJECT_SCHEMA, '{"answer": "yes"}', "(top level): 'confidence' is a required property"),
     ],
