@@ -41,7 +41,7 @@ def drive(make_panel, events) -> tuple:
 
 
 def test_a_row_follows_the_text_that_asked_and_the_next_round_follows_the_row(make_panel):
-    panel, _, page = drive(make_panel, loop_events())
+    _, _, page = drive(make_panel, loop_events())
     assert len(page.body.done) == 2  # the first round's text, then the row
     assert "Let me look that up." in page.body.done[0]
     assert "data-tool='toolu_1'" in page.body.done[1] and "running" not in page.body.done[1]
