@@ -26,7 +26,7 @@ def complete(block: Dict, seed: str) -> Dict:
     """`block` with what the API fills in and a script may leave out: tool ids, signatures, opaque data."""
     kind = block.get("type")
     if kind in ID_PREFIXES and not block.get("id"):
-        return {**block, "id": ID_PREFIXES[kind] + _digest(seed, 22)}
+        return {**block, "id": tool_id(str(kind), seed)}
     if kind == "thinking" and not block.get("signature"):
         text = str(block.get("thinking", ""))
         return {**block, "signature": sign_thinking(text, text)}
@@ -35,6 +35,11 @@ def complete(block: Dict, seed: str) -> Dict:
     if kind == "compaction" and not block.get("encrypted_content"):
         return {"content": None, **block, "encrypted_content": redacted_data("compaction:" + seed)}
     return block
+
+
+def tool_id(kind: str, seed: str) -> str:
+    """A deterministic id for a `tool_use` (`toolu_01…`) or `server_tool_use` (`srvtoolu_01…`) block."""
+    return ID_PREFIXES[kind] + _digest(seed, 22)
 
 
 def streamed(final: Dict, chunk: int) -> Block:

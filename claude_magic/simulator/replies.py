@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -11,12 +10,14 @@ from typing import Any
 from ..core.models import ADAPTIVE, ENABLED, STANDARD_IMAGE_EDGE, ModelInfo
 from .blocks import Block, complete, streamed
 from .cite import citing_sentence, default_citations
+from .prompt import LABEL, fingerprint, plural, prompt_of, quote
+from .schema import hints_from, instance
 from .script import ScriptedReply
 from .signing import sign_thinking
+from .structured import output_format
 from .tokens import estimate_tokens
+from .tool_replies import tool_reply
 
-LABEL = "**[Simulated reply]**"
-QUOTE_CHARS = 80
 DEFAULT_CHUNK = 12
 _LAST_SENTENCE = re.compile(r"(?s).*[.!?\n]\s+(?=\S)")
 Dict = dict[str, Any]
@@ -35,20 +36,34 @@ class Reply:
 
 
 def default_reply(body: Dict, info: ModelInfo) -> Reply:
-    """The deterministic reply to a request when nothing is scripted."""
+    """The deterministic reply to a request when nothing is scripted: tool use, structured JSON or text."""
     if body["max_tokens"] == 0:  # cache pre-warm: no content, nothing billed
         return Reply((), "max_tokens", None, 0, None)
     thinking = default_thinking(body) if wants_thinking(body, info) else None
     thinking_tokens = None if thinking is None else estimate_tokens(thinking)
+    head = _thinking(thinking, shows_thinking(body, info))
+    acted = tool_reply(body)
+    if acted is not None:
+        output = (thinking_tokens or 0) + estimate_tokens("".join(map(_payload, acted.blocks)))
+        blocks = tuple(streamed(b, DEFAULT_CHUNK) for b in head + acted.blocks)
+        return Reply(blocks, acted.stop_reason, None, output, thinking_tokens, acted.usage)
     budget = max(0, body["max_tokens"] - (thinking_tokens or 0))
     citations = default_citations(body)
-    text = default_text(body) + citing_sentence(citations)
+    text = structured_text(body) or default_text(body) + citing_sentence(citations)
     stop = "end_turn" if estimate_tokens(text) <= budget else "max_tokens"
     text = text[: budget * 4]
-    finals = _thinking(thinking, shows_thinking(body, info)) + text_blocks(text, citations)
     output = min(body["max_tokens"], (thinking_tokens or 0) + estimate_tokens(text))
-    blocks = tuple(streamed(b, DEFAULT_CHUNK) for b in finals)
+    blocks = tuple(streamed(b, DEFAULT_CHUNK) for b in head + text_blocks(text, citations))
     return Reply(blocks, stop, None, output, thinking_tokens)
+
+
+def structured_text(body: Dict) -> str | None:
+    """With `output_config.format`, JSON text that validates against its schema; else None."""
+    schema = output_format(body)
+    if schema is None:
+        return None
+    value = instance(schema, schema, hints_from(prompt_of(body)[0]))
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def scripted_reply(script: ScriptedReply, seed: str, thinking_on: bool = False) -> Reply:
@@ -101,18 +116,6 @@ def shows_thinking(body: dict[str, Any], info: ModelInfo) -> bool:
     return info.image_long_edge == STANDARD_IMAGE_EDGE
 
 
-def prompt_of(body: dict[str, Any]) -> tuple[str, int, int]:
-    """(text, images, documents) of the last user message."""
-    users = [m for m in body["messages"] if m.get("role") == "user"]
-    content = users[-1]["content"] if users else ""
-    if isinstance(content, str):
-        return content, 0, 0
-    texts = [b.get("text", "") for b in content if _kind(b) == "text"]
-    images = sum(1 for b in content if _kind(b) == "image")
-    documents = sum(1 for b in content if _kind(b) == "document")
-    return "\n".join(t for t in texts if isinstance(t, str)), images, documents
-
-
 def default_text(body: dict[str, Any]) -> str:
     """Markdown that quotes the prompt and states what the simulator saw."""
     prompt, images, documents = prompt_of(body)
@@ -159,25 +162,3 @@ def _thinking(thinking: str | None, visible: bool) -> list[Dict]:
         return []
     shown = thinking if visible else ""
     return [{"type": "thinking", "thinking": shown, "signature": sign_thinking(thinking, shown)}]
-
-
-def fingerprint(text: str) -> str:
-    """Eight hex digits identifying a prompt."""
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
-
-
-def quote(text: str, limit: int = QUOTE_CHARS) -> str:
-    """`text` on one line, cut to `limit` characters with an ellipsis."""
-    flat = " ".join(text.split())
-    if not flat:
-        return "(no text)"
-    return flat if len(flat) <= limit else flat[:limit].rstrip() + "…"
-
-
-def plural(n: int, word: str) -> str:
-    """`1 image`, `2 images`."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _kind(block: Any) -> str | None:
-    return block.get("type") if isinstance(block, dict) else None

@@ -28,6 +28,10 @@ class ScriptedReply:
     thinking block with empty text streams as omitted thinking (a signature and no text). `usage`
     adds fields to the reply's usage, e.g. `server_tool_use` or `iterations`.
 
+    A script always wins over the default reply, whatever the request asks for: `text=` is sent
+    as is even when `output_config.format` is set (so tests can script invalid JSON), and no
+    tool is called unless `content` holds the tool_use blocks.
+
     The failure and pacing fields (`fail_after_chars`, `drop_after_chars`, `delay_s`) apply to
     streamed replies only; a non-streaming request gets the whole message.
     """

@@ -18,6 +18,8 @@ from .conversation import check_conversation, is_paused, merge_turns
 from .errors import ApiError, invalid, not_found
 from .limits import check_attachments
 from .registry import model_info
+from .structured import check_output_format
+from .tools import check_tools
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # Messages and count_tokens reject bodies over 32 MB (413)
 API_VERSIONS = ("2026-10-21", "2023-06-01")
@@ -85,6 +87,8 @@ def validate_create(body: Body) -> ModelInfo:
     _check_prefill(body["messages"], info, body.get("thinking"))
     _check_thinking(body.get("thinking"), info, body["max_tokens"])
     _check_effort(body.get("output_config"), info)
+    check_tools(body)
+    check_output_format(body)
     _check_output_limit(body["max_tokens"], info)
     _check_blocks(body["messages"])
     check_attachments(body["messages"], info)
