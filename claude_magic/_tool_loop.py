@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .core.errors import CallInterrupted, ClaudeMagicError
-from .core.events import ToolFinished, ToolStarted
-from .core.tools import DENIED, FUNCTION, ToolCall, tool_uses
+from .core.events import Event, ToolFinished, ToolStarted
+from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, tool_uses
 from .core.transcript import Reply
 
 if TYPE_CHECKING:
@@ -69,6 +69,14 @@ class Loop:
         self.rounds: list[Reply] = []
         self.calls: list[ToolCall] = []
         self.stopped_early = False
+        self._sink = self.on_event
+        self.on_event = self._hear
+
+    def _hear(self, event: Event) -> None:
+        """Pass every event on; keep the calls server tools made (the API ran them, no code of ours)."""
+        if isinstance(event, ToolFinished) and event.call.source == SERVER:
+            self.calls.append(event.call)
+        self._sink(event)
 
     async def run(self, prepared: Prepared) -> Reply:
         """Every round until the model stops asking for tools (or the round limit); the rounds joined."""

@@ -328,7 +328,7 @@ class ClaudeMagics(Magics):
         from .tool_setup import build_toolset
 
         approver = self._approver(blocking) if options.confirm else None
-        return build_toolset(options, _namespace(self.shell), self.mcp_servers, self.session.mcp, approver)
+        return build_toolset(options, _namespace(self.shell), self.mcp_servers, lambda: self.session.mcp, approver)
 
     def _approver(self, blocking: bool) -> Any:
         """Approve / Deny buttons when the cell awaits in a widget frontend; else a question on input()."""

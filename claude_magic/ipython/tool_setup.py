@@ -6,7 +6,7 @@ not callable or has no schema, an MCP server nobody configured, two tools with o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -27,7 +27,7 @@ def build_toolset(
     options: CellOptions,
     namespace: Mapping[str, Any],
     mcp_servers: Mapping[str, Any],
-    registry: McpServers | None,
+    registry: Callable[[], McpServers],
     approver: Approver | None,
 ) -> ToolSet:
     """The tools a cell names, checked; raises UsageError or a ClaudeMagicError (one line) on the first problem."""
@@ -58,7 +58,7 @@ def function_tools(names: tuple[str, ...], namespace: Mapping[str, Any]) -> list
     return [function_tool(name, namespace[name]) for name in dict.fromkeys(names)]
 
 
-def mcp_tools(name: str, configured: Mapping[str, Any], registry: McpServers | None) -> list[Tool]:
+def mcp_tools(name: str, configured: Mapping[str, Any], registry: Callable[[], McpServers]) -> list[Tool]:
     """The tools of MCP server `name`, started on first use and reused after."""
     from ..core.errors import McpError
     from ..tools.mcp import McpServerConfig
@@ -69,9 +69,7 @@ def mcp_tools(name: str, configured: Mapping[str, Any], registry: McpServers | N
             f"--mcp {name}: no such MCP server{known}; add [tool.claude_magic.mcp.{name}] to pyproject.toml "
             f"or %config ClaudeMagics.mcp_servers = {{'{name}': {{'command': ..., 'args': [...]}}}}"
         )
-    if registry is None:
-        raise McpError("MCP servers are not available in this session")
-    return list(registry.tools(McpServerConfig.from_mapping(name, configured[name])))
+    return list(registry().tools(McpServerConfig.from_mapping(name, configured[name])))
 
 
 def server_tools(options: CellOptions) -> tuple[dict[str, Any], ...]:
