@@ -5,6 +5,7 @@ ClaudeMagicError
 ├── MissingKeyError      no credentials for the real API
 ├── AttachmentError      a name, file or object that cannot be sent
 ├── TranscriptFileError  a transcript or recording file that cannot be read or written
+├── McpError             an MCP server that cannot start, answer a call, or stays up no longer
 └── RequestFailed        the API call failed (status, API message, request id, partial reply)
     ├── StreamFailed     the call failed after the reply had started
     └── RequestTimedOut  no answer within ClaudeMagics.timeout
@@ -67,6 +68,20 @@ class TranscriptFileError(ClaudeMagicError):
         # A hostile file's field names may hold newlines or run long; the line stays one short line.
         super().__init__(one_line(message))
         self.full_message = message
+
+
+class McpError(ClaudeMagicError):
+    """An MCP server that cannot be started, does not answer, or stopped; the message names the server.
+
+    `message` is one line (whitespace collapsed, cut to LINE_CHARS); `stderr` keeps the last lines the
+    server wrote to its stderr, if any, for whoever wants more than the line shows.
+    """
+
+    def __init__(self, message: str, *, stderr: str = "") -> None:
+        # Not one_line(): a server's stderr is plain text, where "<module>" is no HTML tag to strip.
+        flat = " ".join(message.split())
+        super().__init__(flat if len(flat) <= LINE_CHARS else flat[: LINE_CHARS - 1].rstrip() + "…")
+        self.stderr = stderr
 
 
 class RequestFailed(ClaudeMagicError):
