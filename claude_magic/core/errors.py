@@ -8,6 +8,7 @@ ClaudeMagicError
 ├── ToolDefinitionError  a notebook object that cannot be offered to the model as a tool
 ├── SchemaError          a structured-output schema the API cannot take
 ├── StructuredOutputError  a reply that is not the JSON its schema asked for (the raw text stays on the reply)
+├── McpError             an MCP server that cannot start, answer a call, or stays up no longer
 └── RequestFailed        the API call failed (status, API message, request id, partial reply)
     ├── StreamFailed     the call failed after the reply had started
     └── RequestTimedOut  no answer within ClaudeMagics.timeout
@@ -84,6 +85,20 @@ class StructuredOutputError(ClaudeMagicError, ValueError):
     """The reply's text is not valid JSON or does not match the schema; the raw text is kept on the reply."""
 
 
+class McpError(ClaudeMagicError):
+    """An MCP server that cannot be started, does not answer, or stopped; the message names the server.
+
+    `message` is one line (whitespace collapsed, cut to LINE_CHARS); `stderr` keeps the last lines the
+    server wrote to its stderr, if any, for whoever wants more than the line shows.
+    """
+
+    def __init__(self, message: str, *, stderr: str = "") -> None:
+        # Not one_line(): a server's stderr is plain text, where "<module>" is no HTML tag to strip.
+        flat = " ".join(message.split())
+        super().__init__(flat if len(flat) <= LINE_CHARS else flat[: LINE_CHARS - 1].rstrip() + "…")
+        self.stderr = stderr
+
+
 class RequestFailed(ClaudeMagicError):
     """The API call failed; the chat is unchanged. `partial` is what arrived before the failure, if anything.
 
@@ -143,8 +158,6 @@ def one_line(text: str, limit: int = LINE_CHARS) -> str:
         text = html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", text)))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 
 
 _HINTS = {
