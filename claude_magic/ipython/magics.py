@@ -375,7 +375,6 @@ class ClaudeMagics(Magics):
             if code:
                 self.shell.set_next_input(code, replace=False)
 
-
     def _deliver_json(self, options: CellOptions, reply: Any, shape: Any) -> None:
         """Bind the parsed reply to -o (or `_`); a reply that does not parse is one line, its text kept on the reply."""
         from ..tools import structured

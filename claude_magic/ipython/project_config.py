@@ -50,8 +50,12 @@ def apply_project_config(target: HasTraits, start: Path, *, skip: set[str] = fro
     ]
 
 
+# Keys of [tool.claude_magic] named for how they read in pyproject.toml: [tool.claude_magic.mcp.NAME].
+ALIASES = {"mcp": "mcp_servers"}
+
+
 def _apply(target: HasTraits, known: dict[str, Any], key: str, value: Any, path: Path) -> list[str]:
-    name = key.replace("-", "_")
+    name = ALIASES.get(key, key.replace("-", "_"))
     if name not in known:
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(sorted(known))}"

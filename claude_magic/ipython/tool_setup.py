@@ -34,9 +34,8 @@ def build_toolset(
     tools: dict[str, Tool] = {}
     for tool in function_tools(options.tools, namespace):
         _add(tools, tool)
-    for name in options.mcp:
-        for tool in mcp_tools(name, mcp_servers, registry):
-            _add(tools, tool)
+    for tool in mcp_tools(options.mcp, mcp_servers, registry) if options.mcp else []:
+        _add(tools, tool)
     return ToolSet(
         tools=tools,
         server=server_tools(options),
@@ -58,18 +57,20 @@ def function_tools(names: tuple[str, ...], namespace: Mapping[str, Any]) -> list
     return [function_tool(name, namespace[name]) for name in dict.fromkeys(names)]
 
 
-def mcp_tools(name: str, configured: Mapping[str, Any], registry: Callable[[], McpServers]) -> list[Tool]:
-    """The tools of MCP server `name`, started on first use and reused after."""
+def mcp_tools(names: tuple[str, ...], configured: Mapping[str, Any], registry: Callable[[], McpServers]) -> list[Tool]:
+    """The tools of the named MCP servers, each started on first use and reused after (clashing names get SERVER__)."""
     from ..core.errors import McpError
     from ..tools.mcp import McpServerConfig
 
-    if name not in configured:
-        known = f" (configured: {', '.join(sorted(configured))})" if configured else ""
-        raise McpError(
-            f"--mcp {name}: no such MCP server{known}; add [tool.claude_magic.mcp.{name}] to pyproject.toml "
-            f"or %config ClaudeMagics.mcp_servers = {{'{name}': {{'command': ..., 'args': [...]}}}}"
-        )
-    return list(registry().tools(McpServerConfig.from_mapping(name, configured[name])))
+    for name in names:
+        if name not in configured:
+            known = f" (configured: {', '.join(sorted(configured))})" if configured else ""
+            raise McpError(
+                f"--mcp {name}: no such MCP server{known}; add [tool.claude_magic.mcp.{name}] to pyproject.toml "
+                f"or %config ClaudeMagics.mcp_servers = {{'{name}': {{'command': ..., 'args': [...]}}}}"
+            )
+    configs = [McpServerConfig.from_mapping(name, configured[name]) for name in dict.fromkeys(names)]
+    return list(registry().tools_for(configs))
 
 
 def server_tools(options: CellOptions) -> tuple[dict[str, Any], ...]:
