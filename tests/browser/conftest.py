@@ -12,7 +12,10 @@ What is here:
   saves with Ctrl+S, reloads, and reads the panel back from the DOM (text, status, contrast);
 - the fixtures below: one Lab and one Notebook 7 server per session, one Chromium per session
   (Debian's, never Playwright's download) with a fresh profile, and a fresh context per test.
-Screenshots go to build/screenshots/.
+Tests that hold in both frontends take `server` (JupyterLab 4, then Notebook 7); `cells.py` has the
+cell sources they share. Screenshots go to build/screenshots/: panel-light/panel-dark (a reply with
+every part, from the contrast tests), settings and dashboard (from test_controls.py), and
+failed-<test>.png for a failing test.
 """
 
 from __future__ import annotations
@@ -26,13 +29,13 @@ import pytest
 from .servers import App, JupyterServer, start_server
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from playwright.sync_api import Browser, Page, Playwright
 
     from .notebook_ui import NotebookUI
 
-    OpenNotebook = Callable[[JupyterServer, list[str | tuple[str, str]]], NotebookUI]
+    OpenNotebook = Callable[[JupyterServer, Sequence[str | tuple[str, str]]], NotebookUI]
 
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE.parents[1] / "build" / "screenshots"
@@ -85,6 +88,13 @@ def notebook_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyte
     yield from _start("notebook", tmp_path_factory)
 
 
+@pytest.fixture(params=["lab", "notebook7"])
+def server(request: pytest.FixtureRequest) -> JupyterServer:
+    """Each frontend in turn: JupyterLab 4, then Notebook 7 (for tests that hold in both)."""
+    found: JupyterServer = request.getfixturevalue("lab_server" if request.param == "lab" else "notebook_server")
+    return found
+
+
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     from playwright.sync_api import sync_playwright
@@ -134,7 +144,7 @@ def open_notebook(page: Page, request: pytest.FixtureRequest) -> Iterator[OpenNo
     """`open_notebook(server, cells)` writes a notebook named after the test, opens it and returns its UI."""
     opened: list[NotebookUI] = []
 
-    def open_(server: JupyterServer, cells: list[str | tuple[str, str]]) -> NotebookUI:
+    def open_(server: JupyterServer, cells: Sequence[str | tuple[str, str]]) -> NotebookUI:
         from .notebook_ui import NotebookUI
 
         name = f"{request.node.name.replace('[', '-').replace(']', '')}.ipynb"

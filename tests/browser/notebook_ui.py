@@ -32,13 +32,49 @@ DANGEROUS = (
 )
 RUN_TIMEOUT_MS = 90_000
 
+# What "looks the same" means for a panel: one computed property of the first element a selector finds.
+LOOK = {
+    "body font-size": (".claude-body p", "fontSize"),
+    "code background": (".claude-body pre", "backgroundColor"),
+    "heading font-size": (".claude-body h2", "fontSize"),
+    "heading font-weight": (".claude-body h2", "fontWeight"),
+    "table cell border": (".claude-body th", "borderTopStyle"),
+}
+# The open code fence while it streams: shown as text in a code box that must look like the settled <pre>.
+OPEN_CODE = ".claude-body .claude-tail.claude-code"
+
+_LOOK_JS = """
+(root, look) => {
+  const out = {};
+  for (const [name, [selector, property]] of Object.entries(look)) {
+    const el = root.querySelector(selector);
+    if (el) out[name] = getComputedStyle(el)[property];
+  }
+  return out;
+}
+"""
+
 _RECORDER_JS = """
-([panel, live, math, dangerous]) => {
-  const seen = { liveTexts: [], liveStatuses: [], dangerous: [], mathInPanel: 0, mathInLive: 0 };
+([panel, live, math, dangerous, look, openCode]) => {
+  const seen = {
+    liveTexts: [], liveStatuses: [], dangerous: [], mathInPanel: 0, mathInLive: 0,
+    liveLook: {}, openCodeBackgrounds: [], tailFontSizes: [],
+  };
   const scan = () => {
     for (const el of document.querySelectorAll(live)) {
       const text = el.innerText;
       if (seen.liveTexts[seen.liveTexts.length - 1] !== text) seen.liveTexts.push(text);
+      for (const [name, [selector, property]] of Object.entries(look)) {
+        const part = el.querySelector(selector);
+        if (part) seen.liveLook[name] = getComputedStyle(part)[property];
+      }
+      const tail = el.querySelector('.claude-body .claude-tail');
+      if (tail && tail.textContent.trim()) {
+        const style = getComputedStyle(tail);
+        const [list, value] = tail.matches(openCode)
+          ? [seen.openCodeBackgrounds, style.backgroundColor] : [seen.tailFontSizes, style.fontSize];
+        if (!list.includes(value)) list.push(value);
+      }
       const header = el.querySelector('.claude-header');
       const status = header ? header.innerText.split('·').pop().trim() : '';
       if (status && seen.liveStatuses[seen.liveStatuses.length - 1] !== status) seen.liveStatuses.push(status);
@@ -160,7 +196,7 @@ class NotebookUI:
 
     def record(self) -> None:
         """Start recording what outputs show, from now until the page is left or reloaded."""
-        self.page.evaluate(_RECORDER_JS, [PANEL, LIVE_PANEL, MATH, DANGEROUS])
+        self.page.evaluate(_RECORDER_JS, [PANEL, LIVE_PANEL, MATH, DANGEROUS, LOOK, OPEN_CODE])
 
     def seen(self) -> dict[str, Any]:
         """What the recorder saw: live texts and statuses, dangerous elements, math inside panels."""
@@ -169,9 +205,33 @@ class NotebookUI:
 
     def run_all(self) -> None:
         """Run → Run All Cells, then wait until every code cell has run and the kernel is idle."""
+        self.start_run_all()
+        self.wait_all_executed()
+
+    def start_run_all(self) -> None:
+        """Run → Run All Cells, without waiting: the test watches the page while the cells run."""
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-        self.wait_all_executed()
+
+    def cell(self, index: int) -> Locator:
+        """The `index`-th cell of the notebook (0-based, markdown cells included)."""
+        return self.page.locator(".jp-Notebook .jp-Cell").nth(index)
+
+    def run_cell(self, index: int) -> None:
+        """Select cell `index`, Ctrl+Enter (run it, stay on it), and wait until it has a new execution count."""
+        prompt = self.cell(index).locator(".jp-InputPrompt")
+        before = prompt.inner_text().strip()
+        prompt.click()
+        self.page.keyboard.press("Control+Enter")
+        self.page.wait_for_function(
+            """([prompt, before]) => {
+              const now = prompt.textContent.trim();
+              return /^\\[\\d+\\]:$/.test(now) && now !== before;
+            }""",
+            arg=[prompt.element_handle(), before],
+            timeout=RUN_TIMEOUT_MS,
+        )
+        self.wait_kernel_idle()
 
     def wait_all_executed(self) -> None:
         """Every code cell shows an execution count (`[3]:`, not `[ ]:` or `[*]:`), and the kernel is idle."""
@@ -204,6 +264,11 @@ class NotebookUI:
         panel = self.page.locator(SETTLED_PANEL).nth(index)
         panel.wait_for(state="visible")
         return panel
+
+    def look(self, panel: Locator) -> dict[str, str]:
+        """The computed properties of `LOOK` in `panel` (a part the panel lacks is left out)."""
+        result: dict[str, str] = panel.evaluate(_LOOK_JS, LOOK)
+        return result
 
     def panel_count(self) -> tuple[int, int]:
         """(live widget panels, settled static panels) on the page now."""

@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -92,7 +93,7 @@ class JupyterServer:
         result: dict[str, Any] = self.api("GET", f"lab/api/settings/{plugin}")["settings"]
         return result
 
-    def write_notebook(self, name: str, cells: list[str | tuple[str, str]]) -> Path:
+    def write_notebook(self, name: str, cells: Sequence[str | tuple[str, str]]) -> Path:
         """Create `name` in the root: each cell is code, or a (`"markdown"`|`"code"`, source) pair."""
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = dict(KERNEL_SPEC)

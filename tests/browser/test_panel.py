@@ -1,20 +1,22 @@
 """The `%%claude` response panel in a real browser: streaming, safety, persistence, math and contrast.
 
 Every assertion is on the page (DOM text, element counts, computed styles), in JupyterLab 4 unless
-the test name says Notebook 7. Replies come from the simulator: the default reply (which quotes the
-prompt) or a scripted one queued from inside the kernel on `claude_magic.session().simulator`.
+the test takes the `server` fixture (JupyterLab 4 and Notebook 7) or its name says Notebook 7.
+Replies come from the simulator: the default reply (which quotes the prompt) or a scripted one
+queued from inside the kernel on `claude_magic.session().simulator`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
+from .cells import LOAD, has_settled_panel, paced, queue
 from .conftest import DARK, LIGHT, THEMES, new_page, screenshot_path
-from .notebook_ui import LIVE_PANEL, Contrast, NotebookUI
+from .notebook_ui import LIVE_PANEL, LOOK, Contrast, NotebookUI
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
     from .conftest import OpenNotebook
     from .servers import JupyterServer
 
-LOAD = "%load_ext claude_magic"
 WCAG_AA = 4.5
 PWNED = "window.__pwned"
 HOSTILE = "\n\n".join(
@@ -40,26 +41,46 @@ HOSTILE = "\n\n".join(
     ]
 )
 PRICE = "A price of $5 and $10"
+PACE_TPS = 40.0  # tokens per second: about 160 characters a second, a few seconds for RICH
+RICH = """## Results
+
+The fit converged after twelve steps. Here is the code that ran, and the loss it reached.
+
+```python
+def fit(data, steps=12):
+    # one gradient step per round
+    for step in range(steps):
+        data = [x * 0.5 for x in data]
+    return sum(data) / len(data)
+```
+
+| step | loss |
+|------|------|
+| 1 | 0.91 |
+| 12 | 0.07 |
+
+That is all."""
+CITATION = {
+    "type": "char_location",
+    "cited_text": "Twelve steps were enough.",
+    "document_index": 0,
+    "document_title": "training log",
+    "start_char_index": 0,
+    "end_char_index": 25,
+}
 MATH_CONTROL = "<p class='math-control'>control: $x^2$</p>"
 
 
-def queue(**reply: Any) -> str:
-    """A code cell that queues one ScriptedReply on the kernel's own simulator."""
-    args = ", ".join(f"{key}={value!r}" for key, value in reply.items())
-    return (
-        "import claude_magic\n"
-        "from claude_magic.simulator import ScriptedReply\n"
-        f"claude_magic.session().simulator.queue(ScriptedReply({args}))"
-    )
-
-
-def has_settled_panel(nb: Any) -> bool:
-    """The saved notebook holds the settled panel's static HTML."""
-    return any(
-        "claude-reply" in str(output.get("data", {}).get("text/html", ""))
-        for cell in nb.cells
-        for output in cell.get("outputs", [])
-    )
+def assert_rich(panel: Locator, when: str) -> None:
+    """RICH as rendered: its heading, its code highlighted by Pygments, its table with a header row."""
+    body = panel.locator(".claude-body")
+    assert body.locator("h2").inner_text() == "Results", f"{when}: no heading"
+    code = body.locator("pre code")
+    assert "def fit(data, steps=12):" in code.inner_text(), f"{when}: no code block"
+    kinds = set(code.locator("span").evaluate_all("els => els.map((e) => e.className)"))
+    assert {"k", "c", "m"} <= kinds, f"{when}: code not highlighted (token classes {sorted(kinds)})"
+    assert body.locator("table th").all_inner_texts() == ["step", "loss"], f"{when}: no table header"
+    assert body.locator("table td").count() == 4, f"{when}: table rows missing"
 
 
 def shown(panel: Locator) -> str:
@@ -84,21 +105,42 @@ def assert_harmless(ui: NotebookUI, when: str) -> None:
 # -- streaming -------------------------------------------------------------------------------
 
 
-def test_reply_streams_then_settles_with_status_done(lab_server: JupyterServer, open_notebook: OpenNotebook) -> None:
-    words = " ".join(f"word{i}" for i in range(60))
-    text = f"Streaming starts. {words} The final sentence."
-    ui = open_notebook(lab_server, [LOAD, queue(text=text, chunk_chars=8, delay_s=0.04), "%%claude\nStream please"])
+def test_paced_reply_streams_then_settles_into_heading_code_and_table_looking_as_it_did_live(
+    server: JupyterServer, open_notebook: OpenNotebook
+) -> None:
+    """A Markdown reply at a model's pace: several live states, then a heading, highlighted code and a
+    table; body font, code background, heading and table borders the same live, settled and after reload."""
+    ui = open_notebook(server, [LOAD, paced(PACE_TPS, text=RICH, chunk_chars=12), "%%claude\nShow me the fit"])
     ui.record()
     ui.run_all()
+    assert ui.cell(1).locator(".jp-OutputArea-output").inner_text().strip() == f"{PACE_TPS:.1f}", "pace not set"
     panel = ui.settled_panel()
-    assert "The final sentence." in panel.inner_text()
+    assert "That is all." in panel.inner_text()
     assert ui.header_status(panel) == "done"
     assert ui.panel_count() == (0, 1), "the live widget should have been replaced by the static panel"
+    assert_rich(panel, "settled")
+
     seen = ui.seen()
     live_texts: list[str] = seen["liveTexts"]
     assert len(live_texts) >= 3, f"the live panel redrew only {len(live_texts)} times: {live_texts}"
-    assert any("Streaming starts." in t and "The final sentence." not in t for t in live_texts), live_texts
+    assert any("Results" in t and "That is all." not in t for t in live_texts), live_texts
     assert "writing" in seen["liveStatuses"], seen["liveStatuses"]
+
+    settled = ui.look(panel)
+    print(f"live {seen['liveLook']} tail {seen['tailFontSizes']} code {seen['openCodeBackgrounds']}; settled {settled}")
+    assert set(settled) == set(LOOK), f"settled panel lacks parts: {settled}"
+    live = seen["liveLook"]
+    for name in ("body font-size", "code background", "heading font-size", "heading font-weight"):
+        assert name in live, f"the live panel never showed its {name}: {live}"
+    assert {k: settled[k] for k in live} == live, "the panel restyled when the reply settled"
+    assert seen["tailFontSizes"] == [settled["body font-size"]], "the streaming text had another font size"
+    assert seen["openCodeBackgrounds"] == [settled["code background"]], "the open code block had another background"
+
+    ui.save(has_settled_panel)
+    ui.reload()
+    reloaded = ui.settled_panel()
+    assert_rich(reloaded, "after reload")
+    assert ui.look(reloaded) == settled, "the panel looks different after save and reload"
 
 
 # -- hostile replies ---------------------------------------------------------------------------
@@ -202,6 +244,9 @@ PARTS = {
     "code": ".claude-body pre",
     "header": ".claude-header",
     "footer": ".claude-footer",
+    "table": ".claude-body th, .claude-body td",
+    "thinking": ".claude-thinking",
+    "footnotes": ".claude-footnotes",
 }
 
 
@@ -219,7 +264,9 @@ def themed_panel(request: pytest.FixtureRequest, browser: Browser, lab_server: J
     theme: str = request.param
     slug = "dark" if theme == DARK else "light"
     name = f"contrast-{slug}.ipynb"
-    lab_server.write_notebook(name, [LOAD, "%%claude\nShow me the colours"])
+    # Every part a reply can have, so the screenshots show them and every part's text is measured.
+    reply = queue(text=RICH, thinking="The loss table should come last.", citations=(CITATION,))
+    lab_server.write_notebook(name, [LOAD, reply, "%%claude\nShow me the colours"])
     lab_server.set_lab_setting(THEMES, {"theme": theme})
     page = new_page(browser)
     try:
@@ -229,7 +276,9 @@ def themed_panel(request: pytest.FixtureRequest, browser: Browser, lab_server: J
         ui.run_all()
         panel = ui.settled_panel()
         panel.locator(".claude-footer").wait_for(state="visible")
-        panel.screenshot(path=screenshot_path(f"panel-lab-{slug}"))
+        panel.locator("details.claude-thinking summary").click()  # open, so the screenshot shows it
+        panel.locator(".claude-thinking p").wait_for(state="visible")
+        panel.screenshot(path=screenshot_path(f"panel-{slug}"))
         page.screenshot(path=screenshot_path(f"page-lab-{slug}"))
         measured = {part: ui.contrast(selector) for part, selector in PARTS.items()}
     finally:
