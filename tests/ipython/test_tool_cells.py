@@ -5,10 +5,13 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import sqlite3
+import sys
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 
+from claude_magic.core.tools import result_text
 from claude_magic.simulator import ScriptedReply
 
 TOOLS = '''
@@ -159,3 +162,42 @@ def test_web_search_rows_citations_and_fee(run, shell, sim):
     assert reply.usage.web_search_requests >= 1 and reply.citations
     searches = [call for call in reply.tool_calls if call.source == "server"]
     assert searches and searches[0].name == "web_search" and "web_search" in out.stdout
+
+
+MCP_SERVER = Path(__file__).parent.parent / "tools" / "mcp_server.py"
+
+
+@pytest.fixture
+def calc(magics, session):
+    magics.mcp_servers = {"calc": {"command": sys.executable, "args": [str(MCP_SERVER)]}}
+    yield
+    if session.mcp_started:
+        session.mcp.stop_all()
+
+
+def test_an_mcp_servers_tools_are_used_from_a_cell_and_reused(run, shell, sim, session, calc):
+    result, _ = run("%%claude --mcp calc -o r\nUse add with a=2 and b=3.\n")
+    assert result.error_in_exec is None
+    call = shell.user_ns["r"].tool_calls[0]
+    assert (call.name, call.source, result_text(call.content), call.is_error) == ("add", "mcp:calc", "5", False)
+    assert session.mcp.running() == ["calc"]
+    _, out = run("%claude mcp")
+    assert "calc" in out.stdout
+    _, out = run("%claude mcp stop calc")
+    assert "stopped MCP server 'calc'" in out.stdout and session.mcp.running() == []
+
+
+def test_an_mcp_server_that_dies_mid_call_is_one_line_and_the_chat_stays_valid(run, shell, sim, session, calc):
+    result, _ = run("%%claude --mcp calc -o r\nUse die now.\n")
+    assert result.error_in_exec is None
+    call = shell.user_ns["r"].tool_calls[0]
+    assert call.is_error and "stopped during the call" in call.content and "\n" not in call.content
+    result, _ = run("%%claude --mcp calc -o r\nUse add with a=1 and b=1.\n")  # restarts the server
+    assert result.error_in_exec is None and result_text(shell.user_ns["r"].tool_calls[0].content) == "2"
+
+
+def test_an_mcp_server_that_cannot_start_is_one_line_and_sends_nothing(run, magics, sim):
+    magics.mcp_servers = {"broken": {"command": "/nonexistent/server"}}
+    result, out = run("%%claude --mcp broken\nhello\n")
+    assert "broken" in result.error_in_exec.message and sim.requests == []
+    assert "Traceback" not in out.stdout
