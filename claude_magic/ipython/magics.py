@@ -133,6 +133,18 @@ class ClaudeMagics(Magics):
     def _apply_prices(self, change: Any) -> None:
         self.session.prices = dict(change["new"])
 
+    @validate("mcp_servers")
+    def _check_mcp_servers(self, proposal: Any) -> dict[str, Any]:
+        from ..core.errors import McpError
+        from ..tools.mcp import McpServerConfig
+
+        for name, entry in proposal["value"].items():
+            try:
+                McpServerConfig.from_mapping(name, entry)
+            except McpError as error:
+                raise TraitError(error.message) from None
+        return dict(proposal["value"])
+
     @validate("table_token_budget")
     def _check_table_budget(self, proposal: Any) -> int:
         return int(_as_trait_error(check_table_budget, proposal["value"]))

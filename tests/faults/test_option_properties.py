@@ -198,6 +198,7 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "max_retries": ("0", "3", "None"),
     "retry_on_timeout": ("True", "False"),
     "max_retry_wait": ("5", "60.0"),
+    "mcp_servers": ("{}", "{'calc': {'command': 'python', 'args': ['server.py']}}"),
 }  # fmt: skip
 
 
