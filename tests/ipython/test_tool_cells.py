@@ -201,3 +201,42 @@ def test_an_mcp_server_that_cannot_start_is_one_line_and_sends_nothing(run, magi
     result, out = run("%%claude --mcp broken\nhello\n")
     assert "broken" in result.error_in_exec.message and sim.requests == []
     assert "Traceback" not in out.stdout
+
+
+def test_a_dataframe_result_goes_back_encoded_as_attach_encodes_it(run, shell, sim):
+    import pandas as pd
+
+    from claude_magic.attach import encode_frame
+
+    frame = pd.DataFrame({"city": ["Lima", "Oslo"], "people": [10, 1]})
+    shell.user_ns["cities"] = lambda: frame
+    run("%%claude --tools cities\nUse cities.\n")
+    result = sim.requests[-1].body["messages"][-1]["content"][0]
+    assert result["content"] == encode_frame("cities", frame)
+    assert "Lima" in result["content"] and "people" in result["content"]
+
+
+def test_thinking_blocks_go_back_unchanged_between_rounds(run, shell, sim):
+    shell.user_ns["ping"] = lambda: "pong"
+    thinking = {"type": "thinking", "thinking": "I should call ping."}
+    use = {"type": "tool_use", "name": "ping", "input": {}}
+    sim.queue(ScriptedReply(content=(thinking, use), stop_reason="tool_use"))
+    result, _ = run("%%claude --tools ping -o r\nping?\n")
+    assert result.error_in_exec is None  # the strict simulator checks the signature it issued
+    first_reply = sim.requests[0]
+    sent_back = sim.requests[1].body["messages"][-2]["content"]
+    assert sent_back[0]["type"] == "thinking" and sent_back[0]["thinking"] == "I should call ping."
+    assert sent_back[0]["signature"] and first_reply.body["messages"][-1]["role"] == "user"
+
+
+def test_a_real_interrupt_during_a_tool_stops_the_loop_and_the_next_cell_works(run, shell, sim, session):
+    import os
+    import signal
+
+    shell.user_ns["slow"] = lambda: os.kill(os.getpid(), signal.SIGINT) or "never"
+    result, _ = run("%%claude --tools slow\nUse slow.\n")
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    result, _ = run("%claude Did it finish?")
+    assert result.error_in_exec is None
+    opening = sim.requests[-1].body["messages"][-1]["content"][0]
+    assert opening["type"] == "tool_result" and opening["is_error"] is True and "interrupted" in opening["content"]
