@@ -12,9 +12,12 @@ it suspends: approval asks with input(), async tools run to completion on a work
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -110,10 +113,12 @@ class Loop:
         try:
             approved = [await self._approve(use) for use in uses]
             if self.toolset.parallel:
-                done += await self._together(approved)
+                with finish_before_interrupt(self._say):
+                    done += await self._together(approved)
             else:
                 for call in approved:
-                    done.append(await self._one(call))
+                    with finish_before_interrupt(self._say):
+                        done.append(await self._one(call))
         except KeyboardInterrupt:
             self._keep_pending(prepared, uses, done)
             raise CallInterrupted(self.joined(complete=False)) from None
@@ -149,6 +154,10 @@ class Loop:
                 finished = list(await asyncio.gather(*(loop.run_in_executor(pool, job) for job in work)))
         return [self._finish(call) for call in finished]
 
+    def _say(self, status: str) -> None:
+        if self.on_status is not None:
+            self.on_status(status)
+
     def _finish(self, call: ToolCall) -> ToolCall:
         self.on_event(ToolFinished(call))
         return call
@@ -169,6 +178,33 @@ class Loop:
 
     def joined(self, complete: bool = True) -> Reply:
         return joined_rounds(self.rounds, self.calls, complete=complete)
+
+
+@contextmanager
+def finish_before_interrupt(say: Callable[[str], None]) -> Iterator[None]:
+    """Let a running tool call finish when the user interrupts, then stop; a second interrupt stops it at once.
+
+    A tool may have side effects: stopping it halfway is worse than waiting for it. Only the main
+    thread can handle signals, so elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    asked: list[int] = []
+
+    def defer(signum: int, frame: Any) -> None:
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(signum)
+        say("stopping after this tool call; interrupt again to stop it now")
+
+    previous = signal.signal(signal.SIGINT, defer)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if asked:
+        raise KeyboardInterrupt
 
 
 def run_call(tool: Tool | None, call: ToolCall) -> ToolCall:

@@ -229,14 +229,37 @@ def test_thinking_blocks_go_back_unchanged_between_rounds(run, shell, sim):
     assert sent_back[0]["signature"] and first_reply.body["messages"][-1]["role"] == "user"
 
 
-def test_a_real_interrupt_during_a_tool_stops_the_loop_and_the_next_cell_works(run, shell, sim, session):
+def test_a_real_interrupt_lets_the_running_tool_finish_then_stops_the_loop(run, shell, sim, session):
     import os
     import signal
 
-    shell.user_ns["slow"] = lambda: os.kill(os.getpid(), signal.SIGINT) or "never"
-    result, _ = run("%%claude --tools slow\nUse slow.\n")
+    def slow() -> str:
+        os.kill(os.getpid(), signal.SIGINT)  # the user presses interrupt while the tool runs
+        return "finished anyway"
+
+    shell.user_ns["slow"] = slow
+    result, out = run("%%claude --tools slow\nUse slow.\n")
     assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    assert "stopping after this tool call" in out.stderr
+    assert len(sim.requests) == 1  # the loop stopped: the result was not sent in this cell
     result, _ = run("%claude Did it finish?")
     assert result.error_in_exec is None
     opening = sim.requests[-1].body["messages"][-1]["content"][0]
-    assert opening["type"] == "tool_result" and opening["is_error"] is True and "interrupted" in opening["content"]
+    assert opening == {"type": "tool_result", "tool_use_id": opening["tool_use_id"], "content": "finished anyway"}
+
+
+def test_a_second_interrupt_stops_the_running_tool_at_once(run, shell, sim, session):
+    import os
+    import signal
+
+    def stuck() -> str:
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return "never reached"
+
+    shell.user_ns["stuck"] = stuck
+    result, _ = run("%%claude --tools stuck\nUse stuck.\n")
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    run("%claude And now?")
+    opening = sim.requests[-1].body["messages"][-1]["content"][0]
+    assert opening["is_error"] is True and "interrupted" in opening["content"]
