@@ -247,7 +247,6 @@ class Session:
 
     def follow_up(self, prepared: Prepared, reply: Reply, results: list[dict[str, Any]]) -> Prepared:
         """The next round of a tool loop: the same request plus the reply and the tool results that answer it."""
-        from .core.caching import plan_cache
         from .core.history import sendable_assistant_content
 
         base = prepared.unplanned or prepared.request
@@ -256,13 +255,7 @@ class Session:
             {"role": "user", "content": list(results)},
         ]
         request = {**base, "messages": [*base["messages"], *turn]}
-        info = lookup(prepared.settings.model)
-        planned, plan = plan_cache(
-            request,
-            min_tokens=info.min_cache_tokens if info else 1024,
-            policy=prepared.settings.cache,
-            previous=prepared.plan,
-        )
+        planned, plan = _planned(prepared.settings, request, prepared.plan)
         if "diagnostics" in prepared.request:
             planned["diagnostics"] = {"previous_message_id": reply.message_id or None}
         return replace(
@@ -399,15 +392,10 @@ class Session:
         self, chat: Chat | None, settings: Settings, request: dict[str, Any], *, continuing: bool
     ) -> tuple[dict[str, Any], CachePlan]:
         """Place cache breakpoints; `continuing` is False on a chat's first turn (or a --new one)."""
-        from .core.caching import plan_cache
-
-        info = lookup(settings.model)
         previous = chat.cache_plan if chat and continuing else None
         if chat and continuing and settings.cache != "off":
             self._warn_cache_breaks(chat, request)
-        planned, plan = plan_cache(
-            request, min_tokens=info.min_cache_tokens if info else 1024, policy=settings.cache, previous=previous
-        )
+        planned, plan = _planned(settings, request, previous)
         if chat:
             planned["diagnostics"] = {"previous_message_id": chat.last_message_id if continuing else None}
         return planned, plan
@@ -425,6 +413,18 @@ class Session:
     def _warn_unknown_model(self, model: str) -> None:
         if lookup(model) is None:
             self.notify(f"model:{model}", f"unknown model {model!r}: it will be sent as is, and its cost is unknown")
+
+
+def _planned(
+    settings: Settings, request: dict[str, Any], previous: CachePlan | None
+) -> tuple[dict[str, Any], CachePlan]:
+    """The request with its cache breakpoints, planned from the previous request's plan of the same chat."""
+    from .core.caching import plan_cache
+
+    info = lookup(settings.model)
+    return plan_cache(
+        request, min_tokens=info.min_cache_tokens if info else 1024, policy=settings.cache, previous=previous
+    )
 
 
 def _continuation(request: dict[str, Any], rounds: list[Reply]) -> dict[str, Any]:
