@@ -71,7 +71,6 @@ class Loop:
     def __post_init__(self) -> None:
         self.rounds: list[Reply] = []
         self.calls: list[ToolCall] = []
-        self.stopped_early = False
         self._sink = self.on_event
         self.on_event = self._hear
 
@@ -90,8 +89,7 @@ class Loop:
             if reply.stop_reason != "tool_use" or not uses:
                 return self.joined()
             if len(self.rounds) > self.toolset.max_rounds:
-                self.stopped_early = True
-                return self.joined()
+                return self.joined()  # stop_reason stays "tool_use": the footer says the loop stopped
             calls = await self._run_calls(current, uses)
             current = self.session.follow_up(current, reply, [call.result_block() for call in calls])
 
@@ -121,6 +119,7 @@ class Loop:
                         done.append(await self._one(call))
         except KeyboardInterrupt:
             self._keep_pending(prepared, uses, done)
+            self.calls += done
             raise CallInterrupted(self.joined(complete=False)) from None
         self.calls += done
         return done

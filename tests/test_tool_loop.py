@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from claude_magic._tool_loop import Loop, ToolSet, run_blocking
+from claude_magic.core.annotate import stop_note
 from claude_magic.core.errors import CallInterrupted, RequestFailed
 from claude_magic.core.events import TextDelta, ToolFinished, ToolStarted
 from claude_magic.core.history import NOT_RUN
@@ -148,6 +149,7 @@ def test_the_loop_stops_at_max_rounds_and_the_next_cell_is_valid(session, sim):
         sim.queue(asks(use("get_price", sku="SKU-12")))
     reply, _ = run_loop(session, ToolSet({"get_price": tool}, max_rounds=2))
     assert len(tool.calls) == 2 and reply.rounds == 3 and reply.stop_reason == "tool_use"
+    assert "stopped after 2 rounds" in stop_note(reply) and "--max-tool-rounds" in stop_note(reply)
     session.ask("and now?")  # the strict simulator rejects an unanswered tool_use
     first = sim.requests[-1].body["messages"][-1]["content"][0]
     assert first["type"] == "tool_result" and first["content"] == NOT_RUN

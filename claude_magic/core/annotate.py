@@ -26,6 +26,11 @@ def stop_note(reply: Reply) -> str:
     note = STOP_EXPLANATIONS.get(reply.stop_reason or "", "")
     if reply.refused and reply.refusal:
         note = f"The model declined to answer ({reply.refusal}); this turn is kept but not sent again."
+    if reply.stop_reason == "tool_use" and reply.tool_calls:
+        note = (
+            f"The tool loop stopped after {reply.rounds - 1} rounds with the model still asking for tools; "
+            "raise --max-tool-rounds, or ask it to go on in the next cell."
+        )
     return note
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
