@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .tools import SERVER
 from .usage import format_cost
 
 if TYPE_CHECKING:
@@ -100,7 +101,10 @@ def _extras(reply: Reply) -> list[str]:
     if u.separate_iterations:
         extras.append(f"{len(u.separate_iterations)} billed iteration(s) (compaction, advisor)")
     if reply.rounds > 1:
-        extras.append(f"{reply.rounds} calls (a paused turn was continued)")
+        # A tool loop's rounds are calls too: they are not paused turns (a server tool's call has no round of its own).
+        looped = any(call.source != SERVER for call in reply.tool_calls)
+        why = "tool results were sent back" if looped else "a paused turn was continued"
+        extras.append(f"{reply.rounds} calls ({why})")
     return extras
 
 

@@ -34,3 +34,18 @@ def has_settled_panel(nb: Any) -> bool:
         for cell in nb.cells
         for output in cell.get("outputs", [])
     )
+
+
+# A kernel function offered as a tool: it records every call it gets, so a cell can show whether it ran.
+PRICE_TOOL = '''CALLS = []
+
+def get_price(sku: str) -> float:
+    """The unit price of a product in euros.
+
+    Args:
+        sku: The product's stock-keeping unit, e.g. SKU-12.
+    """
+    CALLS.append(sku)
+    return {"SKU-12": 12.5}.get(sku, 0.0)'''
+CONFIRMED_PRICE = "%%claude --tools get_price --confirm\nUse get_price for sku=SKU-12."
+SHOW_CALLS = "print('calls:', len(CALLS), CALLS)"

@@ -14,8 +14,8 @@ What is here:
   (Debian's, never Playwright's download) with a fresh profile, and a fresh context per test.
 Tests that hold in both frontends take `server` (JupyterLab 4, then Notebook 7); `cells.py` has the
 cell sources they share. Screenshots go to build/screenshots/: panel-light/panel-dark (a reply with
-every part, from the contrast tests), settings and dashboard (from test_controls.py), and
-failed-<test>.png for a failing test.
+every part, from the contrast tests), settings and dashboard (from test_controls.py), tools-approval
+and tools-rows (from test_tools.py), and failed-<test>.png for a failing test.
 """
 
 from __future__ import annotations

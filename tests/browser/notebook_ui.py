@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from nbformat.reader import NotJSONError
+
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
@@ -219,16 +221,25 @@ class NotebookUI:
 
     def run_cell(self, index: int) -> None:
         """Select cell `index`, Ctrl+Enter (run it, stay on it), and wait until it has a new execution count."""
+        before = self.start_cell(index)
+        self.wait_cell_executed(index, before)
+
+    def start_cell(self, index: int) -> str:
+        """Select cell `index` and Ctrl+Enter without waiting; returns its prompt before, for `wait_cell_executed`."""
         prompt = self.cell(index).locator(".jp-InputPrompt")
         before = prompt.inner_text().strip()
         prompt.click()
         self.page.keyboard.press("Control+Enter")
+        return before
+
+    def wait_cell_executed(self, index: int, before: str) -> None:
+        """Cell `index` shows an execution count other than `before`, and the kernel is idle."""
         self.page.wait_for_function(
             """([prompt, before]) => {
               const now = prompt.textContent.trim();
               return /^\\[\\d+\\]:$/.test(now) && now !== before;
             }""",
-            arg=[prompt.element_handle(), before],
+            arg=[self.cell(index).locator(".jp-InputPrompt").element_handle(), before],
             timeout=RUN_TIMEOUT_MS,
         )
         self.wait_kernel_idle()
@@ -250,7 +261,14 @@ class NotebookUI:
         """Ctrl+S, then wait until the file on disk satisfies `saved` (a check on the nbformat node)."""
         self.page.locator(".jp-Notebook .jp-InputPrompt").first.click()
         self.page.keyboard.press("Control+s")
-        poll_until(lambda: saved(self.server.read_notebook(self.name)), 30.0, f"{self.name} saved")
+
+        def done() -> bool:
+            try:
+                return saved(self.server.read_notebook(self.name))
+            except NotJSONError:  # caught between the server truncating the file and writing it
+                return False
+
+        poll_until(done, 30.0, f"{self.name} saved")
 
     def reload(self) -> None:
         """Reload the page (a person pressing F5) and wait until the notebook is back."""

@@ -271,3 +271,16 @@ def test_panel_final_state_shows_everything_even_when_throttled(make_panel, sess
     assert panel._throttle.redraws < len(reply.text) // 3, "throttled"
     panel.finish(reply)
     assert "THE-END" in panel.body.html(panel.marked)
+
+
+def test_a_tool_loops_rounds_are_not_called_paused_turns_in_the_footer():
+    from dataclasses import replace
+
+    from claude_magic.core.annotate import usage_lines
+    from claude_magic.core.tools import SERVER, ToolCall
+
+    base = Reply("ok", "", (), usage_from_api({"input_tokens": 1, "output_tokens": 1}), "end_turn", "m", "msg_1")
+    looped = replace(base, rounds=2, tool_calls=(ToolCall("toolu_1", "get_price", {"sku": "SKU-12"}),))
+    assert "2 calls (tool results were sent back)" in usage_lines(looped)[1]
+    searched = replace(base, rounds=2, tool_calls=(ToolCall("srvtoolu_1", "web_search", {}, SERVER),))
+    assert "2 calls (a paused turn was continued)" in usage_lines(searched)[1]
