@@ -127,9 +127,9 @@ class Loop:
     async def _approve(self, use: dict[str, Any]) -> ToolCall:
         tool = self.toolset.tools.get(str(use.get("name")))
         call = ToolCall(str(use["id"]), str(use.get("name")), dict(use.get("input") or {}), _source(tool))
-        self.on_event(ToolStarted(call.id, call.name, call.input, call.source))
         approver = self.toolset.approver
         if tool is None or approver is None or await approver.approve(call):
+            self.on_event(ToolStarted(call.id, call.name, call.input, call.source))  # its row says "running"
             return call
         return replace(call, content=DENIED, is_error=True, denied=True)
 
