@@ -128,6 +128,8 @@ class Loop:
         tool = self.toolset.tools.get(str(use.get("name")))
         call = ToolCall(str(use["id"]), str(use.get("name")), dict(use.get("input") or {}), _source(tool))
         approver = self.toolset.approver
+        if tool is not None and approver is not None:
+            self._say(f"waiting for your approval of {call.name}")
         if tool is None or approver is None or await approver.approve(call):
             self.on_event(ToolStarted(call.id, call.name, call.input, call.source))  # its row says "running"
             return call

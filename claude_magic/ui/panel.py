@@ -163,6 +163,8 @@ class ResponsePanel:
                 self.citations.append(event.citation)
                 self.marked = event.marked
             case Finished():
+                if self.live:  # the call ended: show all of it now (a tool call or an approval may come next)
+                    self._redraw()
                 return
             case ToolStarted():
                 self._show_call(ToolCall(event.id, event.name, event.input, event.source), running=True)

@@ -61,6 +61,7 @@ def ask_and_wait_for_the_buttons(ui: NotebookUI) -> tuple[str, Locator]:
     expect(prompt).to_have_text(re.compile(r"^\[\*\]:$"))
     # The live panel shows the text that asked, and no row yet: nothing runs before the answer.
     expect(ui.cell(TOOL_CELL).locator(LIVE_PANEL)).to_contain_text("get_price")
+    expect(ui.cell(TOOL_CELL).locator(f"{LIVE_PANEL} .claude-header")).to_contain_text("waiting for your approval")
     expect(ui.cell(TOOL_CELL).locator(f"{LIVE_PANEL} details.claude-tool")).to_have_count(0)
     expect(ui.page.get_by_text(WIDGET_ERROR)).to_have_count(0)
     return before, box
