@@ -32,8 +32,8 @@ def await_confirming_cells(lines: list[str]) -> list[str]:
     call; a cell awaiting an Approve click lets ipykernel deliver the click (a blocking cell would not).
     """
     code = "".join(lines)
-    if not code.startswith(_CELL_MAGIC) or not _confirms(code):
-        return lines
+    if not code.startswith(_CELL_MAGIC) or not _confirms(code) or not _autoawait():
+        return lines  # with %autoawait off the cell blocks, and --confirm asks on input()
     return [_ASYNC_ENTRY + code[len(_CELL_MAGIC) :]]
 
 
@@ -47,3 +47,9 @@ def _confirms(code: str) -> bool:
         return "--confirm" in shlex.split(line)
     except (SyntaxError, ValueError, AttributeError, IndexError, TypeError):
         return False
+
+
+def _autoawait() -> bool:
+    from IPython import get_ipython
+
+    return bool(getattr(get_ipython(), "autoawait", False))

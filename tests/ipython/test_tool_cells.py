@@ -263,3 +263,17 @@ def test_a_second_interrupt_stops_the_running_tool_at_once(run, shell, sim, sess
     run("%claude And now?")
     opening = sim.requests[-1].body["messages"][-1]["content"][0]
     assert opening["is_error"] is True and "interrupted" in opening["content"]
+
+
+def test_a_confirm_cell_is_awaited_only_while_autoawait_is_on(shell):
+    from claude_magic.ipython.transform import await_confirming_cells
+
+    cell = ["get_ipython().run_cell_magic('claude', '--tools f --confirm', 'hi\\n')\n"]
+    plain = ["get_ipython().run_cell_magic('claude', '--tools f', 'hi\\n')\n"]
+    assert await_confirming_cells(cell)[0].startswith("await ")
+    assert await_confirming_cells(plain) == plain
+    shell.autoawait = False
+    try:
+        assert await_confirming_cells(cell) == cell
+    finally:
+        shell.autoawait = True
