@@ -213,11 +213,7 @@ class ClaudeMagics(Magics):
             command = find_command(line)
             if command is not None:
                 return command(self)
-        options = parse_options(line)
-        from .references import expand_template  # on first use: %load_ext stays cheap
-
-        prompt = expand_template(_prompt(options, cell, _namespace(self.shell)), _namespace(self.shell))
-        content, records = self._attachments(options, line_magic=cell is None)
+        options, prompt, content, records = self._cell(line, cell)
         self.ask(options, prompt, content, records)
         return None
 
@@ -227,12 +223,17 @@ class ClaudeMagics(Magics):
         ipykernel hands widget messages to a cell that is awaiting, never to one that blocks; the
         input transformer in ipython/transform.py sends --confirm cells here.
         """
+        options, prompt, content, records = self._cell(line, cell)
+        await self._ask(options, prompt, content, records, blocking=False)
+
+    def _cell(self, line: str, cell: str | None) -> tuple[CellOptions, str, list[dict[str, Any]], list[dict[str, Any]]]:
+        """The cell's options, its prompt with {{expressions}} filled in, and its attachments; nothing is sent."""
         options = parse_options(line)
-        from .references import expand_template
+        from .references import expand_template  # on first use: %load_ext stays cheap
 
         prompt = expand_template(_prompt(options, cell, _namespace(self.shell)), _namespace(self.shell))
-        content, records = self._attachments(options)
-        await self._ask(options, prompt, content, records, blocking=False)
+        content, records = self._attachments(options, line_magic=cell is None)
+        return options, prompt, content, records
 
     # -- what subcommands use (ipython.commands.CommandHost) ------------------------------
 
