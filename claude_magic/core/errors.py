@@ -9,6 +9,7 @@ ClaudeMagicError
 ├── SchemaError          a structured-output schema the API cannot take
 ├── StructuredOutputError  a reply that is not the JSON its schema asked for (the raw text stays on the reply)
 ├── McpError             an MCP server that cannot start, answer a call, or stays up no longer
+├── BudgetExceeded       a request whose worst-case cost would cross --max-cost or the session budget
 └── RequestFailed        the API call failed (status, API message, request id, partial reply)
     ├── StreamFailed     the call failed after the reply had started
     └── RequestTimedOut  no answer within ClaudeMagics.timeout
@@ -97,6 +98,10 @@ class McpError(ClaudeMagicError):
         flat = " ".join(message.split())
         super().__init__(flat if len(flat) <= LINE_CHARS else flat[: LINE_CHARS - 1].rstrip() + "…")
         self.stderr = stderr
+
+
+class BudgetExceeded(ClaudeMagicError):
+    """A request whose worst-case cost would cross --max-cost or the session budget, or is unknown; nothing was sent."""
 
 
 class RequestFailed(ClaudeMagicError):

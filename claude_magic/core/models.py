@@ -112,6 +112,9 @@ PRICE_CLASSES = ("input", "write_5m", "write_1h", "cache_read", "output")
 # Server tool fees in USD per request (ANTHROPIC_API.md §11 "Price modifiers", Anthropic pricing page,
 # checked 2026-11-22): web search $10 per 1,000 searches; web fetch is free beyond its tokens.
 SERVER_TOOL_PRICES = {"web_search_requests": 10.0 / 1000, "web_fetch_requests": 0.0}
+# Message Batches bill input and output at 50% of list price, stacking with the cache multipliers
+# (ANTHROPIC_API.md §11 "Price modifiers" and §12 "Message Batches", Anthropic pricing page, checked 2026-11-22).
+BATCH_DISCOUNT = 0.5
 # In price overrides this key holds server tool fees, e.g. {"server_tools": {"web_search_requests": 0.012}}.
 SERVER_TOOLS_KEY = "server_tools"
 

@@ -6,10 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .models import SERVER_TOOL_PRICES, Prices
+from .models import BATCH_DISCOUNT, SERVER_TOOL_PRICES, Prices
 
 PER_MILLION = 1_000_000
-BATCH_DISCOUNT = 0.5
 
 
 @dataclass(frozen=True)
