@@ -279,4 +279,3 @@ def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
         return done.value  # type: ignore[no-any-return]
     coroutine.close()
     raise RuntimeError("the tool loop waited on an event loop while running blocking")
-
