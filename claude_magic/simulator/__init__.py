@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from types import TracebackType
 
 from .cache import PromptCache
 from .pace import tokens_per_second as pace_from
-from .script import RecordedRequest, ScriptedError, ScriptedReply
+from .script import BatchOutcome, BatchScript, RecordedRequest, ScriptedError, ScriptedReply
 from .server import SimServer
 from .state import SimState
 
-__all__ = ["RecordedRequest", "ScriptedError", "ScriptedReply", "Simulator"]
+__all__ = ["BatchOutcome", "BatchScript", "RecordedRequest", "ScriptedError", "ScriptedReply", "Simulator"]
 
 
 class Simulator:
@@ -19,13 +20,21 @@ class Simulator:
 
     `tokens_per_second` paces streamed replies like a model (about 100 for today's models);
     None reads $CLAUDE_MAGIC_SIM_TPS, and when that is unset too, streams at full speed.
+    `batch_delay_s` is how long a Message Batch takes to process (0: it has ended when created);
+    its requests finish evenly over that time (see `batches.py`).
     """
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", tokens_per_second: float | None = None) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        tokens_per_second: float | None = None,
+        batch_delay_s: float = 0.0,
+    ) -> None:
         self.host = host
         self.port = port
         self._requested_port = port
-        self._state = SimState(pace_from(tokens_per_second))
+        self._state = SimState(pace_from(tokens_per_second), batch_delay_s)
         self._server: SimServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -86,8 +95,25 @@ class Simulator:
         """Serve `script` to a coming `POST /v1/messages` instead of the default reply (FIFO)."""
         self._state.queue(script)
 
+    def script_batch(self, outcomes: Mapping[str, BatchOutcome] | None = None, *, delay_s: float | None = None) -> None:
+        """Script the next `POST /v1/messages/batches` (FIFO): outcomes by `custom_id`, and its delay.
+
+        An outcome is a ScriptedReply (succeeds with it), a ScriptedError or "errored" (ends
+        errored), or "expired"; see `BatchScript`.
+        """
+        self._state.batches.queue(BatchScript(dict(outcomes or {}), delay_s))
+
+    @property
+    def batch_delay_s(self) -> float:
+        """How long a batch takes to process unless its script says otherwise; settable."""
+        return self._state.batches.delay_s
+
+    @batch_delay_s.setter
+    def batch_delay_s(self, seconds: float) -> None:
+        self._state.batches.delay_s = max(0.0, seconds)
+
     def reset(self) -> None:
-        """Clear the script queue and the request log; ids restart at `req_sim_00000001`."""
+        """Clear the script queues, the request log and the batches; ids restart at `req_sim_00000001`."""
         self._state.reset()
 
     def __enter__(self) -> Simulator:

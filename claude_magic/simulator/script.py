@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,20 @@ class ScriptedError:
 
 
 Script = ScriptedReply | ScriptedError
+
+BatchOutcome = ScriptedReply | ScriptedError | Literal["errored", "expired"]
+
+
+@dataclass(frozen=True)
+class BatchScript:
+    """How the next created Message Batch plays out, request by request (by `custom_id`).
+
+    `outcomes[custom_id]` is a ScriptedReply (that request succeeds with this message), a
+    ScriptedError (it ends `errored` with that error type and message), "errored" (an `api_error`)
+    or "expired" (it stays `processing` until the batch ends, then is `expired`). Requests not named
+    get the default reply, or `errored` if their params are invalid. `delay_s`, when given, replaces
+    the simulator's `batch_delay_s` for this batch.
+    """
+
+    outcomes: Mapping[str, BatchOutcome] = field(default_factory=dict)
+    delay_s: float | None = None

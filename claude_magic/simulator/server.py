@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import events as ev
+from .batch_api import PREFIX
 from .errors import ApiError, error_body, not_found
 from .models_api import find_model, model_object, models_page
 from .pace import delta_seconds
@@ -138,6 +139,8 @@ class Handler(BaseHTTPRequestHandler):
         route = (self.command, url.path.rstrip("/"))
         if route == ("POST", "/v1/messages"):
             return self._messages(number, request_id, raw)
+        if url.path.startswith(PREFIX):
+            return self._batches(url.path.rstrip("/"), dict(parse_qsl(url.query)), raw, request_id)
         if route == ("POST", "/v1/messages/count_tokens"):
             return self._count_tokens(request_id, raw)
         if route == ("GET", "/v1/models"):
@@ -168,6 +171,17 @@ class Handler(BaseHTTPRequestHandler):
         body = parse_body(raw)
         validate_count(body)
         self._send_json(200, {"input_tokens": estimate_input_tokens(body)}, request_id)
+
+    def _batches(self, path: str, query: dict[str, str], raw: bytes, request_id: str) -> None:
+        answer = self.server.state.batches.serve(self.command, path, query, raw, self._base_url())
+        if isinstance(answer, bytes):
+            return self._send_bytes(answer, "application/binary", request_id)
+        self._send_json(200, answer, request_id)
+
+    def _base_url(self) -> str:
+        """This server's absolute URL as the client addressed it (the Host header), for `results_url`."""
+        host = self.headers.get("Host") or f"{self.server.server_name}:{self.server.server_port}"
+        return f"http://{host}"
 
     def _model(self, model_id: str, request_id: str) -> None:
         info = find_model(model_id)
@@ -206,6 +220,10 @@ class Handler(BaseHTTPRequestHandler):
         payload = dumps(data).encode()
         headers = {"Content-Length": str(len(payload)), **(extra or {})}
         self._start(status, "application/json", request_id, headers)
+        self.wfile.write(payload)
+
+    def _send_bytes(self, payload: bytes, content_type: str, request_id: str) -> None:
+        self._start(200, content_type, request_id, {"Content-Length": str(len(payload))})
         self.wfile.write(payload)
 
     def _start(self, status: int, content_type: str, request_id: str, extra: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .batch_api import BatchStore
 from .cache import PromptCache
 from .script import RecordedRequest, Script, ScriptedError, ScriptedReply
 
@@ -20,9 +21,10 @@ class _Entry:
 
 
 class SimState:
-    """Scripts waiting to be served, every request received, and the request counter."""
+    """Scripts waiting to be served, every request received, the request counter, the batches."""
 
-    def __init__(self, tokens_per_second: float | None = None) -> None:
+    def __init__(self, tokens_per_second: float | None = None, batch_delay_s: float = 0.0) -> None:
+        self.batches = BatchStore(batch_delay_s)
         self.tokens_per_second = tokens_per_second  # None streams at full speed
         self._lock = threading.Lock()
         self._queue: deque[_Entry] = deque()
@@ -75,6 +77,7 @@ class SimState:
             self._requests.clear()
             self._counter = 0
         self.cache.reset()
+        self.batches.reset()
 
     def _use_head(self, script: _S) -> _S:
         self._queue[0].left -= 1

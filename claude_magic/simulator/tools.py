@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core.models import ENABLED
 from .errors import invalid
+from .media import all_blocks
 from .registry import find_row
 
 NAME_PATTERN = "^[a-zA-Z0-9_-]{1,128}$"
@@ -34,6 +35,7 @@ SERVER_TOOLS: dict[str, str | None] = {
 MAX_USES_TYPES = frozenset(t for t, name in SERVER_TOOLS.items() if name in (WEB_SEARCH, WEB_FETCH))
 CHOICES = ("auto", "any", "tool", "none")
 FORCED = ("any", "tool")
+UNCOUNTABLE_SOURCES = ("url", "file")  # count_tokens cannot fetch these
 # Models that always think and reject a forced tool_choice (ANTHROPIC_API.md section 8).
 NO_FORCED_TOOL_MODELS = frozenset({"claude-opus-5-5", "claude-fable-5-1", "claude-mythos-5-1"})
 UNIQUE_NAMES = "tools: Tool names must be unique."
@@ -56,6 +58,19 @@ def check_tools(body: Dict) -> None:
             raise invalid(UNIQUE_NAMES)
     if "tool_choice" in body:
         check_tool_choice(body.get("tool_choice"), tools or [], body.get("thinking"), str(body.get("model")))
+
+
+def check_countable(body: Dict) -> None:
+    """count_tokens refuses server tools (the advisor, which the simulator does not offer, aside)
+    and `url` / `file` sources, which it cannot read."""
+    for i, tool in enumerate(body.get("tools") or []):
+        if tool_kind(tool) != CUSTOM:
+            raise invalid(f"tools.{i}: {tool_kind(tool)} is a server tool; count_tokens does not support server tools")
+    for i, message in enumerate(body["messages"]):
+        for block in all_blocks([message]):
+            source = block.get("source")
+            if isinstance(source, dict) and source.get("type") in UNCOUNTABLE_SOURCES:
+                raise invalid(f"messages.{i}: {source['type']} sources are not supported by count_tokens")
 
 
 def tool_kind(tool: Dict) -> str:

@@ -19,7 +19,7 @@ from .errors import ApiError, invalid, not_found
 from .limits import check_attachments
 from .registry import model_info
 from .structured import check_output_format
-from .tools import check_tools
+from .tools import check_countable, check_tools
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # Messages and count_tokens reject bodies over 32 MB (413)
 API_VERSIONS = ("2026-10-21", "2023-06-01")
@@ -98,12 +98,20 @@ def validate_create(body: Body) -> ModelInfo:
 
 
 def validate_count(body: Body) -> ModelInfo:
-    """The checks that apply to `POST /v1/messages/count_tokens`."""
+    """The Messages checks that apply without `max_tokens`, then count_tokens' own refusals."""
     _check_removed_params(body)
     _check_required(body, ("model", "messages"))
     _check_messages(body["messages"])
     info = _check_model(body["model"])
+    check_conversation(body["messages"])
+    _check_prefill(body["messages"], info, body.get("thinking"))
     _check_thinking(body.get("thinking"), info, None)
+    _check_effort(body.get("output_config"), info)
+    check_tools(body)
+    check_output_format(body)
+    _check_blocks(body["messages"])
+    check_attachments(body["messages"], info)
+    check_countable(body)
     return info
 
 

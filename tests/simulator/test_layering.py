@@ -14,7 +14,14 @@ HEAVY = ("anthropic", "IPython", "pandas", "ipywidgets", "matplotlib", "httpx2")
 
 
 def test_public_names():
-    assert sorted(simulator.__all__) == ["RecordedRequest", "ScriptedError", "ScriptedReply", "Simulator"]
+    assert sorted(simulator.__all__) == [
+        "BatchOutcome",
+        "BatchScript",
+        "RecordedRequest",
+        "ScriptedError",
+        "ScriptedReply",
+        "Simulator",
+    ]
 
 
 def test_sources_import_only_stdlib_core_and_themselves():
