@@ -79,8 +79,15 @@ class Batch:
         return "errored" if self.items[index].error is not None else "succeeded"
 
     def counts(self, now: float) -> dict[str, int]:
-        """`request_counts` at `now`; the values always sum to the number of requests."""
+        """`request_counts` at `now`; the values always sum to the number of requests.
+
+        As the SDK's MessageBatchRequestCounts documents, every count but `processing` is zero
+        until processing of the entire batch has ended.
+        """
         counts = dict.fromkeys(KINDS, 0)
+        if not self.ended(now):
+            counts["processing"] = len(self.items)
+            return counts
         for index in range(len(self.items)):
             counts[self.kind(index, now)] += 1
         return counts
