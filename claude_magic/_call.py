@@ -51,8 +51,10 @@ class Call:
         state: StreamState,
         policy: NetworkPolicy | None = None,
         on_status: StatusSink | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.chat, self.model, self.cost = chat, model, cost
+        self.headers = dict(headers or {})  # sent as extra_headers; never shown, recorded or put in an error
         self.on_event: EventSink = on_event or (lambda event: None)
         self.on_status: StatusSink = on_status or (lambda status: None)
         self.notify = notify
@@ -108,10 +110,16 @@ class Call:
         return "The connection closed before the reply finished (no message_stop); re-run the cell."
 
     def _open(self, client: Any, request: dict[str, Any]) -> Any:
-        """`client.messages.stream(...)`, showing each SDK warning (e.g. a deprecated model) once as one line."""
+        """`client.messages.stream(...)`, showing each SDK warning (e.g. a deprecated model) once as one line.
+
+        A request with `betas` (beta features, compaction) goes through the SDK's beta surface,
+        which sends them as the `anthropic-beta` header and streams the beta block types.
+        """
+        surface = client.beta.messages if request.get("betas") else client.messages
+        extra = {"extra_headers": self.headers} if self.headers else {}
         with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            manager = client.messages.stream(**request)
+            manager = surface.stream(**request, **extra)
         for warning in caught:
             first_line = str(warning.message).splitlines()[0]
             self.notify(f"sdk:{first_line}", first_line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ._client import Connection
@@ -47,6 +47,7 @@ class Prepared:
     keep: bool  # False for --no-history: the exchange joins no chat
     new: bool
     unplanned: dict[str, Any] | None = None  # the request before cache breakpoints (a tool loop's next round grows it)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # extra HTTP headers; values are never shown
 
 
 class Session:
@@ -61,6 +62,7 @@ class Session:
         self.last: Reply | None = None
         self.history_window = 0
         self.prices: dict[str, dict[str, float]] = {}  # per model prefix, USD per million tokens
+        self.headers: dict[str, str] = {}  # sent with every request; values are never shown or recorded
         self._warned: set[str] = set()
         self._mcp: McpServers | None = None
 
@@ -209,16 +211,19 @@ class Session:
         overrides: dict[str, Any] | None = None,
         tools: list[dict[str, Any]] | None = None,
         body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Prepared:
         """Build, check and cache-plan the request; nothing is sent and nothing changes.
 
         `tools` are the API's tool definitions; `body` adds request fields claude_magic builds
         elsewhere (tool_choice, output_config.format), merged into what the settings build.
+        `headers` are this request's extra HTTP headers, on top of `session.headers`.
         """
         # Imported on first use, not at module top: %load_ext stays cheap (benchmarks/load_ext.py).
         from .core.content import check_request_content
         from .core.history import pending_results
         from .core.request import build_request, merge_body, text_block
+        from .core.settings import check_headers
 
         settings = self.settings.with_changes(**overrides) if overrides else self.settings
         self._warn_unknown_model(settings.model)
@@ -243,6 +248,7 @@ class Session:
             history,
             new,
             request,
+            {**check_headers(self.headers), **check_headers(headers or {})},
         )
 
     def follow_up(self, prepared: Prepared, reply: Reply, results: list[dict[str, Any]]) -> Prepared:
@@ -305,7 +311,8 @@ class Session:
 
         model = prepared.settings.model
         cost = lambda usage: self.cost_of(model, usage)  # noqa: E731
-        call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, self.connection.policy, on_status)
+        policy = self.connection.policy
+        call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, policy, on_status, prepared.headers)
         try:
             reply = call.run(lambda: self.client, request)
         except (ClaudeMagicError, CallInterrupted) as error:

@@ -34,6 +34,7 @@ def stop_note(reply: Reply) -> str:
         )
     return note
 
+
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -85,10 +86,31 @@ def usage_lines(reply: Reply) -> list[str]:
     lines = [f"{tokens_in} · {u.output_tokens:,} out{thinking}", f"{format_cost(reply.cost_usd)} · cache hit {hit}"]
     lines[1] += "".join(f" · {label} {_seconds(value)}" for label, value in _timings(reply))
     lines[1] += "".join(f" · {extra}" for extra in _extras(reply))
+    compacted = compaction_note(reply)
+    if compacted:
+        lines.append(compacted)
     if reply.stop_reason not in (None, "end_turn"):
         note = stop_note(reply)
         lines.append(f"stop reason: {reply.stop_reason}" + (f". {note}" if note else ""))
     return lines
+
+
+def compaction_note(reply: Reply) -> str:
+    """'compacted: 52,310 tokens of earlier context replaced by a 180-token summary', when the API compacted."""
+    done = [item for item in reply.usage.separate_iterations if item.get("type") == "compaction"]
+    if not done:
+        return ""
+    replaced = sum(_iteration_input(item) for item in done)
+    summary = sum(int(item.get("output_tokens") or 0) for item in done)
+    return (
+        f"compacted: {replaced:,} tokens of earlier context replaced by a {summary:,}-token summary "
+        "(billed as its own iteration, included in the cost)"
+    )
+
+
+def _iteration_input(item: Mapping[str, Any]) -> int:
+    keys = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+    return sum(int(item.get(key) or 0) for key in keys)
 
 
 def _extras(reply: Reply) -> list[str]:

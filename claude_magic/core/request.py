@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .models import ADAPTIVE, lookup
-from .settings import Settings
+from .settings import COMPACT_BETA, Settings
 
 
 def build_request(
@@ -29,7 +29,27 @@ def build_request(
         request["thinking"] = thinking
     if settings.effort:
         request["output_config"] = {"effort": settings.effort}
+    if settings.user_id:
+        request["metadata"] = {"user_id": settings.user_id}
+    if settings.compact_at is not None:
+        request["context_management"] = {"edits": [compaction_edit(settings.compact_at)]}
+    betas = betas_for(settings)
+    if betas:
+        request["betas"] = betas  # a keyword of client.beta.messages.stream(): the SDK sends it as anthropic-beta
     return request
+
+
+def compaction_edit(trigger: int) -> dict[str, Any]:
+    """The context-management edit that compacts the context once the input reaches `trigger` tokens."""
+    return {"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": trigger}}
+
+
+def betas_for(settings: Settings) -> list[str]:
+    """The anthropic-beta values these settings need: the user's, plus compaction's when it is on."""
+    betas = list(dict.fromkeys(settings.betas))
+    if settings.compact_at is not None and COMPACT_BETA not in betas:
+        betas.append(COMPACT_BETA)
+    return betas
 
 
 def merge_body(request: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:

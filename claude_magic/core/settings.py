@@ -40,12 +40,17 @@ class Settings:
     show_thinking: bool = False
     system: str | None = None
     cache: str = "auto"  # auto (5m) | off | 5m | 1h
+    user_id: str | None = None  # metadata.user_id: an opaque id the user chose; never derived from the machine
+    betas: tuple[str, ...] = ()  # anthropic-beta values, sent through the SDK's beta surface
+    compact_at: int | None = None  # input tokens at which the API compacts the context (beta)
 
     def with_changes(self, **changes: Any) -> Settings:
         """A validated copy with `changes` applied; unknown names are a SettingsError."""
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        if "betas" in changes and isinstance(changes["betas"], list | tuple):
+            changes["betas"] = tuple(changes["betas"])
         return validate(replace(self, **changes))
 
 
@@ -89,6 +94,9 @@ def validate(settings: Settings) -> Settings:
     _check_effort(settings.effort, info)
     _check_thinking(settings, info)
     _check_cache(settings.cache)
+    _check_user_id(settings.user_id)
+    _check_betas(settings.betas)
+    _check_compact_at(settings.compact_at)
     return settings
 
 
@@ -148,6 +156,68 @@ def _check_price(prefix: str, name: str, price: Any) -> None:
 def _check_cache(cache: str) -> None:
     if cache not in CACHE_POLICIES:
         raise SettingsError(f"--cache must be one of {', '.join(CACHE_POLICIES)}, not {cache!r}")
+
+
+MAX_USER_ID_CHARS = 256  # the API's limit on metadata.user_id
+COMPACT_BETA = "compact-2026-01-12"  # the beta header that threshold compaction (compact_20260112) needs
+# An HTTP header field name (RFC 9110 token); values may not carry line breaks or other control characters.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BETA_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
+# Headers the SDK or claude_magic sets itself: overriding them would break authentication or the protocol.
+RESERVED_HEADERS = (
+    "x-api-key",
+    "authorization",
+    "anthropic-version",
+    "anthropic-beta",
+    "content-type",
+    "content-length",
+)
+
+
+def _check_user_id(user_id: str | None) -> None:
+    if user_id is None:
+        return
+    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID_CHARS:
+        raise SettingsError(
+            f"user_id must be an opaque id of 1 to {MAX_USER_ID_CHARS} characters (a uuid or a hash), "
+            "not a name or an email address"
+        )
+    if lone_surrogate(user_id) or any(not c.isprintable() for c in user_id):
+        raise SettingsError("user_id contains control characters or a lone surrogate; use a uuid or a hash")
+
+
+def _check_betas(betas: tuple[str, ...]) -> None:
+    if not isinstance(betas, tuple):
+        raise SettingsError(f"betas must be a list of beta names such as ['{COMPACT_BETA}'], not {betas!r}")
+    for beta in betas:
+        if not isinstance(beta, str) or not _BETA_NAME.fullmatch(beta):
+            raise SettingsError(
+                f"each beta must be a name such as '{COMPACT_BETA}' (no commas or spaces), not {beta!r}"
+            )
+
+
+def _check_compact_at(compact_at: int | None) -> None:
+    if compact_at is None:
+        return
+    if isinstance(compact_at, bool) or not isinstance(compact_at, int) or compact_at < 1:
+        raise SettingsError(f"--compact-at must be a positive whole number of input tokens, not {compact_at!r}")
+
+
+def check_headers(headers: Mapping[str, Any]) -> dict[str, str]:
+    """`headers` as a dict when every name is an HTTP token the SDK does not own and every value a one-line string.
+
+    Errors name the header, never its value (a value may be a secret).
+    """
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise SettingsError(f"header names are HTTP tokens such as X-Team (no spaces or ':'), not {name!r}")
+        if name.lower() in RESERVED_HEADERS:
+            raise SettingsError(f"header {name} is set by claude_magic or the SDK; use its own setting instead")
+        if not isinstance(value, str) or not all(c == "\t" or " " <= c <= "~" for c in value):
+            raise SettingsError(f"header {name}: the value must be one line of ASCII text (not shown here)")
+        checked[name] = value
+    return checked
 
 
 def _check_max_tokens(max_tokens: int, info: ModelInfo | None) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from traitlets import Bool, Dict, Enum, Float, Int, TraitError, Unicode, Union, observe, validate
+from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, Union, observe, validate
 from traitlets.config import Config
 
 from .._session import Session
@@ -16,6 +16,7 @@ from ..core.models import DEFAULT_MODEL, EFFORTS
 from ..core.settings import (
     CACHE_POLICIES,
     SETTING_NAMES,
+    check_headers,
     check_prices,
     check_table_budget,
     lone_surrogate,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ..core.events import ReplyView
 
 NETWORK_TRAITS = ("timeout", "max_retries", "retry_on_timeout", "max_retry_wait")
+MASK = "••••••"  # what listings show instead of a header value
 
 
 @magics_class
@@ -89,6 +91,20 @@ class ClaudeMagics(Magics):
         help="MCP servers --mcp NAME may start: {NAME: {'command': 'python', 'args': [...], 'env': {...}}}; "
         "also [tool.claude_magic.mcp.NAME] in pyproject.toml.",
     ).tag(config=True)
+    headers = Dict(
+        value_trait=Unicode(), help="Extra HTTP headers sent with every request, e.g. {'X-Team': 'research'}."
+    ).tag(config=True)
+    user_id = Unicode(
+        None,
+        allow_none=True,
+        help="metadata.user_id: an opaque id (a uuid or hash) for abuse detection; None sends none.",
+    ).tag(config=True)
+    betas = List(Unicode(), help="Beta features sent as anthropic-beta, e.g. ['context-1m-2025-08-07'].").tag(
+        config=True
+    )
+    compact_at = Int(
+        None, allow_none=True, help="Let the API compact the chat's context past this many input tokens (beta)."
+    ).tag(config=True)
     max_retry_wait = Float(
         60.0, help="Longest retry-after (seconds) honoured; a longer one fails at once, saying when to retry."
     ).tag(config=True)
@@ -105,6 +121,7 @@ class ClaudeMagics(Magics):
         if self.simulate:
             self.session.simulate = True
         self.session.prices = dict(self.prices)
+        self.session.headers = dict(self.headers)
         self._apply_transcript_files(None)
         self.session.configure_network(**{name: getattr(self, name) for name in NETWORK_TRAITS})
 
@@ -132,6 +149,14 @@ class ClaudeMagics(Magics):
     @observe("prices")
     def _apply_prices(self, change: Any) -> None:
         self.session.prices = dict(change["new"])
+
+    @validate("headers")
+    def _check_headers(self, proposal: Any) -> dict[str, str]:
+        return dict(_as_trait_error(check_headers, proposal["value"]))
+
+    @observe("headers")
+    def _apply_headers(self, change: Any) -> None:
+        self.session.headers = dict(change["new"])
 
     @validate("mcp_servers")
     def _check_mcp_servers(self, proposal: Any) -> dict[str, Any]:
@@ -259,7 +284,13 @@ class ClaudeMagics(Magics):
     def config_rows(self) -> list[dict[str, Any]]:
         """One row per %config setting: name, value, help."""
         traits = self.traits(config=True)
-        return [{"setting": name, "value": getattr(self, name), "help": traits[name].help} for name in sorted(traits)]
+        return [{"setting": name, "value": self._shown(name), "help": traits[name].help} for name in sorted(traits)]
+
+    def _shown(self, name: str) -> Any:
+        """A trait's value as listings show it: header values may be secrets, so only their names appear."""
+        if name == "headers":
+            return {header: MASK for header in self.headers}
+        return getattr(self, name)
 
     def _attachments(
         self, options: CellOptions, *, line_magic: bool = False
@@ -316,6 +347,7 @@ class ClaudeMagics(Magics):
             overrides=options.overrides,
             tools=toolset.definitions() if toolset else None,
             body={"output_config": {"format": shape.format}} if shape is not None else None,
+            headers=options.headers,
         )
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
         view = self._view(options, fmt)

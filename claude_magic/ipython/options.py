@@ -15,10 +15,12 @@ from typing import Any, TypeVar
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from ..core.errors import SettingsError
 from ..core.models import EFFORTS
 from ..core.settings import (
     CACHE_POLICIES,
     SETTING_NAMES,
+    check_headers,
     check_table_budget,
     lone_surrogate,
     parse_thinking,
@@ -52,6 +54,10 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         {"choices": CACHE_POLICIES, "help": "prompt caching: auto (5-minute breakpoints), off, 5m or 1h"},
     ),
     (("-s", "--system"), {"metavar": "TEXT", "help": "system prompt for this call"}),
+    (
+        ("--compact-at",),
+        {"type": whole_number, "metavar": "TOKENS", "help": "let the API compact the context past TOKENS input tokens"},
+    ),
     (("--chat",), {"default": DEFAULT_CHAT, "metavar": "NAME", "help": "named chat to continue (default: default)"}),
     (("--new",), {"action": "store_true", "help": "start the chat afresh"}),
     (("--no-history",), {"action": "store_true", "help": "one-shot: send no history and record nothing"}),
@@ -72,6 +78,10 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
             "metavar": "KEY=JSON",
             "help": 'an extra request field sent unchanged, e.g. --param \'metadata={"user_id": "u1"}\' (repeatable)',
         },
+    ),
+    (
+        ("--header",),
+        {"action": "append", "metavar": "NAME=VALUE", "help": "an extra HTTP header for this cell (repeatable)"},
     ),
     (
         ("-a", "--attach"),
@@ -162,6 +172,7 @@ class CellOptions:
     text: str
     overrides: dict[str, Any]
     params: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # values may be secrets: never shown
     attach: tuple[str, ...] = ()
     cite: bool = False
     table_budget: int | None = None
@@ -184,7 +195,8 @@ class CellOptions:
 def parse_options(line: str) -> CellOptions:
     """Parse a %%claude line; bad options raise UsageError (one line)."""
     args = PARSER.parse_args(_split(line))
-    overrides = {name: getattr(args, name) for name in SETTING_NAMES if getattr(args, name) is not None}
+    # Settings without an option (user_id, betas) are %config only.
+    overrides = {name: getattr(args, name) for name in SETTING_NAMES if getattr(args, name, None) is not None}
     if "thinking" in overrides:
         overrides["thinking"] = parse_thinking(overrides["thinking"])
     if args.table_budget is not None:
@@ -200,6 +212,7 @@ def parse_options(line: str) -> CellOptions:
         text=" ".join(args.text),
         overrides=overrides,
         params=parse_params(args.param or []),
+        headers=parse_headers(args.header or []),
         attach=tuple(args.attach),
         cite=args.cite,
         table_budget=args.table_budget,
@@ -260,6 +273,7 @@ _OWNED_FIELDS = {
     "output_config": "--effort",
     "messages": "the cell",
     "stream": "--no-stream (replies always stream)",
+    "context_management": "--compact-at",
 }
 # Messages API request fields are lowercase snake_case.
 _FIELD = re.compile(r"[a-z][a-z0-9_]*")
@@ -273,6 +287,20 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
         key = _param_key(pair, key, sep)
         params[key] = _json_value(key, raw)
     return params
+
+
+def parse_headers(pairs: list[str]) -> dict[str, str]:
+    """`NAME=VALUE` pairs -> extra HTTP headers; a bad pair is a one-line UsageError that never shows the value."""
+    headers: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError("--header wants NAME=VALUE, e.g. --header X-Team=research")
+        headers[name.strip()] = value
+    try:
+        return check_headers(headers)
+    except SettingsError as error:
+        raise UsageError(f"--header: {error.message}") from None
 
 
 def _param_key(pair: str, key: str, sep: str) -> str:

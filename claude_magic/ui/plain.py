@@ -7,7 +7,7 @@ from typing import Any
 
 from IPython.display import Markdown, display
 
-from ..core.annotate import stop_note
+from ..core.annotate import compaction_note, stop_note
 from ..core.events import (
     CitationAdded,
     Event,
@@ -63,7 +63,8 @@ class MarkdownView:
     def finish(self, reply: Reply) -> None:
         """Show the final reply with its one-line summary."""
         self.text = self.text if reply.tool_calls else reply.text
-        self._show(reply.summary(), stop_note(reply))
+        notes = (compaction_note(reply), stop_note(reply))
+        self._show(reply.summary(), "\n\n".join(note for note in notes if note))
 
     def note(self, status: str) -> None:
         """Show a passing status, e.g. "retrying after 529, attempt 2 of 3", as one line on stderr."""
