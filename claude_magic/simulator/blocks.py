@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .signing import redacted_data, sign_thinking
+from .signing import redacted_data, seal_compaction, sign_thinking
 
 ID_PREFIXES = {"tool_use": "toolu_01", "server_tool_use": "srvtoolu_01"}
 Dict = dict[str, Any]
@@ -33,7 +33,7 @@ def complete(block: Dict, seed: str) -> Dict:
     if kind == "redacted_thinking" and not block.get("data"):
         return {**block, "data": redacted_data(seed)}
     if kind == "compaction" and not block.get("encrypted_content"):
-        return {"content": None, **block, "encrypted_content": redacted_data("compaction:" + seed)}
+        return {"content": None, **block, "encrypted_content": seal_compaction(block.get("content"))}
     return block
 
 

@@ -14,8 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from . import compaction
 from . import events as ev
 from .batch_api import PREFIX
+from .betas import betas_of, check_metadata
 from .errors import ApiError, error_body, not_found
 from .models_api import find_model, model_object, models_page
 from .pace import delta_seconds
@@ -156,11 +158,15 @@ class Handler(BaseHTTPRequestHandler):
         check_size(len(raw))
         body = parse_body(raw)
         info = validate_create(body)
+        check_metadata(body)
+        compacting = compaction.plan(body, betas_of(self._headers()))
+        body = compacting.body  # what the model reads: a returned or new compaction replaces the earlier turns
         script = self.server.state.take_reply()
         msg_id = f"msg_sim_{number:08d}"
         reply = scripted_reply(script, msg_id, wants_thinking(body, info)) if script else default_reply(body, info)
         inputs, diagnostics = cached_input_usage(self.server.state.cache, body, info, msg_id)
         inputs = {**inputs, **usage_meta(body)}
+        reply = compaction.with_compaction(reply, compacting, inputs)
         if body.get("stream") is True:
             events = ev.stream_events(reply, msg_id, body["model"], inputs, diagnostics)
             return self._stream(events, script, request_id)

@@ -62,3 +62,21 @@ def _decode(value: object) -> bytes | None:
         return base64.b64decode(value[len(PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
         return None
+
+
+def seal_compaction(content: str | None) -> str:
+    """A compaction block's `encrypted_content`: a digest of its summary, sealed by this process."""
+    digest = hashlib.sha256((content or "").encode()).digest()[:_DIGEST]
+    return _encode(digest + _mac(b"compaction", digest, b""))
+
+
+def compaction_problem(content: str | None, sealed: object) -> str | None:
+    """None when `sealed` is this process's seal over exactly `content`, else the API's error code."""
+    raw = _decode(sealed)
+    if raw is None or len(raw) <= _DIGEST:
+        return "compaction_signature_invalid"
+    if not hmac.compare_digest(raw[_DIGEST:], _mac(b"compaction", raw[:_DIGEST], b"")):
+        return "compaction_signature_invalid"
+    if raw[:_DIGEST] != hashlib.sha256((content or "").encode()).digest()[:_DIGEST]:
+        return "compaction_content_mismatch"
+    return None
