@@ -191,9 +191,7 @@ def _check_betas(betas: tuple[str, ...]) -> None:
         raise SettingsError(f"betas must be a list of beta names such as ['{COMPACT_BETA}'], not {betas!r}")
     for beta in betas:
         if not isinstance(beta, str) or not _BETA_NAME.fullmatch(beta):
-            raise SettingsError(
-                f"each beta must be a name such as '{COMPACT_BETA}' (no commas or spaces), not {beta!r}"
-            )
+            raise SettingsError(f"each beta is a name such as '{COMPACT_BETA}' (no commas or spaces), not {beta!r}")
 
 
 def _check_compact_at(compact_at: int | None) -> None:

@@ -284,3 +284,16 @@ def test_a_tool_loops_rounds_are_not_called_paused_turns_in_the_footer():
     assert "2 calls (tool results were sent back)" in usage_lines(looped)[1]
     searched = replace(base, rounds=2, tool_calls=(ToolCall("srvtoolu_1", "web_search", {}, SERVER),))
     assert "2 calls (a paused turn was continued)" in usage_lines(searched)[1]
+
+
+COMPACT_PROMPT = (
+    "Describe the water cycle in detail, step by step. " * 40
+)  # past 600 tokens by the simulator's estimate
+
+
+def test_the_panel_notes_the_compaction(make_panel, session, sim):
+    session.ask(COMPACT_PROMPT, compact_at=600)
+    panel, _handle = make_panel(model="claude-sonnet-5-5")
+    reply = session.ask("Go on.", compact_at=600, on_event=panel.consume)
+    panel.finish(reply)
+    assert "compacted:" in panel.footer_html and "summary" in panel.footer_html
