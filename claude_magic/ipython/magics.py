@@ -286,6 +286,14 @@ class ClaudeMagics(Magics):
         traits = self.traits(config=True)
         return [{"setting": name, "value": self._shown(name), "help": traits[name].help} for name in sorted(traits)]
 
+    @classmethod
+    def class_get_trait_help(cls, trait: Any, inst: Any = None, helptext: str | None = None) -> str:
+        """`%config ClaudeMagics` help; for `headers` the current value lists names only (values may be secrets)."""
+        if inst is None or trait.name != "headers":
+            return str(super().class_get_trait_help(trait, inst, helptext))
+        text = str(super().class_get_trait_help(trait, None, helptext))
+        return f"{text}\n    Current: {inst._shown('headers')!r}"
+
     def _shown(self, name: str) -> Any:
         """A trait's value as listings show it: header values may be secrets, so only their names appear."""
         if name == "headers":

@@ -96,3 +96,33 @@ def test_fit_to_model_clamps_and_drops_what_the_model_rejects():
     assert fit_to_model(Settings(), lookup("claude-sonnet-5-5")) == {}
     assert fit_to_model(Settings(thinking="off"), lookup("claude-opus-5-5")) == {"thinking": "auto"}
     assert fit_to_model(settings, None) == {}
+
+
+def test_user_id_betas_and_compaction_shape_the_request():
+    plain = build_request(Settings(), [], [{"type": "text", "text": "hi"}])
+    assert not {"metadata", "betas", "context_management"} & set(plain)
+    settings = Settings().with_changes(user_id="4f1c", betas=["context-1m-2025-08-07"], compact_at=90_000)
+    request = build_request(settings, [], [{"type": "text", "text": "hi"}])
+    assert request["metadata"] == {"user_id": "4f1c"}
+    assert request["betas"] == ["context-1m-2025-08-07", "compact-2026-01-12"]
+    edit = {"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": 90_000}}
+    assert request["context_management"] == {"edits": [edit]}
+    only_compaction = build_request(Settings(compact_at=5), [], [{"type": "text", "text": "hi"}])
+    assert only_compaction["betas"] == ["compact-2026-01-12"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "fragment"),
+    [
+        ({"X Team": "v"}, "header names are HTTP tokens"),
+        ({"Authorization": "Bearer s3cr3t-value"}, "header Authorization is set by claude_magic or the SDK"),
+        ({"X-Team": "s3cr3t-value\r\nX-Evil: 1"}, "header X-Team: the value must be one line"),
+        ({"X-Team": 7}, "header X-Team: the value must be one line"),
+    ],
+)
+def test_bad_headers_name_the_header_never_the_value(headers, fragment):
+    from claude_magic.core.settings import check_headers
+
+    with pytest.raises(SettingsError) as caught:
+        check_headers(headers)
+    assert fragment in caught.value.message and "s3cr3t" not in caught.value.message

@@ -38,11 +38,13 @@ def test_headers_reach_the_api_and_nothing_else(run, magics, sim, session, tmp_p
     failed, failure = run(f"%%claude --header X-Cell={CELL_CANARY}\nfail")
     assert not failed.success
     listing, config = run("%claude config")
+    _, traits = run("%config ClaudeMagics")
+    assert "X-Team-Token" in traits.stdout
     rows = {row["setting"]: row["value"] for row in magics.config_rows()}
     assert rows["headers"] == {"X-Team-Token": "••••••"}
     exports = [session.transcript.export(tmp_path / f"t{suffix}") for suffix in (".jsonl", ".json", ".md", ".csv")]
     texts = [p.read_text(encoding="utf-8") for p in [*exports, tmp_path / "auto.jsonl"]]
-    texts += [shown(out), shown(failure), shown(config), repr(listing.result), str(rows)]
+    texts += [shown(out), shown(failure), shown(config), repr(listing.result), str(rows), shown(traits)]
     texts += [repr(session.last), repr(session.usage.rows())]
     for text in texts:
         assert CANARY not in text and CELL_CANARY not in text
