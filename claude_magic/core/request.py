@@ -33,7 +33,7 @@ def build_request(
         request["metadata"] = {"user_id": settings.user_id}
     if settings.compact_at is not None:
         request["context_management"] = {"edits": [compaction_edit(settings.compact_at)]}
-    betas = betas_for(settings)
+    betas = betas_for(settings, request["messages"])
     if betas:
         request["betas"] = betas  # a keyword of client.beta.messages.stream(): the SDK sends it as anthropic-beta
     return request
@@ -44,12 +44,19 @@ def compaction_edit(trigger: int) -> dict[str, Any]:
     return {"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": trigger}}
 
 
-def betas_for(settings: Settings) -> list[str]:
-    """The anthropic-beta values these settings need: the user's, plus compaction's when it is on."""
+def betas_for(settings: Settings, messages: list[dict[str, Any]]) -> list[str]:
+    """The anthropic-beta values a request needs: the user's, plus compaction's when it is on or the
+    history carries a compaction block (the API takes that block type only with its beta)."""
     betas = list(dict.fromkeys(settings.betas))
-    if settings.compact_at is not None and COMPACT_BETA not in betas:
+    compacting = settings.compact_at is not None or any(map(_has_compaction, messages))
+    if compacting and COMPACT_BETA not in betas:
         betas.append(COMPACT_BETA)
     return betas
+
+
+def _has_compaction(message: dict[str, Any]) -> bool:
+    content = message.get("content")
+    return isinstance(content, list) and any(block.get("type") == "compaction" for block in content)
 
 
 def merge_body(request: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:

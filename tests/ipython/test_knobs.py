@@ -149,6 +149,12 @@ def test_a_chat_past_compact_at_compacts_and_carries_the_block(run, sim, session
     assert sent[3]["content"][0] == second.content[0], "the block goes back as the API returned it"
     assert "compacted:" not in shown(out)
 
+    run("%config ClaudeMagics.compact_at = None")
+    result, out = run("%%claude\nWithout compaction now.")
+    assert result.success, shown(out)
+    assert sim.requests[-1].headers["anthropic-beta"] == "compact-2026-01-12", "the block in the history needs it"
+    assert "context_management" not in sim.requests[-1].body
+
     path = session.transcript.export(tmp_path / "chat.jsonl")
     restored = Session(client=make_client())
     restored.transcript.load(path)
