@@ -176,12 +176,14 @@ class Session:
         attachments: list[dict[str, Any]] | None = None,
         on_event: EventSink | None = None,
         extra_body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
         **overrides: Any,
     ) -> Reply:
         """Send `prompt` (after any `content` blocks) in `chat`, stream the reply, and return it.
 
         `attachments` (name, kind, bytes, tokens per entry) are recorded on the exchange; `extra_body`
-        fields (from --param) go into the request body unchanged. A bad setting or content that
+        fields (from --param) go into the request body unchanged; `headers` are extra HTTP headers for
+        this call, on top of `session.headers` (their values are never shown). A bad setting or content that
         breaks an API limit raises before anything is sent. On failure the chat is unchanged, the
         call is still recorded in the ledger, and RequestFailed (StreamFailed once output began) or
         CallInterrupted is raised, carrying the partial reply.
@@ -195,6 +197,7 @@ class Session:
             attachments=attachments,
             extra_body=extra_body,
             overrides=overrides,
+            headers=headers,
         )
         return self.commit(prepared, self.send(prepared, on_event))
 

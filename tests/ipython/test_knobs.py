@@ -54,9 +54,10 @@ def test_a_recording_keeps_no_header_value(sim, make_client, tmp_path):
     path = tmp_path / "rec.jsonl"
     session = Session(client=make_client(**client_options(str(path), "record")))
     session.headers = {"X-Team-Token": CANARY}
-    session.ask("hello")
-    assert sim.requests[-1].headers["x-team-token"] == CANARY
-    assert path.exists() and CANARY not in path.read_text(encoding="utf-8")
+    session.ask("hello", headers={"X-Cell": CELL_CANARY})
+    assert sim.requests[-1].headers["x-team-token"] == CANARY and sim.requests[-1].headers["x-cell"] == CELL_CANARY
+    recorded = path.read_text(encoding="utf-8")
+    assert CANARY not in recorded and CELL_CANARY not in recorded and '"kind":"recording"' in recorded
 
 
 @pytest.mark.parametrize(
