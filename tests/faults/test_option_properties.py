@@ -199,6 +199,10 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "retry_on_timeout": ("True", "False"),
     "max_retry_wait": ("5", "60.0"),
     "mcp_servers": ("{}", "{'calc': {'command': 'python', 'args': ['server.py']}}"),
+    "headers": ("{}", "{'X-Team': 'research'}"),
+    "user_id": ("None", "'4f1c2e9a'"),
+    "betas": ("[]", "['context-1m-2025-08-07']"),
+    "compact_at": ("None", "50000"),
 }  # fmt: skip
 
 
@@ -231,14 +235,15 @@ def session_view(magics: ClaudeMagics) -> dict[str, Any]:
     session = magics.session
     view: dict[str, Any] = {name: getattr(session.settings, name) for name in SETTING_NAMES}
     view.update(prices=session.prices, history_window=session.history_window, simulate=session.simulate)
-    view.update(autosave=session.autosave, replay=session.replay)
+    view.update(autosave=session.autosave, replay=session.replay, headers=session.headers)
     return view
 
 
 def trait_view(magics: ClaudeMagics) -> dict[str, Any]:
-    """The same entries as session_view, read from the traits (thinking parsed as the session parses it)."""
+    """The same entries as session_view, read from the traits (thinking and betas as the session keeps them)."""
     view = {name: getattr(magics, name) for name in (*SETTING_NAMES, "prices", "history_window", "simulate")}
     view.update(thinking=parse_thinking(magics.thinking), autosave=magics.autosave, replay=magics.replay)
+    view.update(betas=tuple(magics.betas), headers=magics.headers)  # the session keeps betas as a tuple
     return view
 
 
