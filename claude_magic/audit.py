@@ -1,0 +1,122 @@
+"""`python -m claude_magic.audit NOTEBOOK.ipynb [--check-replay RECORDING]`: a saved notebook's cost, per cell.
+
+Reads the provenance each %%claude output keeps in its metadata (core/provenance.py) and prints one
+row per cell and the total. With --check-replay, exits 1 when a cell's request has no reply in the
+recording, so CI can prove the notebook reruns offline for $0. Needs no SDK and no kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .core.errors import TranscriptFileError
+from .core.provenance import CellAudit, audit_cells
+from .core.usage import format_cost
+
+COLUMNS = ("cell", "calls", "model", "input", "cache read", "output", "hit rate", "cost")
+
+
+def read_notebook(path: str | Path) -> dict[str, Any]:
+    """The notebook's JSON; a missing or unreadable file is one TranscriptFileError."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            notebook = json.load(file)
+    except (OSError, ValueError) as error:
+        raise TranscriptFileError(f"Could not read notebook {path}: {error}") from None
+    if not isinstance(notebook, dict):
+        raise TranscriptFileError(f"{path} is not a notebook (no top-level object).")
+    return notebook
+
+
+def recorded_keys(path: str | Path) -> set[str]:
+    """The fingerprints of every reply a record/replay file holds."""
+    keys: set[str] = set()
+    try:
+        with open(path, encoding="utf-8") as file:
+            for line in file:
+                entry = _json_line(line)
+                if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str):
+                    keys.add(entry["fingerprint"])
+    except OSError as error:
+        raise TranscriptFileError(f"Could not read recording {path}: {error}") from None
+    return keys
+
+
+def _json_line(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None  # a torn last line of a recording is not a reply
+
+
+def table(audits: Sequence[CellAudit]) -> str:
+    """The per-cell rows and the total, as an aligned text table."""
+    import pandas as pd
+
+    rows = [_row(audit) for audit in audits]
+    rows.append(["total", sum(len(a.calls) for a in audits), "", "", "", "", "", format_cost(_total(audits))])
+    return pd.DataFrame(rows, columns=list(COLUMNS)).to_string(index=False)
+
+
+def _row(audit: CellAudit) -> list[object]:
+    rate = audit.hit_rate
+    return [
+        audit.cell,
+        len(audit.calls),
+        audit.models,
+        f"{audit.tokens('input_tokens'):,}",
+        f"{audit.tokens('cache_read_input_tokens'):,}",
+        f"{audit.tokens('output_tokens'):,}",
+        "—" if rate is None else f"{rate:.0%}",
+        format_cost(audit.cost_usd),
+    ]
+
+
+def _total(audits: Sequence[CellAudit]) -> float | None:
+    costs = [audit.cost_usd for audit in audits]
+    return None if any(cost is None for cost in costs) else sum(cost or 0.0 for cost in costs)
+
+
+def total_cost(notebook: dict[str, Any]) -> float | None:
+    """The summed cost of every call the notebook's outputs record (None when one is unknown)."""
+    return _total(audit_cells(notebook))
+
+
+def missing_replies(audits: Sequence[CellAudit], recorded: set[str]) -> list[str]:
+    """One line per cell whose requests the recording lacks."""
+    lines = []
+    for audit in audits:
+        missing = audit.missing_from(recorded)
+        if missing:
+            lines.append(f"cell {audit.cell}: {len(missing)} of {len(audit.calls)} requests not in the recording")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m claude_magic.audit", description=__doc__.splitlines()[0])
+    parser.add_argument("notebook", help="a saved .ipynb whose %%%%claude outputs carry provenance")
+    parser.add_argument("--check-replay", metavar="RECORDING", help="exit 1 when a request is not in this recording")
+    args = parser.parse_args(argv)
+    try:
+        audits = audit_cells(read_notebook(args.notebook))
+        recorded = recorded_keys(args.check_replay) if args.check_replay else None
+    except TranscriptFileError as error:
+        print(f"audit: {error}", file=sys.stderr)
+        return 2
+    print(table(audits) if audits else f"{args.notebook}: no %%claude outputs with provenance")
+    if recorded is None:
+        return 0
+    missing = missing_replies(audits, recorded)
+    for line in missing:
+        print(line, file=sys.stderr)
+    print("replay: every request is recorded" if not missing else "replay: incomplete", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
