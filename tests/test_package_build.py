@@ -65,6 +65,7 @@ def test_the_metadata_says_licence_typing_and_where_the_project_lives(built_dist
     repo = urls["Homepage"]
     assert all(url.startswith(repo) for name, url in urls.items() if name != "Binder")
     assert urls["Binder"].startswith("https://mybinder.org/v2/gh/" + repo.removeprefix("https://github.com/"))
+    assert f"(https://mybinder.org/badge_logo.svg)]({urls['Binder']})" in (ROOT / "README.md").read_text()
     assert metadata["Description-Content-Type"] == "text/markdown"
 
 
