@@ -39,6 +39,28 @@ $(E2E_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[e2e]"
 	touch $(E2E_STAMP)
 
+# tests/e2e_build builds what Binder would (a fresh venv from binder/, then binder/start): slow, on the network.
 e2e: $(E2E_STAMP)
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
-	$(PY) -m pytest tests/browser -q
+	$(PY) -m pytest tests/browser tests/e2e_build -q
+
+# `make lab`: JupyterLab 4 on the tour notebooks. Through binder/start, as on Binder: the simulator
+# (paced so replies visibly stream) when ANTHROPIC_API_KEY is unset, the real API when it is set.
+# LAB_PORT picks the port (taken: Jupyter stops rather than move), LAB_ARGS adds options (e.g. --no-browser).
+LAB_STAMP := $(VENV)/.installed-lab
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+# Jupyter refuses to run as root unless told; containers often are root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+.PHONY: lab
+
+$(LAB_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[lab]"
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	@if [ -n "$${ANTHROPIC_API_KEY:-}" ]; then echo "make lab: ANTHROPIC_API_KEY is set, cells use the real API"; \
+	else echo "make lab: no ANTHROPIC_API_KEY, cells use the built-in simulator"; fi
+	@echo "make lab: JupyterLab on notebooks/ at http://localhost:$(LAB_PORT)/lab (Jupyter prints the URL with its token below)"
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" binder/start $(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks \
+		--ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 $(LAB_ROOT) $(LAB_ARGS)

@@ -1,14 +1,18 @@
-"""Shared fixtures: SSE fixture files read by the real SDK over loopback, the simulator, and test clients."""
+"""Shared fixtures: SSE fixture files read by the real SDK, the simulator, test clients, the built wheel and sdist."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def sdk_stream_events(name: str) -> Iterator[Any]:
@@ -64,3 +68,23 @@ def session(make_client):
     from claude_magic import Session
 
     return Session(client=make_client())
+
+
+@dataclass(frozen=True)
+class Dists:
+    wheel: Path
+    sdist: Path
+
+
+@pytest.fixture(scope="session")
+def built_dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+    """The wheel and sdist `python -m build` makes: the sdist from the tree, then the wheel from the sdist.
+
+    `--no-isolation` uses the test venv's hatchling (the test extra), so no build env is downloaded.
+    """
+    out = tmp_path_factory.mktemp("dist")
+    build = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)]
+    subprocess.run(build, check=True, capture_output=True, timeout=300)
+    (wheel,) = out.glob("*.whl")
+    (sdist,) = out.glob("*.tar.gz")
+    return Dists(wheel=wheel, sdist=sdist)

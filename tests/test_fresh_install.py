@@ -1,7 +1,8 @@
-"""`pip install .` with no extras into a fresh virtualenv is enough for the panel, the dashboard and exports.
+"""The built wheel, with no extras, in a fresh virtualenv is enough for the panel, the dashboard and exports.
 
-The notebook side brings ipykernel (as any Jupyter does); nothing else is installed by hand. A real
-kernel running the fresh venv's Python executes the cells.
+The wheel is the one `python -m build` makes (tests/test_package_build.py checks its files), so this is
+the smoke test of what PyPI would serve. The notebook side brings ipykernel (as any Jupyter does);
+nothing else is installed by hand. A real kernel running the fresh venv's Python executes the cells.
 """
 
 from __future__ import annotations
@@ -16,25 +17,26 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
-
 CELLS = [
     "%load_ext claude_magic\nimport claude_magic, sys\nprint([m for m in ('pandas', 'anthropic') if m in sys.modules])",
     "%%claude\nSay hello.",
     "claude_magic.session().usage.plot()",
     "claude_magic.session().transcript.to_dataframe()[['role', 'text']]",
+    "from importlib.metadata import version\n"
+    "usage = claude_magic.session().usage.to_dataframe()\n"
+    "print(len(usage), version('claude-magic') == claude_magic.__version__, claude_magic.__file__)",
 ]
 
 
 @pytest.fixture(scope="module")
-def fresh_kernel(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A kernelspec whose Python is a new venv with only `pip install . ipykernel` in it."""
+def fresh_kernel(tmp_path_factory: pytest.TempPathFactory, built_dists) -> str:
+    """A kernelspec whose Python is a new venv with only `pip install <wheel> ipykernel` in it."""
     where = tmp_path_factory.mktemp("fresh")
     env_dir = where / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, str(ROOT), "ipykernel"], check=True, timeout=900)
+    subprocess.run([*pip, str(built_dists.wheel), "ipykernel"], check=True, timeout=900)
     spec_dir = where / "share" / "jupyter" / "kernels" / "fresh"
     spec_dir.mkdir(parents=True)
     argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
@@ -48,13 +50,16 @@ def test_no_extras_runs_the_panel_dashboard_and_exports(fresh_kernel: str, tmp_p
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in CELLS])
     NotebookClient(nb, timeout=120, kernel_name="fresh", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    loaded, asked, plotted, frame = (cell.outputs for cell in nb.cells)
+    loaded, asked, plotted, frame, exported = (cell.outputs for cell in nb.cells)
     assert _text(loaded) == "[]\n"  # %load_ext imported neither pandas nor the SDK
     final = [o for o in asked if o.output_type in ("display_data", "update_display_data")][-1]
     assert "Simulated reply" in final.data["text/html"] and " · done<" in final.data["text/html"]
     assert "class='claude-reply" in final.data["text/html"]  # the settled widget panel (the plain view writes Markdown)
     assert plotted[0].data["image/png"]
     assert "Say hello." in frame[0].data["text/html"]
+    rows, same_version, location = _text(exported).split()
+    assert (rows, same_version) == ("1", "True")  # one ledger row for the one call; metadata matches __version__
+    assert Path(location).is_relative_to(Path(fresh_kernel).parents[1] / "venv")  # the wheel's copy, not the tree
 
 
 def _text(outputs: list) -> str:

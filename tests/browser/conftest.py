@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.named_only import collected_only_when_named
+
 from .servers import App, JupyterServer, start_server
 
 if TYPE_CHECKING:
@@ -56,14 +58,8 @@ NOTIFICATIONS = "@jupyterlab/apputils-extension:notification"
 PAGE_TIMEOUT_MS = 60_000
 
 
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Skip collecting these tests unless a command-line path points into tests/browser."""
-    base = config.invocation_params.dir
-    for arg in config.args:
-        target = (base / arg.split("::")[0]).resolve()
-        if target == HERE or HERE in target.parents:
-            return None
-    return True
+# Collected only when a command-line path points into tests/browser.
+pytest_ignore_collect = collected_only_when_named(HERE)
 
 
 def _start(app: App, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
