@@ -12,6 +12,8 @@ FIRST_WAIT_S = 0.5
 MAX_WAIT_S = 30.0
 GROWTH = 1.5
 COUNT_NAMES = ("processing", "succeeded", "errored", "canceled", "expired")
+_RUNNING: set[Poller] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class Poller:
         self.thread = threading.Thread(target=self._run, name="claude_magic-batch-poller", daemon=True)
 
     def start(self) -> Poller:
+        with _RUNNING_LOCK:
+            _RUNNING.add(self)
         self.thread.start()
         return self
 
@@ -95,4 +99,18 @@ class Poller:
         except Exception as error:  # an API failure while polling: reported, the batch keeps running
             self._on_ended(None, error)
             return
-        self._on_ended(seen, None)
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(self)
+        if seen is not None:
+            self._on_ended(seen, None)
+
+
+def stop_all(timeout_s: float = 5.0) -> None:
+    """Stop every running poller and wait for their threads (tests; a kernel shutting down)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for poller in running:
+        poller.stop.set()
+    for poller in running:
+        poller.thread.join(timeout_s)
