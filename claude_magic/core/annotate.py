@@ -34,7 +34,6 @@ def stop_note(reply: Reply) -> str:
         )
     return note
 
-
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
