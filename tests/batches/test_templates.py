@@ -86,3 +86,16 @@ def test_a_row_request_is_the_shared_prefix_then_its_prompt():
     rows = RowRequests(base, ("a",), ("hi",))
     assert rows.params(0)["messages"][0]["content"] == [shared, {"type": "text", "text": "hi"}]
     assert base["messages"][0]["content"] == [shared]
+
+
+def test_the_dashboard_marks_batch_rows():
+    from claude_magic.core.usage import CallRecord, Ledger, Usage
+    from claude_magic.ui.dashboard import series, summary_line
+
+    ledger = Ledger()
+    ledger.append(CallRecord(1, "default", "m", 0.0, None, 1.0, Usage(input_tokens=5), 0.1, 0.1, None, None, None))
+    batch = CallRecord(2, "batch", "m", 0.0, None, 9.0, Usage(input_tokens=500), 1.0, 1.0, None, None, "b")
+    ledger.append(CallRecord(**{**batch.__dict__, "kind": "batch", "requests": 250}))
+    assert series(ledger.records).batches == [2]
+    assert "1 batch (250 requests, batch prices)" in summary_line(ledger.records)
+    assert ledger.rows()[1]["kind"] == "batch" and ledger.rows()[1]["requests"] == 250
