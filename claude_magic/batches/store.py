@@ -66,8 +66,13 @@ class JobStore:
         os.replace(temporary, target)
         return target
 
-    def load(self, job_id: str) -> Job:
-        """The job named by its id or by any of its API batch ids; BatchStateError when none is saved."""
+    def load(self, job_id: str | None) -> Job:
+        """The job named by its id or by any of its API batch ids (None: the latest); BatchStateError if none."""
+        if job_id is None:
+            jobs = self.all()
+            if not jobs:
+                raise BatchStateError(f"no saved batch in {self.root}; start one with %claude batch FRAME ...")
+            return jobs[-1]
         path = self.path(job_id)
         if not path.exists():
             found = [job for job in self.all() if job_id in job.batches]

@@ -1,7 +1,9 @@
 """`%claude batch`: a DataFrame's rows as a Message Batch (or --sync), and the jobs' list, status, cancel, retry, wait.
 
     %claude batch FRAME --prompt "... {{row.col}} ..." --out COL [--schema NAME] [-a NAME ...] [--sync]
-    %claude batch list | status ID | cancel ID | retry ID | resume ID | wait ID
+    %claude batch list | status [ID] | cancel [ID] | retry [ID] | resume [ID] | wait [ID]
+
+Without ID, the actions take the latest batch saved in this directory.
 
 The cell returns once the batch is submitted; a progress bar follows it from a background thread
 that only moves the bar. `wait ID` (or `--wait`) blocks until it ended and joins the results into
@@ -68,7 +70,7 @@ def _parse_new(args: list[str]) -> argparse.Namespace:
 def _action_args(args: list[str]) -> argparse.Namespace:
     parser = _Parser(prog=f"%claude batch {args[0]}", add_help=False)
     if args[0] != "list":
-        parser.add_argument("id", metavar="ID")
+        parser.add_argument("id", metavar="ID", nargs="?")
     if args[0] == "retry":
         parser.add_argument("--wait", action="store_true")
     parsed, extra = parser.parse_known_args(args[1:])
@@ -161,15 +163,16 @@ class BatchCell:
                 f"{MAX_BYTES // 2**20} MB), so they went as {len(submitted.batch_ids)} batches: "
                 + ", ".join(submitted.batch_ids)
             )
+        part = "" if submitted.batch_ids[0] == saved.id else f" {submitted.batch_ids[0]} as part of"
         print(
-            f"claude_magic: submitted batch {saved.id} ({len(positions):,} requests), saved to "
+            f"claude_magic: submitted{part} batch {saved.id} ({len(positions):,} requests), saved to "
             f"{self.store.path(saved.id)}; %claude batch wait {saved.id} joins the results into "
             f"{saved.frame}[{saved.out!r}]"
         )
         if self.args.wait:
             return wait_and_join(self.host, saved, self.store)
         follow(self.host, saved, list(submitted.batch_ids), len(positions))
-        return None
+        return None  # the poller runs on; the cell is done
 
     def _new_job(self, batch_id: str, rows: Any, labels: list[Any]) -> Job:
         import time
