@@ -420,12 +420,13 @@ def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -
 def _var_expanded(shell: Any, line: str, *, batch: bool) -> str:
     """The line as IPython would have expanded it (`{x}`, `$x`), except a `batch` line, whose `{{row.col}}` must stay.
 
-    The magic opts out of IPython's expansion (no_var_expand) only for that; depth 2 reads the
-    locals of whoever ran the magic, as run_line_magic / run_cell_magic do.
+    The magic opts out of IPython's expansion (no_var_expand) only for that. Depth 3 is the frame
+    that called run_line_magic / run_cell_magic (var_expand <- this <- claude <- run_*_magic <- it),
+    whose locals IPython's own expansion reads.
     """
     if shell is None or (batch and line.split(maxsplit=1)[:1] == ["batch"]):
         return line
-    return str(shell.var_expand(line, depth=2))
+    return str(shell.var_expand(line, depth=3))
 
 
 def _load_order(name: str) -> int:

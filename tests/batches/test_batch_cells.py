@@ -186,3 +186,14 @@ def test_list_status_and_cancel(shell, magics, run, sim):
     result, out = run(f"%claude batch wait {saved.stem}")
     assert result.success, result.error_in_exec
     assert (shell.user_ns["df"]["r_status"] == "canceled").all()
+
+
+def test_expansion_still_reads_a_functions_locals_and_the_cell_magic_line(shell, magics, run, sim):
+    source = 'def ask():\n    y = "local value"\n    get_ipython().run_line_magic("claude", "-- say {y}")\nask()'
+    result, _ = run(source)
+    assert result.success, result.error_in_exec
+    assert posts(sim, "/v1/messages")[-1].body["messages"][-1]["content"][-1]["text"] == "say local value"
+    shell.user_ns["name"] = "expanded"
+    result, _ = run("%%claude --chat {name}\nhello")
+    assert result.success, result.error_in_exec
+    assert "expanded" in magics.session.transcript.chats
