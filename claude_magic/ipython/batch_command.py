@@ -276,25 +276,24 @@ def _list(host: Any, args: argparse.Namespace) -> Any:
     rows = []
     for batch in host.session.client.messages.batches.list(limit=100):
         job = saved.get(batch.id)
-        rows.append(
-            {
-                "batch": batch.id,
-                "job": job.id if job else None,
-                "frame": job.frame if job else None,
-                "out": job.out if job else None,
-                "status": batch.processing_status,
-                **batch.request_counts.model_dump(),
-                "created_at": batch.created_at,
-                "joined": bool(job and batch.id in job.joined),
-            }
-        )
+        state = {"status": batch.processing_status, **batch.request_counts.model_dump()}
+        rows.append({**_saved_columns(batch.id, job), **state, "created_at": batch.created_at})
     listed = {row["batch"] for row in rows}
-    rows += [
-        {"batch": b, "job": job.id, "frame": job.frame, "out": job.out, "status": "not listed by the API"}
-        for b, job in saved.items()
-        if b not in listed
-    ]
+    unlisted = [b for b in saved if b not in listed]
+    rows += [{**_saved_columns(b, saved[b]), "status": "not listed by the API"} for b in unlisted]
     return pd.DataFrame(rows)
+
+
+def _saved_columns(batch_id: str, job: Job | None) -> dict[str, Any]:
+    """What the saved job file says of an API batch (None for a batch started elsewhere)."""
+    known = job is not None
+    return {
+        "batch": batch_id,
+        "job": job.id if known else None,
+        "frame": job.frame if known else None,
+        "out": job.out if known else None,
+        "joined": known and batch_id in job.joined,
+    }
 
 
 def _status(host: Any, args: argparse.Namespace) -> None:
