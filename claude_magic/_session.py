@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from .core.caching import CachePlan
     from .core.models import ModelInfo
     from .core.stream import StreamState
-    from .core.usage import Usage
+    from .core.usage import CallRecord, Usage
     from .simulator import Simulator
     from .tools.mcp import McpServers
 
@@ -285,18 +286,20 @@ class Session:
         on_status: StatusSink | None = None,
         *,
         citation_base: int = 0,
+        wrap_client: Callable[[Any], Any] | None = None,
     ) -> Reply:
         """Stream the prepared request, continuing a paused turn; every call goes into the ledger.
 
         A failure is recorded (ledger, autosave) and re-raised with its partial reply. `on_status`
         hears retries as they happen, e.g. "retrying after 529, attempt 2 of 3". Citations are
-        numbered after `citation_base` (the earlier rounds of a tool loop).
+        numbered after `citation_base` (the earlier rounds of a tool loop). `wrap_client` adapts the
+        SDK client for this call (e.g. `with_options(middleware=...)`, as batches' --sync gate does).
         """
         from .core.stream import StreamState
 
         state, request, rounds = StreamState(citation_base=citation_base), prepared.request, []
         for _ in range(MAX_CONTINUATIONS + 1):
-            rounds.append(self._call(prepared, request, state, on_event, on_status))
+            rounds.append(self._call(prepared, request, state, on_event, on_status, wrap_client))
             if rounds[-1].stop_reason != "pause_turn":
                 break
             request = _continuation(prepared.request, rounds)
@@ -309,6 +312,7 @@ class Session:
         state: StreamState,
         on_event: EventSink | None,
         on_status: StatusSink | None,
+        wrap_client: Callable[[Any], Any] | None = None,
     ) -> Reply:
         from ._call import Call
 
@@ -317,7 +321,7 @@ class Session:
         policy = self.connection.policy
         call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, policy, on_status, prepared.headers)
         try:
-            reply = call.run(lambda: self.client, request)
+            reply = call.run(lambda: wrap_client(self.client) if wrap_client else self.client, request)
         except (ClaudeMagicError, CallInterrupted) as error:
             partial = error.partial
             failure = "interrupted" if isinstance(error, CallInterrupted) else str(error.message)
@@ -379,6 +383,17 @@ class Session:
                 refusal=reply.refusal or None,
             )
         )
+
+    def record_batch(self, record: Callable[[int], CallRecord]) -> CallRecord:
+        """Append the ledger row `record(call_number)` builds (a Message Batch's row), numbered under the lock."""
+        with _LEDGER_LOCK:
+            row = record(self.usage.next_call_number())
+            self.usage.append(row)
+        return row
+
+    def plan_shared_prefix(self, settings: Settings, request: dict[str, Any]) -> dict[str, Any]:
+        """`request` (the part many requests share) with cache breakpoints, as a chat's first turn plans them."""
+        return _planned(settings, request, None)[0]
 
     def _autosave_failure(self, prepared: Prepared, started_at: float, partial: Reply | None, failure: str) -> None:
         from .core.records import failed_record

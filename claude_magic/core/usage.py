@@ -174,6 +174,12 @@ class CallRecord:
     error: str | None = None
     cache_miss_reason: str | None = None
     refusal: str | None = None  # "category: explanation" when the model declined
+    kind: str = "call"  # "call" (one Messages request) or "batch" (one Message Batch, at batch prices)
+    requests: int = 1  # the requests the row stands for: a batch's rows with a result
+
+    @property
+    def is_batch(self) -> bool:
+        return self.kind == "batch"
 
     def as_row(self) -> dict[str, Any]:
         """The record as one flat row for export."""
@@ -201,6 +207,8 @@ class CallRecord:
             "request_id": self.request_id,
             "message_id": self.message_id,
             "error": self.error,
+            "kind": self.kind,
+            "requests": self.requests,
         }
 
 

@@ -256,6 +256,16 @@ def fix_last_error(host: CommandHost, args: list[str]) -> None:
     host.fix_last_error()
 
 
+@command(
+    "batch",
+    'FRAME --prompt "...{{row.col}}" --out COL [--sync] | list | status | cancel | retry | resume | wait [ID]',
+)
+def run_batch(host: CommandHost, args: list[str]) -> Any:
+    from .batch_command import run_batch as run
+
+    return run(host, args)
+
+
 # -- shared pieces ------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, Union, observe, validate
 from traitlets.config import Config
 
@@ -227,11 +227,13 @@ class ClaudeMagics(Magics):
 
     @claude_arguments
     @line_cell_magic
+    @no_var_expand
     def claude(self, line: str, cell: str | None = None) -> Any:
         """Ask Claude. As a cell magic the cell body is the prompt; as a line magic, the rest of the line.
 
         The line magic also runs subcommands (`%claude help` lists them); `%claude -- help me` sends "help me".
         """
+        line = _var_expanded(self.shell, line, batch=cell is None)
         if cell is None:
             from .commands import find_command  # on first use: keeps %load_ext cheap
 
@@ -453,6 +455,18 @@ def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -
     if surrogate:
         raise UsageError(f"the prompt contains {surrogate}, a lone surrogate that cannot be sent as UTF-8; retype it")
     return prompt
+
+
+def _var_expanded(shell: Any, line: str, *, batch: bool) -> str:
+    """The line as IPython would have expanded it (`{x}`, `$x`), except a `batch` line, whose `{{row.col}}` must stay.
+
+    The magic opts out of IPython's expansion (no_var_expand) only for that. Depth 3 is the frame
+    that called run_line_magic / run_cell_magic (var_expand <- this <- claude <- run_*_magic <- it),
+    whose locals IPython's own expansion reads.
+    """
+    if shell is None or (batch and line.split(maxsplit=1)[:1] == ["batch"]):
+        return line
+    return str(shell.var_expand(line, depth=3))
 
 
 def _load_order(name: str) -> int:

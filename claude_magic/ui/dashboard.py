@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.usage import CallRecord, Ledger, format_cost
@@ -35,6 +35,7 @@ class Series:
     cumulative_hit_rate: list[float]
     cumulative_cost: list[float]
     cumulative_cost_without_cache: list[float]
+    batches: list[int] = field(default_factory=list)  # the calls that are Message Batches (one row per batch)
 
 
 def series(records: Sequence[CallRecord]) -> Series:
@@ -51,6 +52,7 @@ def series(records: Sequence[CallRecord]) -> Series:
         cumulative_hit_rate=_running_ratio(reads, totals),
         cumulative_cost=_running_sum([r.cost_usd or 0.0 for r in records]),
         cumulative_cost_without_cache=_running_sum([r.cost_without_cache_usd or 0.0 for r in records]),
+        batches=[r.call for r in records if r.is_batch],
     )
 
 
@@ -83,8 +85,18 @@ def summary_line(records: Sequence[CallRecord]) -> str:
             _savings(cost, without),
             f"hit rate {data.cumulative_hit_rate[-1]:.0%}",
             f"last cache miss: {misses[-1] if misses else 'none'}",
+            *_batch_note(records),
         ]
     )
+
+
+def _batch_note(records: Sequence[CallRecord]) -> list[str]:
+    """'2 batches (1,500 requests, batch prices)' when the ledger holds Message Batches."""
+    batches = [r for r in records if r.is_batch]
+    if not batches:
+        return []
+    requests = sum(r.requests for r in batches)
+    return [f"{len(batches)} batch{'' if len(batches) == 1 else 'es'} ({requests:,} requests, batch prices)"]
 
 
 def _savings(cost: float | None, without: float) -> str:
@@ -160,7 +172,9 @@ def _plot_tokens(axes: Any, data: Series) -> None:
     below = [r + w for r, w in zip(data.cache_read, data.cache_write, strict=True)]
     axes.bar(x, data.uncached, 0.4, bottom=below, label="uncached", color="tab:red")
     axes.bar([c + 0.2 for c in data.calls], data.output, 0.4, label="output", color="tab:blue")
-    axes.set(title="Tokens per call", xlabel="call", ylabel="tokens")
+    for call in data.batches:  # a batch row sums many requests: shaded so it is not read as one call
+        axes.axvspan(call - 0.45, call + 0.45, color="tab:purple", alpha=0.12, label="batch")
+    axes.set(title="Tokens per call (shaded: a Message Batch)", xlabel="call", ylabel="tokens")
     axes.legend(fontsize=7)
 
 

@@ -1,0 +1,1 @@
+"""Message Batches over DataFrame rows: templates, requests, submission, polling, joining, persistence, --sync."""

@@ -1,0 +1,85 @@
+"""The cost of a batch before it is sent: a few rows counted exactly, the rest scaled by prompt length.
+
+Counting every row would cost one count_tokens call per row; instead up to SAMPLE rows (first,
+middle, last) are counted, their shared part (system, attachments, framing) is the count minus
+the local estimate of their prompt, and every row is that shared part plus its own prompt's
+estimate. The label says so. Output is priced from 0 to max_tokens per row (core/budget.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.budget import CostRange, estimate_cost, format_range
+from ..core.models import Prices
+from ..core.request import text_block
+from ..core.tokens import estimate_tokens
+from .requests import RowRequests
+
+SAMPLE = 3
+_COUNTED_FIELDS = ("model", "messages", "system", "thinking", "tools", "tool_choice", "output_config")
+
+
+@dataclass(frozen=True)
+class BatchEstimate:
+    """Estimated input tokens over all rows, how many rows were counted exactly, and the cost range."""
+
+    rows: int
+    input_tokens: int
+    counted: int
+    cost: CostRange
+    batch: bool
+
+    def line(self) -> str:
+        prices = "batch prices (half)" if self.batch else "standard prices"
+        return (
+            f"{self.rows:,} request(s), about {self.input_tokens:,} input tokens ({self.counted} row(s) counted "
+            f"with count_tokens, the rest scaled by prompt length); estimated {format_range(self.cost)} at {prices}"
+        )
+
+
+def estimate_batch(
+    count: Callable[..., Any],
+    rows: RowRequests,
+    positions: list[int],
+    prices: Prices | None,
+    *,
+    cache: str = "auto",
+    batch: bool = True,
+) -> BatchEstimate:
+    """Count a sample with `count` (the SDK's `messages.count_tokens`) and price every row in `positions`."""
+    sample = sorted({positions[0], positions[len(positions) // 2], positions[-1]})[:SAMPLE]
+    shared = [_counted(count, rows.params(p)) - _prompt_tokens(rows.prompts[p]) for p in sample]
+    per_row = max(0, round(sum(shared) / len(shared)))
+    total = len(positions) * per_row + sum(_prompt_tokens(rows.prompts[p]) for p in positions)
+    cached = per_row * (len(positions) - 1) if _has_breakpoint(rows.base) else 0
+    cost = estimate_cost(
+        prices,
+        total,
+        int(rows.base["max_tokens"]),
+        cached_tokens=min(cached, total),
+        batch=batch,
+        requests=len(positions),
+        cache=cache,
+    )
+    return BatchEstimate(len(positions), total, len(sample), cost, batch)
+
+
+def _counted(count: Callable[..., Any], params: dict[str, Any]) -> int:
+    fields = {key: params[key] for key in _COUNTED_FIELDS if key in params}
+    return int(count(**fields).input_tokens)
+
+
+def _prompt_tokens(prompt: str) -> int:
+    return estimate_tokens(text_block(prompt))
+
+
+def _has_breakpoint(base: dict[str, Any]) -> bool:
+    blocks = [*_blocks(base.get("system")), *(b for m in base["messages"] for b in _blocks(m["content"]))]
+    return any(isinstance(block, dict) and "cache_control" in block for block in blocks)
+
+
+def _blocks(value: Any) -> list[Any]:
+    return [] if value is None or isinstance(value, str) else list(value)

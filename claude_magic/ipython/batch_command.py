@@ -1,0 +1,406 @@
+"""`%claude batch`: a DataFrame's rows as a Message Batch (or --sync), and the jobs' list, status, cancel, retry, wait.
+
+    %claude batch FRAME --prompt "... {{row.col}} ..." --out COL [--schema NAME] [-a NAME ...] [--sync]
+    %claude batch list | status [ID] | cancel [ID] | retry [ID] | resume [ID] | wait [ID]
+
+Without ID, the actions take the latest batch saved in this directory.
+
+The cell returns once the batch is submitted; a progress bar follows it from a background thread
+that only moves the bar. `wait ID` (or `--wait`) blocks until it ended and joins the results into
+FRAME's own columns (see claude_magic/batches/join.py); `resume ID` does the same after a kernel
+restart from `.claude_magic/batches/ID.json`. `--sync` sends the rows through the normal endpoint
+concurrently and joins before the cell returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from ..batches.errors import BatchInputError, BatchStateError
+from ..batches.store import Job, JobStore
+
+ACTIONS = ("list", "status", "cancel", "retry", "resume", "wait")
+OVERRIDES = ("model", "max_tokens", "system")
+
+
+def run_batch(host: Any, args: list[str]) -> Any:
+    """The `%claude batch` handler (registered in commands.py)."""
+    if args and args[0] in ACTIONS:
+        return _ACTION_HANDLERS[args[0]](host, _action_args(args))
+    return BatchCell(host, _parse_new(args)).run()
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print usage and exit
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parse_new(args: list[str]) -> argparse.Namespace:
+    parser = _Parser(prog="%claude batch", add_help=False)
+    parser.add_argument("frame", metavar="FRAME")
+    parser.add_argument("--prompt", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--schema")
+    parser.add_argument("-m", "--model")
+    parser.add_argument("--max-tokens", type=int)
+    parser.add_argument("--system")
+    parser.add_argument("-a", "--attach", nargs="+", default=[])
+    parser.add_argument("--sync", action="store_true")
+    parser.add_argument("--concurrency", type=int)
+    parser.add_argument("--wait", action="store_true")
+    parser.add_argument("--max-cost", type=float)
+    parsed, extra = parser.parse_known_args(args)
+    if extra:
+        raise UsageError(f"%claude batch does not take {' '.join(extra)!r}")
+    if parsed.concurrency is not None and not parsed.sync:
+        raise UsageError("--concurrency goes with --sync; a Message Batch runs its rows itself")
+    if parsed.concurrency is not None and parsed.concurrency < 1:
+        raise UsageError(f"--concurrency must be 1 or more, not {parsed.concurrency}; nothing was sent")
+    if not parsed.out.isidentifier():
+        raise UsageError(f"--out must be a column name like sentiment, not {parsed.out!r}")
+    return parsed
+
+
+def _action_args(args: list[str]) -> argparse.Namespace:
+    parser = _Parser(prog=f"%claude batch {args[0]}", add_help=False)
+    if args[0] != "list":
+        parser.add_argument("id", metavar="ID", nargs="?")
+    if args[0] == "retry":
+        parser.add_argument("--wait", action="store_true")
+    parsed, extra = parser.parse_known_args(args[1:])
+    if extra:
+        raise UsageError(f"%claude batch {args[0]} does not take {' '.join(extra)!r}")
+    return parsed
+
+
+# -- a new batch -------------------------------------------------------------------------
+
+
+class BatchCell:
+    """One `%claude batch FRAME ...` line: checked and estimated before anything is sent."""
+
+    def __init__(self, host: Any, args: argparse.Namespace, store: JobStore | None = None) -> None:
+        self.host, self.args = host, args
+        self.session = host.session
+        self.namespace: dict[str, Any] = host.shell.user_ns
+        self.store = store or JobStore()
+
+    def run(self, positions: list[int] | None = None, job: Job | None = None) -> Any:
+        from ..batches.service import find_frame, row_prompts
+
+        frame = find_frame(self.namespace, self.args.frame)
+        ids, prompts, labels = row_prompts(frame, self.args.prompt, self.args.frame)
+        shape = _shape(self.namespace, self.args.schema)
+        rows, prepared = self._rows(ids, prompts, shape)
+        positions = list(range(len(ids))) if positions is None else positions
+        self._check_cost(rows, positions, prepared)
+        if self.args.sync:
+            return self._run_sync(frame, rows, prepared, positions, labels, shape)
+        return self._submit(frame, rows, positions, labels, job)
+
+    def _rows(self, ids: list[str], prompts: list[str], shape: Any) -> tuple[Any, Any]:
+        from ..batches.requests import RowRequests, without_prompt
+        from .references import build_content
+
+        overrides = {k: getattr(self.args, k) for k in OVERRIDES if getattr(self.args, k) is not None}
+        model = overrides.get("model", self.session.settings.model)
+        content, records = build_content(
+            list(self.args.attach), self.namespace, model=model, table_budget=self.host.table_token_budget
+        )
+        prepared = self.session.prepare(
+            prompts[0],
+            history=False,
+            content=content,
+            attachments=records,
+            overrides=overrides,
+            body={"output_config": {"format": shape.format}} if shape is not None else None,
+        )
+        base = self.session.plan_shared_prefix(prepared.settings, without_prompt(prepared.unplanned))
+        return RowRequests(base, tuple(ids), tuple(prompts)), prepared
+
+    def _check_cost(self, rows: Any, positions: list[int], prepared: Any) -> None:
+        from ..batches.estimate import estimate_batch
+        from ..core.budget import Budget
+
+        settings = prepared.settings
+        budget = Budget(budget_usd=getattr(self.host, "budget_usd", None), max_cost=self.args.max_cost)
+        estimate = estimate_batch(
+            self.session.client.messages.count_tokens,
+            rows,
+            positions,
+            self.session.prices_for(settings.model),
+            cache=settings.cache,
+            batch=not self.args.sync,
+        )
+        budget.check(estimate.cost.high, _spent(self.session), model=settings.model)
+        print(f"claude_magic: {estimate.line()}")
+
+    def _submit(self, frame: Any, rows: Any, positions: list[int], labels: list[Any], job: Job | None) -> Any:
+        from ..batches.requests import MAX_BYTES, MAX_REQUESTS
+        from ..batches.service import submit
+
+        client = self.session.client
+        state: dict[str, Job | None] = {"job": job}
+
+        def created(batch_id: str) -> None:
+            current = state["job"]
+            current = self._new_job(batch_id, rows, labels) if current is None else current.with_batch(batch_id)
+            state["job"] = current
+            self.store.save(current)
+
+        submitted = submit(client, rows, positions, created)
+        saved = state["job"]
+        assert saved is not None
+        if len(submitted.batch_ids) > 1:
+            print(
+                f"claude_magic: {len(positions):,} rows are over one batch's limits ({MAX_REQUESTS:,} requests or "
+                f"{MAX_BYTES // 2**20} MB), so they went as {len(submitted.batch_ids)} batches: "
+                + ", ".join(submitted.batch_ids)
+            )
+        part = "" if submitted.batch_ids[0] == saved.id else f" {submitted.batch_ids[0]} as part of"
+        print(
+            f"claude_magic: submitted{part} batch {saved.id} ({len(positions):,} requests), saved to "
+            f"{self.store.path(saved.id)}; %claude batch wait {saved.id} joins the results into "
+            f"{saved.frame}[{saved.out!r}]"
+        )
+        if self.args.wait:
+            return wait_and_join(self.host, saved, self.store)
+        follow(self.host, saved, list(submitted.batch_ids), len(positions))
+        return None  # the poller runs on; the cell is done
+
+    def _new_job(self, batch_id: str, rows: Any, labels: list[Any]) -> Job:
+        import time
+
+        return Job(
+            id=batch_id,
+            frame=self.args.frame,
+            out=self.args.out,
+            ids=rows.ids,
+            labels=tuple(str(label) for label in labels),
+            batches=(batch_id,),
+            model=str(rows.base["model"]),
+            schema=self.args.schema,
+            created_at=time.time(),
+            options=_options(self.args),
+        )
+
+    def _run_sync(
+        self, frame: Any, rows: Any, prepared: Any, positions: list[int], labels: list[Any], shape: Any
+    ) -> None:
+        from ..batches.join import write_columns
+        from ..batches.sync import DEFAULT_CONCURRENCY, run_sync
+
+        bar = _bar(self.host, len(positions), f"{self.args.frame} (sync)")
+        outcomes = run_sync(
+            self.session,
+            prepared,
+            rows.params,
+            lambda p: rows.prompts[p],
+            positions,
+            self.args.concurrency or DEFAULT_CONCURRENCY,
+            bar.update,
+        )
+        job = Job("sync", self.args.frame, self.args.out, rows.ids, tuple(str(x) for x in labels), (), "")
+        write_columns(frame, job, outcomes, shape)
+        failed = len(outcomes.positions) - outcomes.succeeded
+        bar.close(f"{outcomes.succeeded:,} succeeded" + (f", {failed:,} errored" if failed else ""))
+        print(f"claude_magic: joined {len(outcomes.positions):,} rows into {self.args.frame}[{self.args.out!r}]")
+
+
+# -- following, joining ----------------------------------------------------------------------
+
+
+def follow(host: Any, job: Job, batch_ids: list[str], total: int) -> Any:
+    """A progress bar moved by a background poller; when the batch ends it says how to join."""
+    from ..batches.poll import Poller
+
+    bar = _bar(host, total, f"batch {job.id}")
+
+    def ended(seen: Any, error: BaseException | None) -> None:
+        if error is not None:
+            bar.close(f"polling stopped ({type(error).__name__}); %claude batch status {job.id}")
+        else:
+            bar.close(f"{seen.note()}; ended: %claude batch wait {job.id} joins")
+
+    return Poller(host.session.client, batch_ids, lambda seen: bar.update(seen.done, seen.note()), ended).start()
+
+
+def wait_and_join(host: Any, job: Job, store: JobStore) -> None:
+    """Block until every batch of the job ended (progress bar), then join what is not joined yet."""
+    from ..batches.poll import wait_until_ended
+
+    waiting = [b for b in job.batches if b not in job.joined]
+    if waiting:
+        client = host.session.client
+        bar = _bar(host, _rows_of(client, waiting), f"batch {job.id}")
+        seen = wait_until_ended(client, waiting, lambda s: bar.update(s.done, s.note()), first_wait_s=0.05)
+        bar.close(seen.note() if seen else "")
+    join_job(host, job, store)
+
+
+def join_job(host: Any, job: Job, store: JobStore) -> None:
+    """Join every ended, unjoined batch of `job` into its frame, recording each in the ledger once."""
+    from ..batches.join import FAILED
+    from ..batches.service import ended_batches, find_frame, join_batch
+
+    session, namespace = host.session, host.shell.user_ns
+    frame = find_frame(namespace, job.frame)
+    shape = _shape(namespace, job.schema)
+    for batch in ended_batches(session.client, job):
+        outcomes = join_batch(session.client, job, batch, frame, job.frame, shape)
+        if batch.id not in job.recorded:
+            _record(session, job, batch, outcomes)
+        job = job.mark(joined=batch.id, recorded=batch.id)
+        store.save(job)
+    statuses = frame[f"{job.out}_status"].value_counts().to_dict() if f"{job.out}_status" in frame.columns else {}
+    failed = sum(statuses.get(s, 0) for s in FAILED)
+    summary = ", ".join(f"{count:,} {status}" for status, count in statuses.items())
+    tail = f"; %claude batch retry {job.id} resends the {failed:,} failed row(s)" if failed else ""
+    print(f"claude_magic: {job.frame}[{job.out!r}] joined from batch {job.id}: {summary}{tail}")
+
+
+# -- the actions ---------------------------------------------------------------------------
+
+
+def _list(host: Any, args: argparse.Namespace) -> Any:
+    import pandas as pd
+
+    store = JobStore()
+    saved = {b: job for job in store.all() for b in job.batches}
+    rows = []
+    for batch in host.session.client.messages.batches.list(limit=100):
+        job = saved.get(batch.id)
+        state = {"status": batch.processing_status, **batch.request_counts.model_dump()}
+        rows.append({**_saved_columns(batch.id, job), **state, "created_at": batch.created_at})
+    listed = {row["batch"] for row in rows}
+    unlisted = [b for b in saved if b not in listed]
+    rows += [{**_saved_columns(b, saved[b]), "status": "not listed by the API"} for b in unlisted]
+    return pd.DataFrame(rows)
+
+
+def _saved_columns(batch_id: str, job: Job | None) -> dict[str, Any]:
+    """What the saved job file says of an API batch (None for a batch started elsewhere)."""
+    known = job is not None
+    return {
+        "batch": batch_id,
+        "job": job.id if known else None,
+        "frame": job.frame if known else None,
+        "out": job.out if known else None,
+        "joined": known and batch_id in job.joined,
+    }
+
+
+def _status(host: Any, args: argparse.Namespace) -> None:
+    from ..batches.poll import snapshot
+
+    job = JobStore().load(args.id)
+    seen = snapshot(host.session.client, job.batches)
+    state = "ended" if seen.ended else "in progress"
+    joined = f", {len(job.joined)} of {len(job.batches)} batch(es) joined" if job.joined else ""
+    print(f"claude_magic: batch {job.id} ({job.frame} -> {job.out}): {state}; {seen.note()}{joined}")
+
+
+def _cancel(host: Any, args: argparse.Namespace) -> None:
+    job = JobStore().load(args.id)
+    client = host.session.client
+    for batch_id in job.batches:
+        if client.messages.batches.retrieve(batch_id).processing_status == "in_progress":
+            client.messages.batches.cancel(batch_id)
+    print(f"claude_magic: cancelling batch {job.id}; rows it had not run end 'canceled'; %claude batch wait {job.id}")
+
+
+def _wait(host: Any, args: argparse.Namespace) -> None:
+    store = JobStore()
+    wait_and_join(host, store.load(args.id), store)
+
+
+def _resume(host: Any, args: argparse.Namespace) -> None:
+    store = JobStore()
+    job = store.load(args.id)
+    print(f"claude_magic: re-attached to batch {job.id} from {store.path(job.id)}")
+    wait_and_join(host, job, store)
+
+
+def _retry(host: Any, args: argparse.Namespace) -> Any:
+    from ..batches.join import failed_positions
+    from ..batches.service import find_frame
+
+    store = JobStore()
+    job = store.load(args.id)
+    if any(b not in job.joined for b in job.batches):
+        raise BatchStateError(f"batch {job.id} has results not joined yet; run %claude batch wait {job.id} first")
+    frame = find_frame(host.shell.user_ns, job.frame)
+    positions = failed_positions(frame, job)
+    if not positions:
+        print(f"claude_magic: every row of batch {job.id} has a result; nothing to retry")
+        return None
+    options = argparse.Namespace(**{**job.options, "frame": job.frame, "out": job.out, "schema": job.schema})
+    options.wait, options.sync, options.concurrency = args.wait, False, None
+    cell = BatchCell(host, options, store)
+    print(f"claude_magic: resending {len(positions):,} failed row(s) of batch {job.id}")
+    return cell.run(positions, job)
+
+
+_ACTION_HANDLERS = {
+    "list": _list,
+    "status": _status,
+    "cancel": _cancel,
+    "retry": _retry,
+    "resume": _resume,
+    "wait": _wait,
+}
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _shape(namespace: dict[str, Any], schema: str | None) -> Any:
+    if schema is None:
+        return None
+    if schema not in namespace:
+        raise BatchInputError(f"--schema {schema}: no such name in the notebook; define the model first")
+    from ..tools.structured import output_schema
+
+    return output_schema(namespace[schema], schema)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    keep = ("prompt", "model", "max_tokens", "system", "attach", "max_cost")
+    return {key: getattr(args, key) for key in keep}
+
+
+def _record(session: Any, job: Job, batch: Any, outcomes: Any) -> None:
+    from ..batches.service import batch_record
+
+    prices = session.prices_for(job.model)
+    session.record_batch(lambda call: batch_record(call, job, batch, outcomes, prices, session.prices_for))
+
+
+def _spent(session: Any) -> float:
+    return sum(record.cost_usd or 0.0 for record in session.usage.records)
+
+
+def _rows_of(client: Any, batch_ids: list[str]) -> int:
+    from ..batches.poll import snapshot
+
+    return snapshot(client, batch_ids).total
+
+
+def _bar(host: Any, total: int, title: str) -> Any:
+    from ..ui.progress import progress_bar
+
+    shell = host.shell
+    widgets = getattr(shell, "kernel", None) is not None and getattr(host, "display", "auto") == "auto"
+    return progress_bar(total, title, widgets=widgets and _has_ipywidgets())
+
+
+def _has_ipywidgets() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("ipywidgets") is not None
