@@ -112,7 +112,7 @@ def platform_model(route: PlatformRoute) -> str:
 def check_limits(route: PlatformRoute, body: dict[str, Any]) -> None:
     """What the platform refuses: URL and file sources, images over 5 MB (Bedrock, Vertex); files (Foundry)."""
     for block in all_blocks([m for m in body.get("messages") or [] if isinstance(m, dict)]):
-        source = block.get("source") if isinstance(block.get("source"), dict) else {}
+        source: dict[str, Any] = block["source"] if isinstance(block.get("source"), dict) else {}
         kind = source.get("type")
         if kind == "file":
             raise invalid(
@@ -122,8 +122,9 @@ def check_limits(route: PlatformRoute, body: dict[str, Any]) -> None:
             continue
         if kind == "url":
             raise invalid(f"{block.get('type')}.source: only base64 sources are supported on {route.platform}")
-        if block.get("type") == "image" and kind == "base64" and _decoded_size(source) > PLATFORM_IMAGE_BYTES:
-            raise invalid(f"image exceeds 5 MB maximum on {route.platform}: {_decoded_size(source)} bytes")
+        size = _decoded_size(source) if block.get("type") == "image" and kind == "base64" else 0
+        if size > PLATFORM_IMAGE_BYTES:
+            raise invalid(f"image exceeds 5 MB maximum on {route.platform}: {size} bytes")
 
 
 def _decoded_size(source: dict[str, Any]) -> int:
