@@ -21,6 +21,7 @@ from .core.errors import (
     one_line,
 )
 from .core.events import Event, TextDelta, ThinkingDelta
+from .core.platforms import credential_failure, error_context
 from .core.stream import StreamState, as_dict, consume
 from .core.transcript import Reply
 from .core.usage import Usage, usage_from_api
@@ -40,6 +41,8 @@ class NotAReply(Exception):
 
 class Call:
     """Streams one request through `client` and returns the complete Reply, or raises with the partial one."""
+
+    platform: str | None = None  # the cloud platform requests go through (its name and fixes go into errors)
 
     def __init__(
         self,
@@ -131,7 +134,10 @@ class Call:
         if isinstance(error, anthropic.APIStatusError):
             # An `event: error` inside a 200 stream carries status 200, which says nothing useful.
             status = error.status_code if error.status_code != 200 else None
-            return describe_api_error(status, _api_message(error), error.request_id, limit)
+            platform = error_context(self.platform, status)
+            return describe_api_error(status, _api_message(error), error.request_id, limit, platform)
+        if credential_failure(error):  # botocore's or google-auth's, raised while the SDK signs the request
+            return str(credential_failure(error))
         if isinstance(error, json.JSONDecodeError):  # an SSE `data:` line that is not JSON
             return f"The API's stream carried a malformed event ({error}); re-run the cell."
         if isinstance(error, anthropic.APIConnectionError):

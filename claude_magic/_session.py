@@ -229,6 +229,7 @@ class Session:
         user_content = [*answers, *(content or []), text_block(prompt)]
         request = merge_body(build_request(settings, past, user_content, tools), body or {})
         check_request_content(request["messages"], lookup(settings.model))
+        self._check_platform(settings.model, request)
         if extra_body:
             request["extra_body"] = extra_body  # the SDK merges these fields into the body unchanged
         planned, plan = self._plan_cache(conversation if history else None, settings, request, continuing=bool(past))
@@ -306,6 +307,12 @@ class Session:
         model = prepared.settings.model
         cost = lambda usage: self.cost_of(model, usage)  # noqa: E731
         call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, self.connection.policy, on_status)
+        platform = self.connection.platform
+        if platform.cloud:
+            from .core.platform_models import platform_model_id
+
+            call.platform = platform.name
+            request = {**request, "model": platform_model_id(platform.name, model, platform.aws_region)}
         try:
             reply = call.run(lambda: self.client, request)
         except (ClaudeMagicError, CallInterrupted) as error:
@@ -409,6 +416,23 @@ class Session:
                 f"this cell invalidates the prompt cache of chat {chat.name!r} ({reason}); "
                 "keep it unchanged mid-chat, or start a new chat with --new or --chat NAME",
             )
+
+    def _check_platform(self, model: str, request: dict[str, Any]) -> None:
+        """What the cloud platform in use refuses (its model ids, sources, image sizes, server tools); one line."""
+        platform = self.connection.platform
+        if platform.cloud:
+            from .core.platform_models import platform_model_id
+            from .core.platforms import check_request
+
+            platform_model_id(platform.name, model, platform.aws_region)
+            check_request(platform.name, request)
+
+    def platform_ids(self) -> dict[str, str]:
+        """Claude API id -> the platform's model id, for the cloud platform in use (empty on the Claude API)."""
+        from .core.platform_models import listed_ids
+
+        platform = self.connection.platform
+        return listed_ids(platform.name, platform.aws_region) if platform.cloud else {}
 
     def _warn_unknown_model(self, model: str) -> None:
         if lookup(model) is None:

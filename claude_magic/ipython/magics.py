@@ -13,6 +13,7 @@ from traitlets.config import Config
 from .._session import Session
 from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
 from ..core.models import DEFAULT_MODEL, EFFORTS
+from ..core.platforms import PLATFORMS
 from ..core.settings import (
     CACHE_POLICIES,
     SETTING_NAMES,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ..core.events import ReplyView
 
 NETWORK_TRAITS = ("timeout", "max_retries", "retry_on_timeout", "max_retry_wait")
+PLATFORM_TRAITS = ("platform", "aws_region", "aws_profile", "vertex_project", "vertex_region", "foundry_resource")
 
 
 @magics_class
@@ -93,6 +95,28 @@ class ClaudeMagics(Magics):
         60.0, help="Longest retry-after (seconds) honoured; a longer one fails at once, saying when to retry."
     ).tag(config=True)
 
+    platform = Enum(
+        PLATFORMS,
+        default_value="anthropic",
+        help="Where requests go: anthropic (the Claude API), bedrock, vertex or foundry; credentials come from "
+        "the platform's usual sources (AWS profiles/SSO, gcloud ADC, ANTHROPIC_FOUNDRY_API_KEY or Entra ID).",
+    ).tag(config=True)
+    aws_region = Unicode(None, allow_none=True, help="Bedrock: AWS region; None = AWS_REGION or the profile's.").tag(
+        config=True
+    )
+    aws_profile = Unicode(None, allow_none=True, help="Bedrock: AWS profile in ~/.aws; None = the default chain.").tag(
+        config=True
+    )
+    vertex_project = Unicode(
+        None, allow_none=True, help="Vertex AI: Google Cloud project; None = GOOGLE_CLOUD_PROJECT or gcloud ADC's."
+    ).tag(config=True)
+    vertex_region = Unicode(
+        None, allow_none=True, help="Vertex AI: region, e.g. global or us-east5; None = CLOUD_ML_REGION."
+    ).tag(config=True)
+    foundry_resource = Unicode(
+        None, allow_none=True, help="Foundry: resource NAME of https://NAME.services.ai.azure.com."
+    ).tag(config=True)
+
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
         self.session = session if session is not None else Session()
@@ -107,6 +131,7 @@ class ClaudeMagics(Magics):
         self.session.prices = dict(self.prices)
         self._apply_transcript_files(None)
         self.session.configure_network(**{name: getattr(self, name) for name in NETWORK_TRAITS})
+        self._apply_platform(None)
 
     # -- traits -------------------------------------------------------------------------
 
@@ -187,6 +212,13 @@ class ClaudeMagics(Magics):
     @observe(*NETWORK_TRAITS)
     def _apply_network(self, change: Any) -> None:
         self.session.configure_network(**{change["name"]: change["new"]})
+
+    @observe(*PLATFORM_TRAITS)
+    def _apply_platform(self, change: Any) -> None:
+        from ..core.platforms import PlatformConfig
+
+        settings = {name: getattr(self, name) for name in PLATFORM_TRAITS}
+        self.session.connection.use_platform(PlatformConfig(name=settings.pop("platform"), **settings))
 
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:

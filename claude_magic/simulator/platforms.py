@@ -37,10 +37,10 @@ _VERTEX = re.compile(
     r"^/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/"
     r"(?P<model>[^/:]+):(?P<action>rawPredict|streamRawPredict)$"
 )
-# Bedrock ids: an optional inference-profile geography, `anthropic.`, the model, an optional date, `-v1:0`;
+# Bedrock ids: an optional inference-profile geography, `anthropic.`, the model, an optional date and version (`-v1:0`);
 # Vertex ids: the model and an optional `@date`. A Claude API id alone is not a platform id.
 _BEDROCK_ID = re.compile(
-    r"^(?:(?:us|eu|apac|global)\.)?anthropic\.(?P<base>claude-[a-z0-9-]+?)(?:-\d{8})?-v\d+(?::\d+)?$"
+    r"^(?:(?:us|eu|apac|global)\.)?anthropic\.(?P<base>claude-[a-z0-9-]+?)(?:-\d{8})?(?:-v\d+(?::\d+)?)?$"
 )
 _VERTEX_ID = re.compile(r"^(?P<base>claude-[a-z0-9-]+?)(?:@\d{8})?$")
 _SIGV4 = re.compile(
