@@ -237,10 +237,13 @@ def _check_request(request: dict[str, Any]) -> None:
         raise RequestFailed("--param stream cannot be set: %%claude always streams the reply. Nothing was sent.")
 
 
+STREAM_TYPES = ("text/event-stream", "application/vnd.amazon.eventstream")  # SSE, and Bedrock's AWS event stream
+
+
 def _check_event_stream(response: Any) -> None:
     """A 200 that is not an event stream (a proxy's HTML page, a JSON error) fails with what it says."""
     content_type = response.headers.get("content-type", "")
-    if content_type.startswith("text/event-stream"):
+    if content_type.startswith(STREAM_TYPES):
         return
     body = response.read().decode("utf-8", "replace")
     error = _json_error(body)

@@ -152,6 +152,8 @@ CREDENTIAL_HINTS: dict[str, str] = {
     "UnauthorizedSSOTokenError": "Amazon Bedrock: the AWS SSO session expired; run `aws sso login`",
     "ProfileNotFound": "Amazon Bedrock: no such AWS profile; check ClaudeMagics.aws_profile",
     "DefaultCredentialsError": "Vertex AI: no Google credentials; run `gcloud auth application-default login`",
+    "google.auth.exceptions.TransportError": "Vertex AI: could not reach Google to refresh the credentials; "
+    "check the network, or run `gcloud auth application-default login`",
     "RefreshError": "Vertex AI: the Google credentials could not be refreshed; "
     "run `gcloud auth application-default login`",
 }
@@ -167,6 +169,7 @@ def error_context(name: str | None, status: int | None) -> tuple[str, str] | Non
 def credential_failure(error: BaseException) -> str | None:
     """One line for a platform credential library's error (botocore, google-auth), matched by class name."""
     for kind in type(error).__mro__:
-        if kind.__name__ in CREDENTIAL_HINTS:
-            return CREDENTIAL_HINTS[kind.__name__]
+        for name in (kind.__name__, f"{kind.__module__}.{kind.__name__}"):
+            if name in CREDENTIAL_HINTS:
+                return CREDENTIAL_HINTS[name]
     return None
