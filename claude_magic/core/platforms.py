@@ -27,7 +27,7 @@ SERVER_TOOLS: dict[str, frozenset[str]] = {
 }
 
 # The pip extra each platform's SDK client needs, and the modules it brings.
-EXTRAS: dict[str, tuple[str, ...]] = {"bedrock": ("boto3", "botocore"), "vertex": ("google.auth",)}
+EXTRAS: dict[str, tuple[str, ...]] = {"bedrock": ("boto3", "botocore"), "vertex": ("google.auth", "requests")}
 
 
 @dataclass(frozen=True)
