@@ -137,6 +137,8 @@ class Connection:
         hint = missing_extra(self.platform.name, lambda module: find_spec(module) is not None)
         if hint is not None:
             raise RequestFailed(hint)
+        if self.replay:  # claude_magic.replay records through the Claude API client's base URL only
+            self._notify("replay:platform", f"replay and recording are off on {self.platform.label}")
         if self._simulate:
             self._notify(f"simulator:{self.platform.name}", f"using the built-in simulator as {self.platform.label}")
             return simulated_platform_client(self.platform, self.simulator.url)

@@ -115,15 +115,6 @@ def _blocks(messages: list[Any]) -> list[dict[str, Any]]:
     return found
 
 
-def batches_refusal(name: str) -> str | None:
-    """Why `name` cannot run Message Batches, or None when it can."""
-    if name == "anthropic":
-        return None
-    return (
-        f"{platform_label(name)} has no Message Batches through claude_magic: set ClaudeMagics.platform = 'anthropic'"
-    )
-
-
 # The platform's own fix for an HTTP status (replacing the Claude API's hint), and for credential failures.
 STATUS_HINTS: dict[str, dict[int, str]] = {
     "bedrock": {

@@ -127,3 +127,9 @@ def test_foundry_has_no_batches_and_no_files(sim: Simulator) -> None:
 def test_foundry_without_a_key_is_azure_401(sim: Simulator) -> None:
     response = raw_request(sim, "POST", "/anthropic/v1/messages", {"model": "claude-sonnet-5-5"}, {})
     assert response.status == 401 and response.json()["error"]["code"] == "401"
+
+
+def test_bedrock_mid_stream_failure_is_an_event_stream_exception(sim: Simulator) -> None:
+    sim.queue(ScriptedReply(text="partial text that breaks", fail_after_chars=7, error_message="model crashed"))
+    with pytest.raises(anthropic.APIStatusError, match="model crashed"):
+        _stream_text(bedrock(sim), BEDROCK_ID)
