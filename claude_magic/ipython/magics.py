@@ -190,10 +190,14 @@ class ClaudeMagics(Magics):
         problems = []
         for name in sorted(mine, key=_load_order):
             one = Config({type(self).__name__: {name: mine[name]}})
+            before = getattr(self, name, None)
             try:
                 super()._load_config(one, section_names=section_names, traits=traits)
+                # traitlets skips the validators of a value equal to the old one (True == 1): run them now
+                self.set_trait(name, getattr(self, name))
             except TraitError as error:
                 problems.append(f"ClaudeMagics.{name}: {error}")
+                self.set_trait(name, before)
         if problems:
             self._config_problem("; ".join(problems) + " (the old value is kept)")
 
