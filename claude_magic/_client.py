@@ -29,6 +29,10 @@ REPLAY_ENV = "CLAUDE_MAGIC_REPLAY"
 REPLAY_MODE_ENV = "CLAUDE_MAGIC_REPLAY_MODE"
 
 Notify = Callable[[str, str], None]
+# The SDK's platform clients, by class name (sync and async), for a client given to use_client().
+INJECTED_PLATFORMS = {
+    f"{prefix}Anthropic{kind}": kind.lower() for prefix in ("", "Async") for kind in ("Bedrock", "Vertex", "Foundry")
+}
 
 
 def simulate_from_env() -> bool:
@@ -49,6 +53,14 @@ class Connection:
         self._notify: Notify = notify or (lambda key, message: None)
         self.policy = NetworkPolicy()
         self.platform = PlatformConfig()
+
+    @property
+    def routed(self) -> PlatformConfig:
+        """The platform requests really go through: the setting, or an injected client's own platform."""
+        if not self._injected:
+            return self.platform
+        name = INJECTED_PLATFORMS.get(type(self._client).__name__, "anthropic")
+        return PlatformConfig(name, aws_region=getattr(self._client, "aws_region", None))
 
     def use_platform(self, platform: PlatformConfig) -> None:
         """Send later requests through `platform`'s SDK client (Bedrock, Vertex AI, Foundry) or the Claude API."""
@@ -101,10 +113,10 @@ class Connection:
 
     def models(self) -> list[ModelInfo]:
         """Models from `client.models.list()` when the API answers, else the registry; a platform's own served list."""
-        if self.platform.cloud:
+        if self.routed.cloud:
             from .core.platform_models import PLATFORM_IDS
 
-            return [info for info in REGISTRY if info.id in PLATFORM_IDS[self.platform.name]]
+            return [info for info in REGISTRY if info.id in PLATFORM_IDS[self.routed.name]]
         try:
             client = self.client.with_options(timeout=5.0, max_retries=0)
             listed = list(client.models.list(limit=100))

@@ -307,7 +307,7 @@ class Session:
         model = prepared.settings.model
         cost = lambda usage: self.cost_of(model, usage)  # noqa: E731
         call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, self.connection.policy, on_status)
-        platform = self.connection.platform
+        platform = self.connection.routed
         if platform.cloud:
             from .core.platform_models import platform_model_id
 
@@ -419,7 +419,7 @@ class Session:
 
     def _check_platform(self, model: str, request: dict[str, Any]) -> None:
         """What the cloud platform in use refuses (its model ids, sources, image sizes, server tools); one line."""
-        platform = self.connection.platform
+        platform = self.connection.routed
         if platform.cloud:
             from .core.platform_models import platform_model_id
             from .core.platforms import check_request
@@ -431,7 +431,7 @@ class Session:
         """Claude API id -> the platform's model id, for the cloud platform in use (empty on the Claude API)."""
         from .core.platform_models import listed_ids
 
-        platform = self.connection.platform
+        platform = self.connection.routed
         return listed_ids(platform.name, platform.aws_region) if platform.cloud else {}
 
     def _warn_unknown_model(self, model: str) -> None:

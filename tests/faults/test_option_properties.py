@@ -20,7 +20,7 @@ from IPython.utils.capture import capture_output
 
 from claude_magic import Session
 from claude_magic.core.settings import SETTING_NAMES, parse_thinking
-from claude_magic.ipython.magics import ClaudeMagics
+from claude_magic.ipython.magics import PLATFORM_TRAITS, ClaudeMagics
 from claude_magic.ipython.options import parse_options
 from claude_magic.ipython.transform import protect_question_marks
 
@@ -199,6 +199,12 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "retry_on_timeout": ("True", "False"),
     "max_retry_wait": ("5", "60.0"),
     "mcp_servers": ("{}", "{'calc': {'command': 'python', 'args': ['server.py']}}"),
+    "platform": ("'bedrock'", "'vertex'", "'foundry'", "'anthropic'"),
+    "aws_region": ("'us-east-1'", "None"),
+    "aws_profile": ("'dev'", "None"),
+    "vertex_project": ("'my-project'", "None"),
+    "vertex_region": ("'global'", "None"),
+    "foundry_resource": ("'my-resource'", "None"),
 }  # fmt: skip
 
 
@@ -232,6 +238,7 @@ def session_view(magics: ClaudeMagics) -> dict[str, Any]:
     view: dict[str, Any] = {name: getattr(session.settings, name) for name in SETTING_NAMES}
     view.update(prices=session.prices, history_window=session.history_window, simulate=session.simulate)
     view.update(autosave=session.autosave, replay=session.replay)
+    view.update(vars(session.connection.platform))
     return view
 
 
@@ -239,6 +246,7 @@ def trait_view(magics: ClaudeMagics) -> dict[str, Any]:
     """The same entries as session_view, read from the traits (thinking parsed as the session parses it)."""
     view = {name: getattr(magics, name) for name in (*SETTING_NAMES, "prices", "history_window", "simulate")}
     view.update(thinking=parse_thinking(magics.thinking), autosave=magics.autosave, replay=magics.replay)
+    view.update(name=magics.platform, **{name: getattr(magics, name) for name in PLATFORM_TRAITS[1:]})
     return view
 
 
