@@ -160,3 +160,14 @@ def test_platform_settings_come_from_pyproject(shell, session, tmp_path, monkeyp
     magics = ClaudeMagics(shell=shell, session=session)
     assert apply_project_config(magics, tmp_path) == []
     assert session.connection.platform.name == "vertex" and session.connection.platform.vertex_project == "p-1"
+
+
+def test_an_injected_platform_client_routes_as_its_platform(session):
+    session.use_client(
+        anthropic.AnthropicVertex(
+            access_token="t", project_id="p", region="global", base_url=session.simulator.url + "/v1", max_retries=0
+        )
+    )
+    reply = session.ask("hello", model="claude-haiku-4-5")
+    assert reply.complete
+    assert session.simulator.requests[-1].path.endswith("/models/claude-haiku-4-5@20251001:streamRawPredict")
