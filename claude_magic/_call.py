@@ -21,6 +21,7 @@ from .core.errors import (
     one_line,
 )
 from .core.events import Event, TextDelta, ThinkingDelta
+from .core.platforms import credential_failure, error_context
 from .core.stream import StreamState, as_dict, consume
 from .core.transcript import Reply
 from .core.usage import Usage, usage_from_api
@@ -40,6 +41,8 @@ class NotAReply(Exception):
 
 class Call:
     """Streams one request through `client` and returns the complete Reply, or raises with the partial one."""
+
+    platform: str | None = None  # the cloud platform requests go through (its name and fixes go into errors)
 
     def __init__(
         self,
@@ -139,7 +142,10 @@ class Call:
         if isinstance(error, anthropic.APIStatusError):
             # An `event: error` inside a 200 stream carries status 200, which says nothing useful.
             status = error.status_code if error.status_code != 200 else None
-            return describe_api_error(status, _api_message(error), error.request_id, limit)
+            platform = error_context(self.platform, status)
+            return describe_api_error(status, _api_message(error), error.request_id, limit, platform)
+        if credential_failure(error):  # botocore's or google-auth's, raised while the SDK signs the request
+            return str(credential_failure(error))
         if isinstance(error, json.JSONDecodeError):  # an SSE `data:` line that is not JSON
             return f"The API's stream carried a malformed event ({error}); re-run the cell."
         if isinstance(error, anthropic.APIConnectionError):
@@ -239,10 +245,13 @@ def _check_request(request: dict[str, Any]) -> None:
         raise RequestFailed("--param stream cannot be set: %%claude always streams the reply. Nothing was sent.")
 
 
+STREAM_TYPES = ("text/event-stream", "application/vnd.amazon.eventstream")  # SSE, and Bedrock's AWS event stream
+
+
 def _check_event_stream(response: Any) -> None:
     """A 200 that is not an event stream (a proxy's HTML page, a JSON error) fails with what it says."""
     content_type = response.headers.get("content-type", "")
-    if content_type.startswith("text/event-stream"):
+    if content_type.startswith(STREAM_TYPES):
         return
     body = response.read().decode("utf-8", "replace")
     error = _json_error(body)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ._network import NetworkPolicy
 from .core.errors import MissingKeyError, RequestFailed
 from .core.models import REGISTRY, ModelInfo, lookup
+from .core.platforms import PlatformConfig, missing_extra
 
 if TYPE_CHECKING:
     import anthropic
@@ -20,10 +21,18 @@ if TYPE_CHECKING:
 
 SIMULATE_ENV = "CLAUDE_MAGIC_SIMULATE"
 SIMULATED_KEY = "sk-simulated"
+# Fake platform credentials for the simulator: the real platform clients sign and send them to it.
+SIMULATED_AWS_KEY, SIMULATED_AWS_SECRET = "AKIASIMULATED0000000", "simulated-aws-secret"
+SIMULATED_GOOGLE_TOKEN = "ya29.simulated-google-token"
+SIMULATED_FOUNDRY_KEY = "simulated-foundry-key"
 REPLAY_ENV = "CLAUDE_MAGIC_REPLAY"
 REPLAY_MODE_ENV = "CLAUDE_MAGIC_REPLAY_MODE"
 
 Notify = Callable[[str, str], None]
+# The SDK's platform clients, by class name (sync and async), for a client given to use_client().
+INJECTED_PLATFORMS = {
+    f"{prefix}Anthropic{kind}": kind.lower() for prefix in ("", "Async") for kind in ("Bedrock", "Vertex", "Foundry")
+}
 
 
 def simulate_from_env() -> bool:
@@ -43,6 +52,21 @@ class Connection:
         self._simulator: Simulator | None = None
         self._notify: Notify = notify or (lambda key, message: None)
         self.policy = NetworkPolicy()
+        self.platform = PlatformConfig()
+
+    @property
+    def routed(self) -> PlatformConfig:
+        """The platform requests really go through: the setting, or an injected client's own platform."""
+        if not self._injected:
+            return self.platform
+        name = INJECTED_PLATFORMS.get(type(self._client).__name__, "anthropic")
+        return PlatformConfig(name, aws_region=getattr(self._client, "aws_region", None))
+
+    def use_platform(self, platform: PlatformConfig) -> None:
+        """Send later requests through `platform`'s SDK client (Bedrock, Vertex AI, Foundry) or the Claude API."""
+        if platform != self.platform:
+            self.platform = platform
+            self._drop_default_client()
 
     @property
     def client(self) -> anthropic.Anthropic:
@@ -88,7 +112,11 @@ class Connection:
             self._simulator = None
 
     def models(self) -> list[ModelInfo]:
-        """Models from `client.models.list()` when the API answers, else the registry."""
+        """Models from `client.models.list()` when the API answers, else the registry; a platform's own served list."""
+        if self.routed.cloud:
+            from .core.platform_models import PLATFORM_IDS
+
+            return [info for info in REGISTRY if info.id in PLATFORM_IDS[self.routed.name]]
         try:
             client = self.client.with_options(timeout=5.0, max_retries=0)
             listed = list(client.models.list(limit=100))
@@ -104,6 +132,8 @@ class Connection:
     def _make_client(self) -> anthropic.Anthropic:
         import anthropic
 
+        if self.platform.cloud:
+            return self._platform_client()
         extra = self._replay_options()
         if "base_url" in extra:
             return anthropic.Anthropic(**extra)
@@ -112,12 +142,47 @@ class Connection:
             return anthropic.Anthropic(api_key=SIMULATED_KEY, base_url=self.simulator.url, **extra)
         return _real_client(extra)
 
+    def _platform_client(self) -> Any:
+        """The SDK's own client for the platform: pointed at the simulator with fake credentials when simulating."""
+        from importlib.util import find_spec
+
+        hint = missing_extra(self.platform.name, lambda module: find_spec(module) is not None)
+        if hint is not None:
+            raise RequestFailed(hint)
+        if self.replay:  # claude_magic.replay records through the Claude API client's base URL only
+            self._notify("replay:platform", f"replay and recording are off on {self.platform.label}")
+        if self._simulate:
+            self._notify(f"simulator:{self.platform.name}", f"using the built-in simulator as {self.platform.label}")
+            return simulated_platform_client(self.platform, self.simulator.url)
+        from ._platform_clients import real_platform_client
+
+        return real_platform_client(self.platform)
+
     def _replay_options(self) -> dict[str, Any]:
         if not self.replay:
             return {}
         from .replay import client_options
 
         return client_options(self.replay, self.replay_mode, warn=self._notify)
+
+
+def simulated_platform_client(platform: PlatformConfig, url: str) -> Any:
+    """The real SDK platform client, aimed at the simulator's route for that platform, with fake credentials."""
+    import anthropic
+
+    if platform.name == "bedrock":
+        region = platform.aws_region or "us-east-1"
+        return anthropic.AnthropicBedrock(
+            aws_access_key=SIMULATED_AWS_KEY, aws_secret_key=SIMULATED_AWS_SECRET, aws_region=region, base_url=url
+        )
+    if platform.name == "vertex":
+        return anthropic.AnthropicVertex(
+            access_token=SIMULATED_GOOGLE_TOKEN,
+            project_id=platform.vertex_project or "simulated-project",
+            region=platform.vertex_region or "us-east5",
+            base_url=f"{url}/v1",
+        )
+    return anthropic.AnthropicFoundry(api_key=SIMULATED_FOUNDRY_KEY, base_url=f"{url}/anthropic/")
 
 
 def _real_client(options: dict[str, Any]) -> anthropic.Anthropic:

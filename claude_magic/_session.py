@@ -238,6 +238,7 @@ class Session:
         user_content = [*answers, *(content or []), text_block(prompt)]
         request = merge_body(build_request(settings, past, user_content, tools), body or {})
         check_request_content(request["messages"], lookup(settings.model))
+        self._check_platform(settings.model, request)
         if extra_body:
             request["extra_body"] = extra_body  # the SDK merges these fields into the body unchanged
         planned, plan = self._plan_cache(conversation if history else None, settings, request, continuing=bool(past))
@@ -320,6 +321,12 @@ class Session:
         cost = lambda usage: self.cost_of(model, usage)  # noqa: E731
         policy = self.connection.policy
         call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, policy, on_status, prepared.headers)
+        platform = self.connection.routed
+        if platform.cloud:
+            from .core.platform_models import platform_model_id
+
+            call.platform = platform.name
+            request = {**request, "model": platform_model_id(platform.name, model, platform.aws_region)}
         try:
             reply = call.run(lambda: wrap_client(self.client) if wrap_client else self.client, request)
         except (ClaudeMagicError, CallInterrupted) as error:
@@ -434,6 +441,23 @@ class Session:
                 f"this cell invalidates the prompt cache of chat {chat.name!r} ({reason}); "
                 "keep it unchanged mid-chat, or start a new chat with --new or --chat NAME",
             )
+
+    def _check_platform(self, model: str, request: dict[str, Any]) -> None:
+        """What the cloud platform in use refuses (its model ids, sources, image sizes, server tools); one line."""
+        platform = self.connection.routed
+        if platform.cloud:
+            from .core.platform_models import platform_model_id
+            from .core.platforms import check_request
+
+            platform_model_id(platform.name, model, platform.aws_region)
+            check_request(platform.name, request)
+
+    def platform_ids(self) -> dict[str, str]:
+        """Claude API id -> the platform's model id, for the cloud platform in use (empty on the Claude API)."""
+        from .core.platform_models import listed_ids
+
+        platform = self.connection.routed
+        return listed_ids(platform.name, platform.aws_region) if platform.cloud else {}
 
     def _warn_unknown_model(self, model: str) -> None:
         if lookup(model) is None:

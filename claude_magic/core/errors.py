@@ -10,6 +10,7 @@ ClaudeMagicError
 ├── StructuredOutputError  a reply that is not the JSON its schema asked for (the raw text stays on the reply)
 ├── McpError             an MCP server that cannot start, answer a call, or stays up no longer
 ├── BudgetExceeded       a request whose worst-case cost would cross --max-cost or the session budget
+├── PlatformError        a request or setting the chosen cloud platform (Bedrock, Vertex AI, Foundry) does not take
 └── RequestFailed        the API call failed (status, API message, request id, partial reply)
     ├── StreamFailed     the call failed after the reply had started
     └── RequestTimedOut  no answer within ClaudeMagics.timeout
@@ -104,6 +105,10 @@ class BudgetExceeded(ClaudeMagicError):
     """A request whose worst-case cost would cross --max-cost or the session budget, or is unknown; nothing was sent."""
 
 
+class PlatformError(ClaudeMagicError, ValueError):
+    """A request or setting the chosen cloud platform does not take, named with its fix; nothing was sent."""
+
+
 class RequestFailed(ClaudeMagicError):
     """The API call failed; the chat is unchanged. `partial` is what arrived before the failure, if anything.
 
@@ -147,12 +152,21 @@ class CallInterrupted(KeyboardInterrupt):
 
 
 def describe_api_error(
-    status: int | None, api_message: str, request_id: str | None, limit: int | None = API_MESSAGE_CHARS
+    status: int | None,
+    api_message: str,
+    request_id: str | None,
+    limit: int | None = API_MESSAGE_CHARS,
+    platform: tuple[str, str] | None = None,
 ) -> str:
-    """One line for an API failure: status, the API's own message (cut to `limit`) and the request id."""
-    head = f"API error {status}" if status else "API error"
+    """One line for an API failure: status, the API's own message (cut to `limit`) and the request id.
+
+    `platform` is (its name, its own hint for this status or "") when requests go through a cloud platform.
+    """
+    name = platform[0] if platform else "API"
+    head = f"{name} error {status}" if status else f"{name} error"
     tail = f" (request id {request_id})" if request_id else ""
-    hint = _HINTS.get(status or 0, "")
+    hint = _HINTS.get(status or 0, "") if platform is None or status not in _KEY_STATUSES else ""
+    hint = platform[1] if platform and platform[1] else hint
     said = one_line(api_message, limit) if limit else api_message
     return f"{head}: {said}{tail}.{hint}"
 
@@ -165,6 +179,7 @@ def one_line(text: str, limit: int = LINE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_KEY_STATUSES = (401, 403)  # their Claude API hints name ANTHROPIC_API_KEY, which a cloud platform does not use
 _HINTS = {
     401: " Check ANTHROPIC_API_KEY.",
     403: " Your key lacks permission for this request.",

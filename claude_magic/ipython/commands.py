@@ -222,7 +222,11 @@ def show_models(host: CommandHost, args: list[str]) -> Any:
     import pandas as pd
 
     _parse("models", args)
-    return pd.DataFrame([_model_row(info) for info in host.session.models()])
+    platform_ids = host.session.platform_ids()
+    rows = [_model_row(info) for info in host.session.models()]
+    for row in rows if platform_ids else []:
+        row["platform_id"] = platform_ids.get(row["id"])
+    return pd.DataFrame(rows)
 
 
 @command("config", "the current settings as a table")

@@ -13,6 +13,7 @@ from traitlets.config import Config
 from .._session import Session
 from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
 from ..core.models import DEFAULT_MODEL, EFFORTS
+from ..core.platforms import PLATFORMS
 from ..core.settings import (
     CACHE_POLICIES,
     SETTING_NAMES,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 NETWORK_TRAITS = ("timeout", "max_retries", "retry_on_timeout", "max_retry_wait")
 MASK = "••••••"  # what listings show instead of a header value
+PLATFORM_TRAITS = ("platform", "aws_region", "aws_profile", "vertex_project", "vertex_region", "foundry_resource")
 
 
 @magics_class
@@ -109,6 +111,28 @@ class ClaudeMagics(Magics):
         60.0, help="Longest retry-after (seconds) honoured; a longer one fails at once, saying when to retry."
     ).tag(config=True)
 
+    platform = Enum(
+        PLATFORMS,
+        default_value="anthropic",
+        help="Where requests go: anthropic (the Claude API), bedrock, vertex or foundry; credentials come from "
+        "the platform's usual sources (AWS profiles/SSO, gcloud ADC, ANTHROPIC_FOUNDRY_API_KEY or Entra ID).",
+    ).tag(config=True)
+    aws_region = Unicode(None, allow_none=True, help="Bedrock: AWS region; None = AWS_REGION or the profile's.").tag(
+        config=True
+    )
+    aws_profile = Unicode(None, allow_none=True, help="Bedrock: AWS profile in ~/.aws; None = the default chain.").tag(
+        config=True
+    )
+    vertex_project = Unicode(
+        None, allow_none=True, help="Vertex AI: Google Cloud project; None = GOOGLE_CLOUD_PROJECT or gcloud ADC's."
+    ).tag(config=True)
+    vertex_region = Unicode(
+        None, allow_none=True, help="Vertex AI: region, e.g. global or us-east5; None = CLOUD_ML_REGION."
+    ).tag(config=True)
+    foundry_resource = Unicode(
+        None, allow_none=True, help="Foundry: resource NAME of https://NAME.services.ai.azure.com."
+    ).tag(config=True)
+
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which applies %config values through the validators below.
         self.session = session if session is not None else Session()
@@ -124,6 +148,7 @@ class ClaudeMagics(Magics):
         self.session.headers = dict(self.headers)
         self._apply_transcript_files(None)
         self.session.configure_network(**{name: getattr(self, name) for name in NETWORK_TRAITS})
+        self._apply_platform(None)
 
     # -- traits -------------------------------------------------------------------------
 
@@ -190,10 +215,14 @@ class ClaudeMagics(Magics):
         problems = []
         for name in sorted(mine, key=_load_order):
             one = Config({type(self).__name__: {name: mine[name]}})
+            before = getattr(self, name, None)
             try:
                 super()._load_config(one, section_names=section_names, traits=traits)
+                # traitlets skips the validators of a value equal to the old one (True == 1): run them now
+                self.set_trait(name, getattr(self, name))
             except TraitError as error:
                 problems.append(f"ClaudeMagics.{name}: {error}")
+                self.set_trait(name, before)
         if problems:
             self._config_problem("; ".join(problems) + " (the old value is kept)")
 
@@ -212,6 +241,13 @@ class ClaudeMagics(Magics):
     @observe(*NETWORK_TRAITS)
     def _apply_network(self, change: Any) -> None:
         self.session.configure_network(**{change["name"]: change["new"]})
+
+    @observe(*PLATFORM_TRAITS)
+    def _apply_platform(self, change: Any) -> None:
+        from ..core.platforms import PlatformConfig
+
+        settings = {name: getattr(self, name) for name in PLATFORM_TRAITS}
+        self.session.connection.use_platform(PlatformConfig(name=settings.pop("platform"), **settings))
 
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:

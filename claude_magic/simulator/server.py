@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import compaction
+from . import compaction, platforms
 from . import events as ev
 from .batch_api import PREFIX
 from .betas import betas_of, check_metadata
@@ -35,7 +35,7 @@ from .validate import (
     validate_create,
 )
 
-REDACTED = ("authorization", "x-api-key")
+REDACTED = ("authorization", "x-api-key", "api-key", "x-amz-security-token")
 Headers = dict[str, str]
 
 
@@ -80,6 +80,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SimServer
     _started = False  # True once the status line of the current response is written
+    _platform: str | None = None  # the cloud platform whose route the current request took
 
     def setup(self) -> None:
         super().setup()
@@ -116,7 +117,7 @@ class Handler(BaseHTTPRequestHandler):
         request_id = f"req_sim_{number:08d}"
         raw = self._read_body()
         self._record(raw)
-        self._started = False
+        self._started, self._platform = False, None
         try:
             self._route(number, request_id, raw)
         except ApiError as err:
@@ -135,9 +136,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self, number: int, request_id: str, raw: bytes) -> None:
         headers = self._headers()
+        url = urlsplit(self.path)
+        platform = platforms.match(url.path.rstrip("/"))
+        if platform is not None:
+            return self._platform_route(platform, headers, number, request_id, raw)
         check_auth(headers)
         check_version(headers)
-        url = urlsplit(self.path)
         route = (self.command, url.path.rstrip("/"))
         if route == ("POST", "/v1/messages"):
             return self._messages(number, request_id, raw)
@@ -151,12 +155,28 @@ class Handler(BaseHTTPRequestHandler):
             return self._model(unquote(url.path[len("/v1/models/") :]), request_id)
         raise not_found(f"Not found: {self.command} {url.path}")
 
-    def _messages(self, number: int, request_id: str, raw: bytes) -> None:
+    def _platform_route(
+        self, route: platforms.PlatformRoute, headers: Headers, number: int, request_id: str, raw: bytes
+    ) -> None:
+        """A Bedrock, Vertex AI or Foundry request: its auth shape, its limits, then the Messages handling."""
+        self._platform = route.platform
+        platforms.check_auth(route, headers)
+        if route.platform == "foundry" and (self.command, route.rest) == ("POST", "/v1/messages"):
+            check_version(headers)
+            return self._messages(number, request_id, raw, route)
+        if route.platform == "foundry" or self.command != "POST":
+            raise not_found(f"Not found on {route.platform}: {self.command} {self.path}")
+        return self._messages(number, request_id, raw, route)
+
+    def _messages(self, number: int, request_id: str, raw: bytes, route: platforms.PlatformRoute | None = None) -> None:
         error = self.server.state.take_error()
         if error is not None:
             raise scripted_error(error)
         check_size(len(raw))
         body = parse_body(raw)
+        if route is not None:
+            body = platforms.messages_body(route, body)
+            platforms.check_limits(route, body)
         info = validate_create(body)
         check_metadata(body)
         compacting = compaction.plan(body, betas_of(self._headers()))
@@ -202,13 +222,15 @@ class Handler(BaseHTTPRequestHandler):
             events = ev.cut_after_chars(events, limit)
         if ending == "fail" and script is not None:
             events.append(("error", error_body(script.error_type, script.error_message, request_id)))
-        self._start(200, "text/event-stream", request_id, {"Transfer-Encoding": "chunked", "Cache-Control": "no-cache"})
         delay = script.delay_s if script else 0.0
         rate = self.server.state.tokens_per_second
+        bedrock = self._platform == "bedrock"
+        content_type = "application/vnd.amazon.eventstream" if bedrock else "text/event-stream"
+        self._start(200, content_type, request_id, {"Transfer-Encoding": "chunked", "Cache-Control": "no-cache"})
         for name, data in events:
             if name == "content_block_delta":
                 time.sleep(max(delay, delta_seconds(data, rate)))
-            self.wfile.write(chunk(frame(name, data)))
+            self.wfile.write(chunk(_bedrock_frame(name, data) if bedrock else frame(name, data)))
         if ending == "drop":
             return self._drop()
         self.wfile.write(LAST_CHUNK)
@@ -219,6 +241,9 @@ class Handler(BaseHTTPRequestHandler):
         _shutdown(self.connection)
 
     def _send_error(self, err: ApiError, request_id: str) -> None:
+        if self._platform is not None:
+            body, extra = platforms.error_response(self._platform, err, request_id)
+            return self._send_json(err.status, body, request_id, {**err.headers, **extra})
         body = error_body(err.type, err.message, request_id, err.details)
         self._send_json(err.status, body, request_id, err.headers)
 
@@ -273,6 +298,13 @@ def scripted_error(script: ScriptedError) -> ApiError:
     if script.should_retry is not None:
         headers["x-should-retry"] = "true" if script.should_retry else "false"
     return ApiError(script.status, script.type, script.message, headers)
+
+
+def _bedrock_frame(name: str, data: dict[str, Any]) -> bytes:
+    """A Messages event as Bedrock streams it; an `error` event becomes an event-stream exception."""
+    if name == "error":
+        return platforms.event_stream_exception("internalServerException", str(data["error"]["message"]))
+    return platforms.event_stream_chunk(data)
 
 
 def stream_ending(script: ScriptedReply | None) -> tuple[str, int | None]:

@@ -11,6 +11,7 @@ from traitlets import HasTraits, TraitError
 
 from ..core.caching import CACHE_BREAKING_SETTINGS
 from ..core.models import EFFORTS, ENABLED, MIN_THINKING_BUDGET, ModelInfo, lookup
+from ..core.platforms import PLATFORMS
 from ..core.settings import CACHE_POLICIES, THINKING_WORDS, Settings, fit_to_model
 
 EFFORT_STEPS = ("default", *EFFORTS)
@@ -120,6 +121,7 @@ class SettingsPanel:
             _Binding(self, c["thinking_budget"], "thinking", self._budget_to_trait, self._budget_to_widget),
             _Binding(self, c["show_thinking"], "show_thinking", _same, _same),
             _Binding(self, c["cache"], "cache", _same, _same),
+            *([_Binding(self, c["platform"], "platform", _same, _same)] if "platform" in c else []),
             _Binding(self, c["system"], "system", lambda text: text or None, lambda value: value or ""),
             _Binding(self, c["history_window"], "history_window", _same, _same),
             _Binding(self, c["table_token_budget"], "table_token_budget", _same, _same),
@@ -202,6 +204,7 @@ class SettingsPanel:
             c["cache"],
             c["system"],
             w.HBox([c["history_window"], c["table_token_budget"]]),
+            *([c["platform"]] if "platform" in c else []),
         ]
 
 
@@ -224,6 +227,11 @@ def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
         "system": w.Textarea(description="system", continuous_update=False, style=style, layout=wide),
         "history_window": w.BoundedIntText(min=0, max=10_000, description="turns sent", style=style),
         "table_token_budget": w.BoundedIntText(min=0, max=1_000_000, step=500, description="table tokens", style=style),
+        **(
+            {"platform": w.Dropdown(options=PLATFORMS, description="platform", style=style)}
+            if target.has_trait("platform")
+            else {}
+        ),
     }
 
 

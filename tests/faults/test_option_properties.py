@@ -20,7 +20,7 @@ from IPython.utils.capture import capture_output
 
 from claude_magic import Session
 from claude_magic.core.settings import SETTING_NAMES, parse_thinking
-from claude_magic.ipython.magics import ClaudeMagics
+from claude_magic.ipython.magics import PLATFORM_TRAITS, ClaudeMagics
 from claude_magic.ipython.options import parse_options
 from claude_magic.ipython.transform import protect_question_marks
 
@@ -203,6 +203,12 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "user_id": ("None", "'4f1c2e9a'"),
     "betas": ("[]", "['context-1m-2025-08-07']"),
     "compact_at": ("None", "50000"),
+    "platform": ("'bedrock'", "'vertex'", "'foundry'", "'anthropic'"),
+    "aws_region": ("'us-east-1'", "None"),
+    "aws_profile": ("'dev'", "None"),
+    "vertex_project": ("'my-project'", "None"),
+    "vertex_region": ("'global'", "None"),
+    "foundry_resource": ("'my-resource'", "None"),
 }  # fmt: skip
 
 
@@ -236,6 +242,7 @@ def session_view(magics: ClaudeMagics) -> dict[str, Any]:
     view: dict[str, Any] = {name: getattr(session.settings, name) for name in SETTING_NAMES}
     view.update(prices=session.prices, history_window=session.history_window, simulate=session.simulate)
     view.update(autosave=session.autosave, replay=session.replay, headers=session.headers)
+    view.update(vars(session.connection.platform))
     return view
 
 
@@ -244,6 +251,7 @@ def trait_view(magics: ClaudeMagics) -> dict[str, Any]:
     view = {name: getattr(magics, name) for name in (*SETTING_NAMES, "prices", "history_window", "simulate")}
     view.update(thinking=parse_thinking(magics.thinking), autosave=magics.autosave, replay=magics.replay)
     view.update(betas=tuple(magics.betas), headers=magics.headers)  # the session keeps betas as a tuple
+    view.update(name=magics.platform, **{name: getattr(magics, name) for name in PLATFORM_TRAITS[1:]})
     return view
 
 

@@ -228,3 +228,10 @@ def test_a_notebook_saved_without_widget_state_exports_the_table(panel, magics):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%claude settings", outputs=[output])])
     exported, _ = HTMLExporter().from_notebook_node(notebook)
     assert "<td>max_tokens</td><td>900</td>" in exported and "run %claude settings again" in exported
+
+
+def test_the_platform_dropdown_moves_requests_to_that_platform(panel, magics):
+    panel.controls["platform"].value = "bedrock"
+    assert magics.platform == "bedrock" and magics.session.connection.platform.name == "bedrock"
+    magics.platform = "vertex"
+    assert panel.controls["platform"].value == "vertex"

@@ -1,0 +1,102 @@
+"""The SDK's platform clients (Bedrock, Vertex AI, Foundry) built from each platform's usual credential sources.
+
+Credentials never come from a trait: AWS from the environment, ~/.aws profiles and SSO (boto3); Google
+from application-default credentials (google-auth); Foundry from ANTHROPIC_FOUNDRY_API_KEY or Entra ID
+(azure-identity, when installed). The SDK clients also read their own base-URL variables
+(ANTHROPIC_BEDROCK_BASE_URL, ANTHROPIC_VERTEX_BASE_URL, ANTHROPIC_FOUNDRY_BASE_URL).
+A missing piece is one RequestFailed line naming the platform and its fix.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .core.errors import RequestFailed
+from .core.platforms import CREDENTIAL_HINTS, PlatformConfig, credential_failure
+
+GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
+
+
+def real_platform_client(platform: PlatformConfig) -> Any:
+    """The platform's SDK client for real requests."""
+    build = {"bedrock": _bedrock, "vertex": _vertex, "foundry": _foundry}[platform.name]
+    try:
+        return build(platform)
+    except RequestFailed:
+        raise
+    except Exception as error:  # the credential libraries' own errors, as one line
+        hint = credential_failure(error)
+        raise RequestFailed(hint or f"{platform.label}: {type(error).__name__}: {error}") from None
+
+
+def _bedrock(platform: PlatformConfig) -> Any:
+    import anthropic
+    import boto3
+
+    if os.environ.get("AWS_BEARER_TOKEN_BEDROCK"):  # a Bedrock API key: the SDK sends it as a bearer token
+        return anthropic.AnthropicBedrock(aws_region=_aws_region(platform, None))
+    session = boto3.Session(profile_name=platform.aws_profile)
+    if session.get_credentials() is None:
+        raise RequestFailed(CREDENTIAL_HINTS["NoCredentialsError"])
+    return anthropic.AnthropicBedrock(aws_region=_aws_region(platform, session), aws_profile=platform.aws_profile)
+
+
+def _aws_region(platform: PlatformConfig, session: Any) -> str:
+    region = platform.aws_region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region = region or (session.region_name if session is not None else None)
+    if not region:
+        raise RequestFailed(
+            "Amazon Bedrock: no AWS region; set %config ClaudeMagics.aws_region = 'us-east-1' (or AWS_REGION)"
+        )
+    return str(region)
+
+
+def _vertex(platform: PlatformConfig) -> Any:
+    import anthropic
+    import google.auth
+
+    region = platform.vertex_region or os.environ.get("CLOUD_ML_REGION")
+    if not region:
+        message = "Vertex AI: no region; set %config ClaudeMagics.vertex_region = 'global' (or CLOUD_ML_REGION)"
+        raise RequestFailed(message)
+    project = platform.vertex_project or _first_env("GOOGLE_CLOUD_PROJECT", "ANTHROPIC_VERTEX_PROJECT_ID")
+    credentials, found = google.auth.default(scopes=[GOOGLE_SCOPE])
+    project = project or found
+    if not project:
+        raise RequestFailed(
+            "Vertex AI: no Google Cloud project; set %config ClaudeMagics.vertex_project = 'my-project' "
+            "(or GOOGLE_CLOUD_PROJECT)"
+        )
+    return anthropic.AnthropicVertex(region=region, project_id=project, credentials=credentials)
+
+
+def _foundry(platform: PlatformConfig) -> Any:
+    import anthropic
+
+    base_url = os.environ.get("ANTHROPIC_FOUNDRY_BASE_URL")
+    resource = None if base_url else platform.foundry_resource or os.environ.get("ANTHROPIC_FOUNDRY_RESOURCE")
+    if not (base_url or resource):
+        raise RequestFailed(
+            "Foundry: no resource; set %config ClaudeMagics.foundry_resource = 'NAME' "
+            "(from https://NAME.services.ai.azure.com) or ANTHROPIC_FOUNDRY_RESOURCE"
+        )
+    where: dict[str, Any] = {"base_url": base_url} if base_url else {"resource": resource}
+    if os.environ.get("ANTHROPIC_FOUNDRY_API_KEY"):
+        return anthropic.AnthropicFoundry(**where)
+    return anthropic.AnthropicFoundry(azure_ad_token_provider=_entra_token_provider(), **where)
+
+
+def _entra_token_provider() -> Any:
+    try:
+        from azure.identity import DefaultAzureCredential, get_bearer_token_provider
+    except ImportError:
+        raise RequestFailed(
+            "Foundry: no key; set ANTHROPIC_FOUNDRY_API_KEY, or pip install azure-identity and run `az login`"
+        ) from None
+    return get_bearer_token_provider(DefaultAzureCredential(), ENTRA_SCOPE)
+
+
+def _first_env(*names: str) -> str | None:
+    return next((os.environ[name] for name in names if os.environ.get(name)), None)

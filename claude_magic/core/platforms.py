@@ -1,0 +1,166 @@
+"""Cloud platforms (Amazon Bedrock, Vertex AI, Foundry): their settings, what each refuses, and their fixes.
+
+Facts (ANTHROPIC_API.md §10, §12, §13, checked 2026-11-22): Bedrock and Google take base64 images only,
+at most 5 MB each (10 MB on the Claude API); the Files API is not on Bedrock, Google or Foundry; the
+Foundry client has no Message Batches. Which server tools each platform runs is in SERVER_TOOLS below.
+Every check here runs before anything is sent and fails as one line naming the platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import PlatformError
+from .platform_models import platform_label
+
+PLATFORMS = ("anthropic", "bedrock", "vertex", "foundry")
+CLOUD_IMAGE_BYTES = 5 * 1024 * 1024  # per image on Bedrock and Google
+
+# Server tools each platform runs (Anthropic's "features by platform" pages, November 2026; not in
+# ANTHROPIC_API.md, so verify before relying on it): web search on Vertex AI and Foundry, not on
+# Bedrock; web fetch and code execution on Foundry only.
+SERVER_TOOLS: dict[str, frozenset[str]] = {
+    "bedrock": frozenset(),
+    "vertex": frozenset({"web_search"}),
+    "foundry": frozenset({"web_search", "web_fetch", "code_execution"}),
+}
+
+# The pip extra each platform's SDK client needs, and the modules it brings.
+EXTRAS: dict[str, tuple[str, ...]] = {"bedrock": ("boto3", "botocore"), "vertex": ("google.auth", "requests")}
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Where requests go: the platform and its own non-secret settings (credentials come from its usual sources)."""
+
+    name: str = "anthropic"
+    aws_region: str | None = None
+    aws_profile: str | None = None
+    vertex_project: str | None = None
+    vertex_region: str | None = None
+    foundry_resource: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The platform's own name, e.g. "Amazon Bedrock"."""
+        return platform_label(self.name)
+
+    @property
+    def cloud(self) -> bool:
+        """True for Bedrock, Vertex AI and Foundry."""
+        return self.name != "anthropic"
+
+
+def check_platform(name: str) -> str:
+    """`name` when it is a known platform, else a PlatformError listing them."""
+    if name not in PLATFORMS:
+        raise PlatformError(f"platform {name!r} is not one of {', '.join(PLATFORMS)}")
+    return name
+
+
+def missing_extra(name: str, importable: Any) -> str | None:
+    """The one-line hint when `name`'s SDK extra is not installed (`importable(module)` says if it is)."""
+    missing = [module for module in EXTRAS.get(name, ()) if not importable(module)]
+    if not missing:
+        return None
+    return f'{platform_label(name)} needs {", ".join(missing)}: pip install "claude-magic[{name}]"'
+
+
+def check_request(name: str, request: dict[str, Any]) -> None:
+    """What `name` refuses in a request body, as one line; nothing is sent."""
+    if name == "anthropic":
+        return
+    label = platform_label(name)
+    for block in _blocks(request.get("messages") or []):
+        source = block.get("source") if isinstance(block.get("source"), dict) else None
+        if source is None:
+            continue
+        _check_source(name, label, str(block.get("type")), source)
+    for tool in request.get("tools") or []:
+        kind = _server_tool(tool)
+        if kind is not None and kind not in SERVER_TOOLS.get(name, frozenset()):
+            raise PlatformError(f"{label} does not run the {kind} server tool; drop --{kind.replace('_', '-')}")
+
+
+def _check_source(name: str, label: str, kind: str, source: dict[str, Any]) -> None:
+    if source.get("type") == "file":
+        raise PlatformError(f"{label} has no Files API: attach the {kind} itself instead of a file id")
+    if name == "foundry":
+        return
+    if source.get("type") == "url":
+        raise PlatformError(f"{label} takes base64 {kind}s only, not URLs: download it and attach the file")
+    size = len(str(source.get("data", ""))) * 3 // 4  # base64 carries 3 bytes in 4 characters
+    if kind == "image" and source.get("type") == "base64" and size > CLOUD_IMAGE_BYTES:
+        raise PlatformError(f"{label} takes images up to 5 MB; this one is {size / 2**20:.1f} MB: shrink it first")
+
+
+def _server_tool(tool: Any) -> str | None:
+    kind = str(tool.get("type", "")) if isinstance(tool, dict) else ""
+    for name in ("web_search", "web_fetch", "code_execution"):
+        if kind.startswith(name + "_"):
+            return name
+    return None
+
+
+def _blocks(messages: list[Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    stack = [m.get("content") for m in messages if isinstance(m, dict)]
+    while stack:
+        content = stack.pop()
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict):
+                found.append(block)
+                stack.append(block.get("content"))
+    return found
+
+
+# The platform's own fix for an HTTP status (replacing the Claude API's hint), and for credential failures.
+STATUS_HINTS: dict[str, dict[int, str]] = {
+    "bedrock": {
+        400: " Check the model id with %claude models (Bedrock ids, e.g. us.anthropic.…).",
+        403: " Amazon Bedrock refused the AWS credentials: if they expired, run `aws sso login` "
+        "(or refresh your keys); check model access in the Bedrock console and ClaudeMagics.aws_region.",
+        404: " Check the model id with %claude models and ClaudeMagics.aws_region.",
+    },
+    "vertex": {
+        401: " Vertex AI refused the Google credentials: run `gcloud auth application-default login`.",
+        403: " Vertex AI: enable Claude for ClaudeMagics.vertex_project in Model Garden, or check its IAM role.",
+        404: " Vertex AI: check ClaudeMagics.vertex_project, ClaudeMagics.vertex_region and %claude models.",
+    },
+    "foundry": {
+        401: " Foundry refused the key: check ANTHROPIC_FOUNDRY_API_KEY (or your Entra ID login) "
+        "and ClaudeMagics.foundry_resource.",
+        403: " Foundry: your identity lacks access to ClaudeMagics.foundry_resource.",
+        404: " Foundry: check ClaudeMagics.foundry_resource (the name in https://NAME.services.ai.azure.com).",
+    },
+}
+
+CREDENTIAL_HINTS: dict[str, str] = {
+    "NoCredentialsError": "Amazon Bedrock: no AWS credentials found; run `aws configure` or `aws sso login`",
+    "TokenRetrievalError": "Amazon Bedrock: the AWS SSO token expired; run `aws sso login`",
+    "SSOTokenLoadError": "Amazon Bedrock: no AWS SSO token; run `aws sso login`",
+    "UnauthorizedSSOTokenError": "Amazon Bedrock: the AWS SSO session expired; run `aws sso login`",
+    "ProfileNotFound": "Amazon Bedrock: no such AWS profile; check ClaudeMagics.aws_profile",
+    "DefaultCredentialsError": "Vertex AI: no Google credentials; run `gcloud auth application-default login`",
+    "google.auth.exceptions.TransportError": "Vertex AI: could not reach Google to refresh the credentials; "
+    "check the network, or run `gcloud auth application-default login`",
+    "RefreshError": "Vertex AI: the Google credentials could not be refreshed; "
+    "run `gcloud auth application-default login`",
+}
+
+
+def error_context(name: str | None, status: int | None) -> tuple[str, str] | None:
+    """(the platform's name, its own fix for `status` or "") for an API error line; None on the Claude API."""
+    if not name or name == "anthropic":
+        return None
+    return platform_label(name), STATUS_HINTS.get(name, {}).get(status or 0, "")
+
+
+def credential_failure(error: BaseException) -> str | None:
+    """One line for a platform credential library's error (botocore, google-auth), matched by class name."""
+    for kind in type(error).__mro__:
+        for name in (kind.__name__, f"{kind.__module__}.{kind.__name__}"):
+            if name in CREDENTIAL_HINTS:
+                return CREDENTIAL_HINTS[name]
+    return None
