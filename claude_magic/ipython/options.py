@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import keyword
+import math
 import re
 import shlex
 import unicodedata
@@ -38,6 +39,17 @@ def whole_number(text: str) -> int:
     return number
 
 
+def usd_amount(text: str) -> float:
+    """An argparse type: a positive, finite number of USD such as 0.50 (a leading $ is allowed)."""
+    try:
+        amount = float(text.strip().removeprefix("$"))
+    except ValueError:
+        amount = -1.0
+    if not math.isfinite(amount) or amount <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of USD such as 0.50, not {text!r}")
+    return amount
+
+
 _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("-m", "--model"), {"help": "model id, e.g. claude-sonnet-5-5 (default: %%config ClaudeMagics.model)"}),
     (("--max-tokens",), {"type": whole_number, "metavar": "N", "help": "maximum output tokens"}),
@@ -52,6 +64,10 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         {"choices": CACHE_POLICIES, "help": "prompt caching: auto (5-minute breakpoints), off, 5m or 1h"},
     ),
     (("-s", "--system"), {"metavar": "TEXT", "help": "system prompt for this call"}),
+    (
+        ("--max-cost",),
+        {"type": usd_amount, "metavar": "USD", "help": "refuse any request of this cell that could cost more"},
+    ),
     (("--chat",), {"default": DEFAULT_CHAT, "metavar": "NAME", "help": "named chat to continue (default: default)"}),
     (("--new",), {"action": "store_true", "help": "start the chat afresh"}),
     (("--no-history",), {"action": "store_true", "help": "one-shot: send no history and record nothing"}),
@@ -174,6 +190,7 @@ class CellOptions:
     web_fetch: bool = False
     schema: str | None = None
     as_frame: bool = False
+    max_cost: float | None = None  # USD
 
     @property
     def uses_tools(self) -> bool:
@@ -212,6 +229,7 @@ def parse_options(line: str) -> CellOptions:
         web_fetch=args.web_fetch,
         schema=args.schema,
         as_frame=args.as_frame,
+        max_cost=args.max_cost,
     )
 
 
