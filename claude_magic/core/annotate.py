@@ -77,9 +77,14 @@ def _span(unit: str, first: int, last: int) -> str:
     return f"{unit} {first}" if last <= first else f"{unit}s {first}–{last}"
 
 
+def estimated_tokens(chars: int) -> int:
+    """Output tokens estimated from the characters of a reply so far."""
+    return tokens_from(chars, 0)
+
+
 def live_tokens(chars: int) -> str:
-    """The live footer while a reply streams: its output estimated from the characters so far."""
-    return f"~{tokens_from(chars, 0):,} tokens so far"
+    """The live footer while a reply streams (ui/stream_view.js words it the same way)."""
+    return f"~{estimated_tokens(chars):,} tokens so far"
 
 
 def usage_lines(reply: Reply, spend: str | None = None) -> list[str]:

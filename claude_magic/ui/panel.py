@@ -17,7 +17,7 @@ import anywidget
 import traitlets
 from IPython.display import HTML, display
 
-from ..core.annotate import citation_source, live_tokens, usage_lines
+from ..core.annotate import citation_source, estimated_tokens, usage_lines
 from ..core.events import (
     CitationAdded,
     Event,
@@ -137,7 +137,7 @@ class ResponsePanel:
         self.citations: list[dict[str, Any]] = []
         self.footer_html = ""
         self.cost = ""  # the estimate priced before sending, if any
-        self.shown_count = ""  # the live footer's token count as the browser has it
+        self.shown_count = 0  # the live footer's token count as the browser has it
         self.chars_before = 0  # output characters of earlier rounds (a tool loop)
         self.body = TextStream("r", "f")
         self.thought = TextStream("tr", "tf")
@@ -237,10 +237,11 @@ class ResponsePanel:
             self.widget.send_ops(ops)
 
     def _count_ops(self) -> list[Op]:
-        """The live footer's output-token estimate, riding in the same message as the text (no state sync)."""
-        count = (
-            live_tokens(self.chars_before + len(self.text) + len(self.thinking)) if self.text or self.thinking else ""
-        )
+        """The live footer's output-token estimate, riding in the same message as the text (no state sync).
+
+        Only the number travels; the view words it as `core.annotate.live_tokens` does.
+        """
+        count = estimated_tokens(self.chars_before + len(self.text) + len(self.thinking))
         if count == self.shown_count:
             return []
         self.shown_count = count

@@ -46,7 +46,7 @@ class Page:
             "tr": page.thought.replace,
             "tf": page.thought.freeze,
             "x": page.body.row,
-            "c": lambda text: setattr(page, "footer", text),
+            "c": lambda count: setattr(page, "footer", f"~{count:,} tokens so far"),  # as stream_view.js words it
         }
         for op, *args in ops:
             actions[op](*args)
