@@ -5,7 +5,8 @@
 - Every picture is a file under docs/, named as a browser test writes it: the names come from the
   `screenshot_path(...)` calls in tests/browser, read with `ast`, f-string parts standing for any
   name part. `make screenshots` copies them there from build/screenshots/.
-- docs/comparison.md names its check date and carries no path from the machine it was written on.
+- docs/comparison.md names its check date and carries no path from the machine it was written on;
+  every relative link in docs/*.md resolves.
 """
 
 from __future__ import annotations
@@ -120,3 +121,10 @@ def test_the_comparison_is_dated_and_carries_no_local_paths() -> None:
     assert "checked on 2026-11-22" in comparison.lower()
     assert not re.search(r"(?<![\w.])/(tmp|work|home|root)/", comparison), "a local path in docs/comparison.md"
     assert "docs/comparison.md" in readme()
+
+
+def test_every_relative_link_in_docs_exists() -> None:
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        targets = {target for _, target in links(page.read_text(encoding="utf-8")) if is_local(target)}
+        missing = sorted(t for t in targets if not (page.parent / t).exists())
+        assert missing == [], f"{page.name} links to files that do not exist: {missing}"
