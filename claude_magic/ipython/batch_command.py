@@ -147,8 +147,9 @@ class BatchCell:
 
         settings = prepared.settings
         budget = Budget(budget_usd=getattr(self.host, "budget_usd", None), max_cost=self.args.max_cost)
+        cloud = self.session.connection.routed.cloud  # Bedrock's SDK client has no count_tokens
         estimate = estimate_batch(
-            self.session.client.messages.count_tokens,
+            None if cloud else self.session.client.messages.count_tokens,
             rows,
             positions,
             self.session.prices_for(settings.model),
