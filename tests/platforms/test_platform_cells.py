@@ -208,6 +208,7 @@ def test_a_sync_batch_runs_on_the_platform(platform, shell, run, on_platform, se
     assert (shell.user_ns["reviews"]["label_status"] == "succeeded").all()
     assert "2 request(s)" in captured.stdout and "estimated locally from the text" in captured.stdout
     assert not [r for r in session.simulator.requests if "batches" in r.path or "count" in r.path]
+    assert len(session.simulator.requests) == 2  # the rows' threads share one client and one simulator
 
 
 def test_an_injected_foundry_client_refuses_a_batch(shell, run, session):
