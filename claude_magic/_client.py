@@ -6,6 +6,7 @@ The SDK does SSE parsing, retries, backoff and timeouts; nothing here re-impleme
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,7 @@ class Connection:
         self._injected = client is not None
         self._simulate = simulate_from_env()
         self._simulator: Simulator | None = None
+        self._creating = threading.RLock()  # first use may come from several threads at once (batch --sync rows)
         self._notify: Notify = notify or (lambda key, message: None)
         self.policy = NetworkPolicy()
         self.platform = PlatformConfig()
@@ -71,9 +73,10 @@ class Connection:
     @property
     def client(self) -> anthropic.Anthropic:
         """The SDK client, created on first use (the simulator's when simulating)."""
-        if self._client is None:
-            self._client = self._make_client()
-        return self._client
+        with self._creating:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
 
     def use_client(self, client: Any) -> None:
         """Send every later request through `client` (e.g. AnthropicBedrock, AnthropicVertex)."""
@@ -93,11 +96,12 @@ class Connection:
     @property
     def simulator(self) -> Simulator:
         """The in-process simulator, started on first use."""
-        if self._simulator is None:
-            from .simulator import Simulator
+        with self._creating:
+            if self._simulator is None:
+                from .simulator import Simulator
 
-            self._simulator = Simulator().start()
-        return self._simulator
+                self._simulator = Simulator().start()
+            return self._simulator
 
     def use_replay(self, path: str | None, mode: str = "auto") -> None:
         """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""

@@ -76,3 +76,14 @@ def test_quickstart_shows_the_main_job_attachments_thinking_a_citation_and_the_d
         "application/vnd.jupyter.widget-view+json" in d and d.get("text/plain", "").startswith("Image(value=b'\\x89PNG")
         for d in shown
     ), f"the dashboard shows no drawn figure: {shown}"
+
+
+def test_batches_join_themselves_between_cells(monkeypatch):
+    nb = execute(Path(__file__).parent.parent / "notebooks" / "07_batches_and_budgets.ipynb", monkeypatch)
+    shown = next(c for c in nb.cells if c.source == "reviews")
+    html = "".join(o.get("data", {}).get("text/html", "") for o in shown.outputs)
+    assert "label_sentiment" in html and "label_status" in html and "expired" in html
+    wait = next(c for c in nb.cells if c.source == "%claude batch wait")
+    assert "is already joined into reviews['label']; nothing to do" in all_output_text(
+        nbformat.v4.new_notebook(cells=[wait])
+    )

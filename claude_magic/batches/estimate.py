@@ -4,6 +4,8 @@ Counting every row would cost one count_tokens call per row; instead up to SAMPL
 middle, last) are counted, their shared part (system, attachments, framing) is the count minus
 the local estimate of their prompt, and every row is that shared part plus its own prompt's
 estimate. The label says so. Output is priced from 0 to max_tokens per row (core/budget.py).
+Without a counter (cloud platforms: Bedrock's SDK client has no count_tokens, and we do not rely
+on the others'), every row is estimated locally.
 """
 
 from __future__ import annotations
@@ -34,14 +36,19 @@ class BatchEstimate:
 
     def line(self) -> str:
         prices = "batch prices (half)" if self.batch else "standard prices"
+        how = (
+            f"{self.counted} row(s) counted with count_tokens, the rest scaled by prompt length"
+            if self.counted
+            else "estimated locally from the text"
+        )
         return (
-            f"{self.rows:,} request(s), about {self.input_tokens:,} input tokens ({self.counted} row(s) counted "
-            f"with count_tokens, the rest scaled by prompt length); estimated {format_range(self.cost)} at {prices}"
+            f"{self.rows:,} request(s), about {self.input_tokens:,} input tokens ({how}); "
+            f"estimated {format_range(self.cost)} at {prices}"
         )
 
 
 def estimate_batch(
-    count: Callable[..., Any],
+    count: Callable[..., Any] | None,
     rows: RowRequests,
     positions: list[int],
     prices: Prices | None,
@@ -49,7 +56,7 @@ def estimate_batch(
     cache: str = "auto",
     batch: bool = True,
 ) -> BatchEstimate:
-    """Count a sample with `count` (the SDK's `messages.count_tokens`) and price every row in `positions`."""
+    """Count a sample with `count` (the SDK's `messages.count_tokens`; None: estimate locally), price every row."""
     sample = sorted({positions[0], positions[len(positions) // 2], positions[-1]})[:SAMPLE]
     shared = [_counted(count, rows.params(p)) - _prompt_tokens(rows.prompts[p]) for p in sample]
     per_row = max(0, round(sum(shared) / len(shared)))
@@ -64,11 +71,13 @@ def estimate_batch(
         requests=len(positions),
         cache=cache,
     )
-    return BatchEstimate(len(positions), total, len(sample), cost, batch)
+    return BatchEstimate(len(positions), total, len(sample) if count is not None else 0, cost, batch)
 
 
-def _counted(count: Callable[..., Any], params: dict[str, Any]) -> int:
+def _counted(count: Callable[..., Any] | None, params: dict[str, Any]) -> int:
     fields = {key: params[key] for key in _COUNTED_FIELDS if key in params}
+    if count is None:
+        return estimate_tokens({key: value for key, value in fields.items() if key != "model"})
     return int(count(**fields).input_tokens)
 
 

@@ -2,7 +2,9 @@
 
 Facts (ANTHROPIC_API.md §10, §12, §13, checked 2026-11-22): Bedrock and Google take base64 images only,
 at most 5 MB each (10 MB on the Claude API); the Files API is not on Bedrock, Google or Foundry; the
-Foundry client has no Message Batches. Which server tools each platform runs is in SERVER_TOOLS below.
+SDK's Bedrock, Vertex and Foundry clients have no Message Batches (anthropic 2.12: Bedrock and Vertex
+raise on /v1/messages/batches, Foundry's `messages.batches` is None). Which server tools each
+platform runs is in SERVER_TOOLS below.
 Every check here runs before anything is sent and fails as one line naming the platform.
 """
 
@@ -81,6 +83,15 @@ def check_request(name: str, request: dict[str, Any]) -> None:
         kind = _server_tool(tool)
         if kind is not None and kind not in SERVER_TOOLS.get(name, frozenset()):
             raise PlatformError(f"{label} does not run the {kind} server tool; drop --{kind.replace('_', '-')}")
+
+
+def check_batches(name: str) -> None:
+    """A PlatformError when `name` has no Message Batches API (every cloud platform); nothing is sent."""
+    if name != "anthropic":
+        raise PlatformError(
+            f"{platform_label(name)} has no Message Batches API; add --sync to send the rows through the "
+            "normal endpoint, several at a time"
+        )
 
 
 def _check_source(name: str, label: str, kind: str, source: dict[str, Any]) -> None:

@@ -6,15 +6,20 @@
 Without ID, the actions take the latest batch saved in this directory.
 
 The cell returns once the batch is submitted; a progress bar follows it from a background thread
-that only moves the bar. `wait ID` (or `--wait`) blocks until it ended and joins the results into
-FRAME's own columns (see claude_magic/batches/join.py); `resume ID` does the same after a kernel
-restart from `.claude_magic/batches/ID.json`. `--sync` sends the rows through the normal endpoint
-concurrently and joins before the cell returns.
+that only moves the bar. In a kernel, when the batch ends the thread hands the join to the kernel's
+event loop, which runs it on the main thread between cells: FRAME gets its columns (see
+claude_magic/batches/join.py) without another cell. Elsewhere (a terminal IPython), `wait ID` (or
+`--wait`) blocks until it ended and joins; `resume ID` does the same after a kernel restart from
+`.claude_magic/batches/ID.json`. Both say so and do nothing when the batch is already joined.
+`--sync` sends the rows through the normal endpoint concurrently and joins before the cell returns.
+No cloud platform has Message Batches: there a batch line without `--sync` is one line, nothing sent.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -29,8 +34,20 @@ OVERRIDES = ("model", "max_tokens", "system")
 def run_batch(host: Any, args: list[str]) -> Any:
     """The `%claude batch` handler (registered in commands.py)."""
     if args and args[0] in ACTIONS:
-        return _ACTION_HANDLERS[args[0]](host, _action_args(args))
-    return BatchCell(host, _parse_new(args)).run()
+        parsed = _action_args(args)
+        _check_platform(host)
+        return _ACTION_HANDLERS[args[0]](host, parsed)
+    parsed = _parse_new(args)
+    if not parsed.sync:
+        _check_platform(host)
+    return BatchCell(host, parsed).run()
+
+
+def _check_platform(host: Any) -> None:
+    """One line, nothing sent, when requests go through a cloud platform (none has Message Batches)."""
+    from ..core.platforms import check_batches
+
+    check_batches(host.session.connection.routed.name)
 
 
 # -- parsing ------------------------------------------------------------------------------
@@ -130,8 +147,9 @@ class BatchCell:
 
         settings = prepared.settings
         budget = Budget(budget_usd=getattr(self.host, "budget_usd", None), max_cost=self.args.max_cost)
+        cloud = self.session.connection.routed.cloud  # Bedrock's SDK client has no count_tokens
         estimate = estimate_batch(
-            self.session.client.messages.count_tokens,
+            None if cloud else self.session.client.messages.count_tokens,
             rows,
             positions,
             self.session.prices_for(settings.model),
@@ -171,7 +189,7 @@ class BatchCell:
         )
         if self.args.wait:
             return wait_and_join(self.host, saved, self.store)
-        follow(self.host, saved, list(submitted.batch_ids), len(positions))
+        follow(self.host, saved, self.store, list(submitted.batch_ids), len(positions))
         return None  # the poller runs on; the cell is done
 
     def _new_job(self, batch_id: str, rows: Any, labels: list[Any]) -> Job:
@@ -216,53 +234,119 @@ class BatchCell:
 # -- following, joining ----------------------------------------------------------------------
 
 
-def follow(host: Any, job: Job, batch_ids: list[str], total: int) -> Any:
-    """A progress bar moved by a background poller; when the batch ends it says how to join."""
+def follow(host: Any, job: Job, store: JobStore, batch_ids: list[str], total: int) -> Any:
+    """A progress bar moved by a background poller; when the batch ends it joins in a kernel, else says how."""
     from ..batches.poll import Poller
 
     bar = _bar(host, total, f"batch {job.id}")
+    on_main_thread = main_thread_scheduler(host.shell)
 
-    def ended(seen: Any, error: BaseException | None) -> None:
+    def ended(seen: Any, error: BaseException | None) -> None:  # on the poller thread: only the bar and hand-off
         if error is not None:
             bar.close(f"polling stopped ({type(error).__name__}); %claude batch status {job.id}")
-        else:
+        elif on_main_thread is None:
             bar.close(f"{seen.note()}; ended: %claude batch wait {job.id} joins")
+        else:
+            bar.update(seen.done, f"{seen.note()}; ended, joining")
+            on_main_thread(lambda: auto_join(host, job.id, store, bar))
 
     return Poller(host.session.client, batch_ids, lambda seen: bar.update(seen.done, seen.note()), ended).start()
+
+
+def main_thread_scheduler(shell: Any) -> Callable[[Callable[[], None]], None] | None:
+    """The kernel's thread-safe `add_callback` (runs on its main thread, between cells); None outside a kernel.
+
+    ipykernel 6 and 7 keep the main thread's tornado IOLoop as `kernel.io_loop` once started; its
+    `add_callback` is safe to call from any thread (asyncio's `call_soon_threadsafe` underneath).
+    """
+    io_loop = getattr(getattr(shell, "kernel", None), "io_loop", None)
+    add_callback = getattr(io_loop, "add_callback", None)
+    return add_callback if callable(add_callback) else None
+
+
+def auto_join(host: Any, job_id: str, store: JobStore, bar: Any) -> None:
+    """Join an ended batch on the kernel's main thread; the outcome (or why not) goes on its progress bar."""
+    from ..core.errors import ClaudeMagicError
+
+    try:
+        job = store.load(job_id)  # the saved state: a `wait` since submission may have joined it already
+        if _all_joined(job):
+            bar.close(f"already joined into {job.frame}[{job.out!r}]")
+            return
+        joined = join_job(host, job, store)
+    except ClaudeMagicError as error:
+        bar.close(f"not joined: {error.message}; then %claude batch wait {job_id}")
+        return
+    except Exception as error:  # no cell to report to: a failure shows on the bar, never in the kernel's loop
+        bar.close(f"not joined ({type(error).__name__}: {error}); %claude batch wait {job_id}")
+        return
+    bar.close(joined.bar_note())
 
 
 def wait_and_join(host: Any, job: Job, store: JobStore) -> None:
     """Block until every batch of the job ended (progress bar), then join what is not joined yet."""
     from ..batches.poll import wait_until_ended
 
+    if _all_joined(job):
+        print(f"claude_magic: batch {job.id} is already joined into {job.frame}[{job.out!r}]; nothing to do")
+        return
     waiting = [b for b in job.batches if b not in job.joined]
-    if waiting:
-        client = host.session.client
-        bar = _bar(host, _rows_of(client, waiting), f"batch {job.id}")
-        seen = wait_until_ended(client, waiting, lambda s: bar.update(s.done, s.note()), first_wait_s=0.05)
-        bar.close(seen.note() if seen else "")
-    join_job(host, job, store)
+    client = host.session.client
+    bar = _bar(host, _rows_of(client, waiting), f"batch {job.id}")
+    seen = wait_until_ended(client, waiting, lambda s: bar.update(s.done, s.note()), first_wait_s=0.05)
+    bar.close(seen.note() if seen else "")
+    print(f"claude_magic: {join_job(host, job, store).line()}")
 
 
-def join_job(host: Any, job: Job, store: JobStore) -> None:
+@dataclass(frozen=True)
+class Joined:
+    """What a join did: the rows it wrote and the frame's status counts after it."""
+
+    job: Job
+    rows: int
+    statuses: dict[str, int]
+
+    def summary(self) -> str:
+        return ", ".join(f"{count:,} {status}" for status, count in self.statuses.items())
+
+    def failed(self) -> int:
+        from ..batches.join import FAILED
+
+        return sum(self.statuses.get(status, 0) for status in FAILED)
+
+    def retry_hint(self) -> str:
+        return (
+            f"; %claude batch retry {self.job.id} resends the {self.failed():,} failed row(s)" if self.failed() else ""
+        )
+
+    def line(self) -> str:
+        return (
+            f"{self.job.frame}[{self.job.out!r}] joined from batch {self.job.id}: {self.summary()}{self.retry_hint()}"
+        )
+
+    def bar_note(self) -> str:
+        where = f"{self.job.frame}[{self.job.out!r}]"
+        return f"joined {self.rows:,} rows into {where} ({self.summary()}){self.retry_hint()}"
+
+
+def join_job(host: Any, job: Job, store: JobStore) -> Joined:
     """Join every ended, unjoined batch of `job` into its frame, recording each in the ledger once."""
-    from ..batches.join import FAILED
     from ..batches.service import ended_batches, find_frame, join_batch
 
     session, namespace = host.session, host.shell.user_ns
     frame = find_frame(namespace, job.frame)
     shape = _shape(namespace, job.schema)
+    rows = 0
     for batch in ended_batches(session.client, job):
         outcomes = join_batch(session.client, job, batch, frame, job.frame, shape)
+        rows += len(outcomes.positions)
         if batch.id not in job.recorded:
             _record(session, job, batch, outcomes)
         job = job.mark(joined=batch.id, recorded=batch.id)
         store.save(job)
-    statuses = frame[f"{job.out}_status"].value_counts().to_dict() if f"{job.out}_status" in frame.columns else {}
-    failed = sum(statuses.get(s, 0) for s in FAILED)
-    summary = ", ".join(f"{count:,} {status}" for status, count in statuses.items())
-    tail = f"; %claude batch retry {job.id} resends the {failed:,} failed row(s)" if failed else ""
-    print(f"claude_magic: {job.frame}[{job.out!r}] joined from batch {job.id}: {summary}{tail}")
+    column = f"{job.out}_status"
+    statuses = frame[column].value_counts().to_dict() if column in frame.columns else {}
+    return Joined(job, rows, statuses)
 
 
 # -- the actions ---------------------------------------------------------------------------
@@ -333,7 +417,7 @@ def _retry(host: Any, args: argparse.Namespace) -> Any:
 
     store = JobStore()
     job = store.load(args.id)
-    if any(b not in job.joined for b in job.batches):
+    if not _all_joined(job):
         raise BatchStateError(f"batch {job.id} has results not joined yet; run %claude batch wait {job.id} first")
     frame = find_frame(host.shell.user_ns, job.frame)
     positions = failed_positions(frame, job)
@@ -384,6 +468,10 @@ def _record(session: Any, job: Job, batch: Any, outcomes: Any) -> None:
 
 def _spent(session: Any) -> float:
     return sum(record.cost_usd or 0.0 for record in session.usage.records)
+
+
+def _all_joined(job: Job) -> bool:
+    return all(batch_id in job.joined for batch_id in job.batches)
 
 
 def _rows_of(client: Any, batch_ids: list[str]) -> int:

@@ -197,3 +197,54 @@ def test_expansion_still_reads_a_functions_locals_and_the_cell_magic_line(shell,
     result, _ = run("%%claude --chat {name}\nhello")
     assert result.success, result.error_in_exec
     assert "expanded" in magics.session.transcript.chats
+
+
+def test_outside_a_kernel_wait_joins_once_and_a_second_wait_says_so(shell, magics, run, sim):
+    import time
+
+    shell.user_ns["df"] = reviews(4)
+    sim.script_batch(delay_s=0.3)
+    result, out = run('%claude batch df --prompt "{{row.text}}" --out r')
+    assert result.success, result.error_in_exec
+    [saved] = list(Path(".claude_magic/batches").glob("*.json"))
+    time.sleep(1.0)  # the batch ended; a plain shell has no loop to hand the join to
+    assert "r" not in shell.user_ns["df"].columns
+    result, out = run(f"%claude batch wait {saved.stem}")
+    assert result.success and "joined from batch" in out.stdout
+    result, out = run(f"%claude batch resume {saved.stem}")
+    assert result.success, result.error_in_exec
+    assert f"batch {saved.stem} is already joined into df['r']; nothing to do" in out.stdout
+    assert [record.kind for record in magics.session.usage.records] == ["batch"]
+    assert len(posts(sim, "/v1/messages/batches")) == 1
+
+
+class NotedBar:
+    """A progress bar that keeps its closing note."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def update(self, done: int, note: str) -> None:
+        pass
+
+    def close(self, note: str) -> None:
+        self.notes.append(note)
+
+
+def test_the_kernel_side_join_puts_its_outcome_on_the_bar(shell, magics, run, sim):
+    from claude_magic.batches.store import JobStore
+    from claude_magic.ipython.batch_command import auto_join
+
+    shell.user_ns["df"] = reviews(3)
+    run('%claude batch df --prompt "{{row.text}}" --out r')
+    [saved] = list(Path(".claude_magic/batches").glob("*.json"))
+    bar = NotedBar()
+    shell.user_ns["df"] = reviews(2)  # the frame changed before the batch ended
+    auto_join(magics, saved.stem, JobStore(), bar)
+    assert bar.notes[-1].startswith("not joined: df changed since batch") and "%claude batch wait" in bar.notes[-1]
+    shell.user_ns["df"] = reviews(3)
+    auto_join(magics, saved.stem, JobStore(), bar)
+    assert bar.notes[-1] == "joined 3 rows into df['r'] (3 succeeded)"
+    auto_join(magics, saved.stem, JobStore(), bar)
+    assert bar.notes[-1] == "already joined into df['r']"
+    assert [record.kind for record in magics.session.usage.records] == ["batch"]

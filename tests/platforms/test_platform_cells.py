@@ -174,3 +174,50 @@ def test_an_injected_platform_client_routes_as_its_platform(session):
     reply = session.ask("hello", model="claude-haiku-4-5")
     assert reply.complete
     assert session.simulator.requests[-1].path.endswith("/models/claude-haiku-4-5@20251001:streamRawPredict")
+
+
+BATCH_LINE = '%claude batch reviews --prompt "Classify: {{row.text}}" --out label'
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("action", ["", "wait", "list"])
+def test_a_batch_on_a_platform_is_one_line_and_sends_nothing(platform, action, shell, run, on_platform, session):
+    import pandas as pd
+
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["good", "bad"]})
+    on_platform(platform)
+    result, captured = run(f"%claude batch {action}" if action else BATCH_LINE)
+    label = {"bedrock": "Amazon Bedrock", "vertex": "Vertex AI", "foundry": "Foundry"}[platform]
+    assert isinstance(result.error_in_exec, PlatformError)
+    assert str(result.error_in_exec) == (
+        f"{label} has no Message Batches API; add --sync to send the rows through the normal endpoint, "
+        "several at a time"
+    )
+    assert "Traceback" not in captured.stdout + captured.stderr
+    assert session.simulator.requests == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_sync_batch_runs_on_the_platform(platform, shell, run, on_platform, session):
+    import pandas as pd
+
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["good", "bad"]})
+    on_platform(platform)
+    result, captured = run(BATCH_LINE + " --sync")
+    assert result.success, result.error_in_exec
+    assert (shell.user_ns["reviews"]["label_status"] == "succeeded").all()
+    assert "2 request(s)" in captured.stdout and "estimated locally from the text" in captured.stdout
+    assert not [r for r in session.simulator.requests if "batches" in r.path or "count" in r.path]
+    assert len(session.simulator.requests) == 2  # the rows' threads share one client and one simulator
+
+
+def test_an_injected_foundry_client_refuses_a_batch(shell, run, session):
+    import pandas as pd
+
+    shell.user_ns["reviews"] = pd.DataFrame({"text": ["good"]})
+    session.use_client(
+        anthropic.AnthropicFoundry(api_key="k", base_url=session.simulator.url + "/anthropic", max_retries=0)
+    )
+    result, _ = run(BATCH_LINE)
+    assert str(result.error_in_exec).startswith("Foundry has no Message Batches API; add --sync")
+    assert session.simulator.requests == []
