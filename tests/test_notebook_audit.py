@@ -149,3 +149,18 @@ def test_a_failed_call_is_carried_and_counted(tmp_path, monkeypatch):
     assert call["error"] and call["replay_key"] and call["request_id"]
     outputs = [o for o in nb.cells[1].outputs if METADATA_KEY in o.get("metadata", {})]
     assert len(outputs) == 1
+
+
+def test_the_plain_markdown_view_carries_provenance_too(tmp_path, monkeypatch):
+    nb = execute_cells(
+        [
+            "%load_ext claude_magic\n%config ClaudeMagics.simulate = True\n%config ClaudeMagics.display = 'markdown'",
+            "%%claude\nName a prime.",
+        ],
+        tmp_path,
+        monkeypatch,
+    )
+    carrying = [o for o in nb.cells[1].outputs if METADATA_KEY in o.get("metadata", {})]
+    assert len(carrying) == 1 and "text/markdown" in carrying[0]["data"]
+    (call,) = carrying[0]["metadata"][METADATA_KEY]["calls"]
+    assert call["model"] == "claude-sonnet-5-5" and call["output_tokens"] > 0 and call["cost_usd"] > 0
