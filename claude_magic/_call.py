@@ -230,7 +230,10 @@ def _replay_key(request: Any) -> str | None:
         return None
     from .replay import fingerprint
 
-    return fingerprint(request)
+    try:
+        return fingerprint(request)
+    except ValueError:  # a body that is not JSON has no key a recording could hold; the call itself is fine
+        return None
 
 
 def _sent_request(error: Exception) -> Any:

@@ -149,6 +149,7 @@ def test_exports_record_the_refusal(session, sim):
     assert session.usage.to_dataframe()["refusal"].tolist() == ["general_harms: Declined."]
 
 
+
 def test_a_continuation_cut_short_is_a_failure_not_a_reply(session, sim):
     from claude_magic import StreamFailed
 

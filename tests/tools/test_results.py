@@ -57,20 +57,7 @@ class Pair:
         ([{"type": "fruit", "name": "apple"}], '[{"type": "fruit", "name": "apple"}]'),
         ({"ünïcode": "✓"}, '{"ünïcode": "✓"}'),
     ],
-    ids=[
-        "str",
-        "none",
-        "int",
-        "float",
-        "bool",
-        "dict",
-        "tuple",
-        "date",
-        "model",
-        "dataclass",
-        "typed-dicts",
-        "unicode",
-    ],  # noqa: E501
+    ids=["str", "none", "int", "float", "bool", "dict", "tuple", "date", "model", "dataclass", "typed-dicts", "unicode"],  # noqa: E501
 )
 def test_plain_values(value: object, expected: str):
     assert encode_result(value) == expected
