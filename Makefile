@@ -64,3 +64,17 @@ lab: $(LAB_STAMP)
 	@echo "make lab: JupyterLab on notebooks/ at http://localhost:$(LAB_PORT)/lab (Jupyter prints the URL with its token below)"
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" binder/start $(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks \
 		--ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 $(LAB_ROOT) $(LAB_ARGS)
+
+# `make screenshots`: retake the README's pictures. Runs only the browser tests that write them (the panel in
+# both themes, the settings panel and the dashboard, in JupyterLab), then copies into docs/screenshots/ exactly
+# the images README.md references, from build/screenshots/; a picture no test wrote stops the copy.
+SCREENSHOT_TESTS := wcag_aa or (slider and lab) or (dashboard_image and lab)
+README_IMAGES = $(shell grep -o 'docs/screenshots/[A-Za-z0-9_-]*\.png' README.md | sort -u)
+.PHONY: screenshots
+
+screenshots: $(E2E_STAMP)
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	rm -f $(addprefix build/screenshots/,$(notdir $(README_IMAGES)))
+	$(PY) -m pytest tests/browser -q -k "$(SCREENSHOT_TESTS)"
+	mkdir -p docs/screenshots
+	for image in $(README_IMAGES); do cp "build/screenshots/$$(basename $$image)" "$$image" || exit 1; done

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._client import Connection
 from ._exportable import SessionTranscript, UsageLedger
-from .core.errors import CallInterrupted, ClaudeMagicError
+from .core.budget import PREFLIGHT_TOKENS
+from .core.errors import BudgetExceeded, CallInterrupted, ClaudeMagicError
 from .core.models import Prices, lookup, resolve_prices, resolve_tool_prices
 from .core.settings import Settings
 from .core.transcript import DEFAULT_CHAT, Chat, Exchange, Reply
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
     from ._call import EventSink, StatusSink
     from ._network import NetworkPolicy
+    from ._preflight import Estimate
     from .core.caching import CachePlan
     from .core.models import ModelInfo
     from .core.stream import StreamState
@@ -49,6 +51,7 @@ class Prepared:
     new: bool
     unplanned: dict[str, Any] | None = None  # the request before cache breakpoints (a tool loop's next round grows it)
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # extra HTTP headers; values are never shown
+    max_cost: float | None = None  # --max-cost: each request's worst case must fit, in USD
 
 
 class Session:
@@ -62,6 +65,8 @@ class Session:
         self.autosave: str | None = None
         self.last: Reply | None = None
         self.history_window = 0
+        self.budget_usd: float | None = None  # the session's spend cap in USD; None = no cap
+        self.preflight_tokens = PREFLIGHT_TOKENS  # count requests estimated above this many input tokens
         self.prices: dict[str, dict[str, float]] = {}  # per model prefix, USD per million tokens
         self.headers: dict[str, str] = {}  # sent with every request; values are never shown or recorded
         self._warned: set[str] = set()
@@ -152,6 +157,17 @@ class Session:
             usage, self.prices_for(model), price_of=self.prices_for, tool_prices=resolve_tool_prices(self.prices)
         )
 
+    @property
+    def spent(self) -> float:
+        """USD the ledger's calls cost so far (calls of unknown cost count as nothing)."""
+        return sum(record.cost_usd or 0.0 for record in self.usage.records)
+
+    def spend_line(self) -> str:
+        """'spent $0.12', with the budget and what is left when one is set."""
+        from .core.budget import spend_line
+
+        return spend_line(self.spent, self.budget_usd)
+
     def notify(self, key: str, message: str) -> None:
         """Print `message` to stderr once per session for each `key`."""
         if key not in self._warned:
@@ -216,12 +232,14 @@ class Session:
         tools: list[dict[str, Any]] | None = None,
         body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        max_cost: float | None = None,
     ) -> Prepared:
         """Build, check and cache-plan the request; nothing is sent and nothing changes.
 
         `tools` are the API's tool definitions; `body` adds request fields claude_magic builds
         elsewhere (tool_choice, output_config.format), merged into what the settings build.
         `headers` are this request's extra HTTP headers, on top of `session.headers`.
+        `max_cost` caps what each of the cell's requests may cost at worst (USD).
         """
         # Imported on first use, not at module top: %load_ext stays cheap (benchmarks/load_ext.py).
         from .core.content import check_request_content
@@ -254,6 +272,7 @@ class Session:
             new,
             request,
             {**check_headers(self.headers), **check_headers(headers or {})},
+            max_cost,
         )
 
     def follow_up(self, prepared: Prepared, reply: Reply, results: list[dict[str, Any]]) -> Prepared:
@@ -288,6 +307,7 @@ class Session:
         *,
         citation_base: int = 0,
         wrap_client: Callable[[Any], Any] | None = None,
+        on_estimate: StatusSink | None = None,
     ) -> Reply:
         """Stream the prepared request, continuing a paused turn; every call goes into the ledger.
 
@@ -295,16 +315,47 @@ class Session:
         hears retries as they happen, e.g. "retrying after 529, attempt 2 of 3". Citations are
         numbered after `citation_base` (the earlier rounds of a tool loop). `wrap_client` adapts the
         SDK client for this call (e.g. `with_options(middleware=...)`, as batches' --sync gate does).
+        Each request is priced first (`_preflight.py`): `on_estimate` hears the range of a large or
+        capped one, and one that could cross a cap is not sent (BudgetExceeded; a continuation stops
+        the turn there).
         """
         from .core.stream import StreamState
 
         state, request, rounds = StreamState(citation_base=citation_base), prepared.request, []
+        self._announce(self.estimate(prepared, request), on_estimate)
         for _ in range(MAX_CONTINUATIONS + 1):
             rounds.append(self._call(prepared, request, state, on_event, on_status, wrap_client))
             if rounds[-1].stop_reason != "pause_turn":
                 break
             request = _continuation(prepared.request, rounds)
+            try:
+                self._announce(self.estimate(prepared, request), on_estimate)
+            except BudgetExceeded as refused:
+                if on_status is not None:
+                    on_status(f"the paused turn was not continued: {refused.message}")
+                break
         return _joined(rounds)
+
+    def estimate(self, prepared: Prepared, request: dict[str, Any] | None = None) -> Estimate | None:
+        """The cost range of the prepared request when it is large or capped; BudgetExceeded if it may not be sent."""
+        from ._preflight import preflight
+        from .core.budget import Budget
+
+        settings = prepared.settings
+        return preflight(
+            lambda: self.client,
+            request or prepared.request,
+            self.prices_for(settings.model),
+            threshold=self.preflight_tokens,
+            budget=Budget(self.budget_usd, prepared.max_cost),
+            spent=self.spent,
+            cache=settings.cache,
+        )
+
+    @staticmethod
+    def _announce(estimate: Estimate | None, on_estimate: StatusSink | None) -> None:
+        if estimate is not None and on_estimate is not None:
+            on_estimate(estimate.label())
 
     def _call(
         self,

@@ -67,6 +67,7 @@ class Loop:
     on_event: EventSink
     on_status: StatusSink | None = None
     blocking: bool = True
+    on_estimate: StatusSink | None = None  # hears each round's cost range when it is priced before sending
 
     def __post_init__(self) -> None:
         self.rounds: list[Reply] = []
@@ -96,7 +97,9 @@ class Loop:
     def _round(self, prepared: Prepared) -> Reply:
         citations = sum(len(r.citations) for r in self.rounds)
         try:
-            reply = self.session.send(prepared, self.on_event, self.on_status, citation_base=citations)
+            reply = self.session.send(
+                prepared, self.on_event, self.on_status, citation_base=citations, on_estimate=self.on_estimate
+            )
         except (ClaudeMagicError, CallInterrupted) as error:
             if self.rounds and prepared.keep:  # the tools ran: their results open the chat's next turn
                 prepared.chat.pending_results = prepared.user_content

@@ -62,3 +62,23 @@ def test_quickstart_shows_streamed_markdown_and_usage(monkeypatch):
         and "application/vnd.jupyter.widget-view+json" not in output["data"]
     )
     assert os.environ.get("ANTHROPIC_API_KEY") is None
+
+
+def test_quickstart_shows_the_main_job_attachments_thinking_a_citation_and_the_dashboard(monkeypatch):
+    nb = execute(Path(__file__).parent.parent / "notebooks" / "01_quickstart.ipynb", monkeypatch)
+
+    def html_of(prefix: str) -> str:
+        cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith(prefix))
+        return "\n".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
+
+    with_data = html_of("%%claude --chat sales -a sales chart")
+    assert "1 image" in with_data and "claude-thinking" in with_data, "the DataFrame and figure cell"
+    cited = html_of("%%claude --chat sales -a notes --cite")
+    assert "claude-footnotes" in cited and "opened two stores" in cited, "the cited document cell"
+    dashboard = next(c for c in nb.cells if c.source == "%claude dashboard")
+    # A live ipywidgets Image, redrawn after each call; its repr shows the PNG bytes it holds.
+    shown = [o.get("data", {}) for o in dashboard.outputs]
+    assert any(
+        "application/vnd.jupyter.widget-view+json" in d and d.get("text/plain", "").startswith("Image(value=b'\\x89PNG")
+        for d in shown
+    ), f"the dashboard shows no drawn figure: {shown}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .tokens import tokens_from
 from .tools import SERVER
 from .usage import format_cost
 
@@ -76,8 +77,19 @@ def _span(unit: str, first: int, last: int) -> str:
     return f"{unit} {first}" if last <= first else f"{unit}s {first}–{last}"
 
 
-def usage_lines(reply: Reply) -> list[str]:
-    """The footer: tokens in (cache split), tokens out (thinking), cost, hit rate, timings, stop reason."""
+def estimated_tokens(chars: int) -> int:
+    """Output tokens estimated from the characters of a reply so far."""
+    return tokens_from(chars, 0)
+
+
+def live_tokens(chars: int) -> str:
+    """The live footer while a reply streams (ui/stream_view.js words it the same way)."""
+    return f"~{estimated_tokens(chars):,} tokens so far"
+
+
+def usage_lines(reply: Reply, spend: str | None = None) -> list[str]:
+    """The footer: tokens in (cache split), tokens out (thinking), cost, hit rate, timings, stop reason;
+    then `spend` (the session's spend and budget), when given."""
     u = reply.usage
     cache = f"cache read {u.cache_read_input_tokens:,} · cache write {u.cache_creation_input_tokens:,}"
     tokens_in = f"{u.total_input_tokens:,} in ({cache} · uncached {u.input_tokens:,})"
@@ -92,7 +104,7 @@ def usage_lines(reply: Reply) -> list[str]:
     if reply.stop_reason not in (None, "end_turn"):
         note = stop_note(reply)
         lines.append(f"stop reason: {reply.stop_reason}" + (f". {note}" if note else ""))
-    return lines
+    return lines + ([spend] if spend else [])
 
 
 def compaction_note(reply: Reply) -> str:

@@ -100,8 +100,11 @@ class ReplyView(Protocol):
     def note(self, status: str) -> None:
         """Show a passing status at once, e.g. "retrying after 529, attempt 2 of 3"."""
 
-    def finish(self, reply: Reply) -> None:
-        """Show the complete reply."""
+    def estimate(self, cost: str) -> None:
+        """Show what the request may cost, priced before it was sent, e.g. "est. $0.12–$0.53 (60,012 tokens in)"."""
+
+    def finish(self, reply: Reply, spend: str | None = None) -> None:
+        """Show the complete reply; `spend` is the session's spend and budget line, when a budget is set."""
 
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep what arrived visible; `reason` says why the reply ended early."""

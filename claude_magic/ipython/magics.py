@@ -11,6 +11,7 @@ from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, U
 from traitlets.config import Config
 
 from .._session import Session
+from ..core.budget import PREFLIGHT_TOKENS, check_cost_cap
 from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
 from ..core.models import DEFAULT_MODEL, EFFORTS
 from ..core.platforms import PLATFORMS
@@ -110,6 +111,12 @@ class ClaudeMagics(Magics):
     max_retry_wait = Float(
         60.0, help="Longest retry-after (seconds) honoured; a longer one fails at once, saying when to retry."
     ).tag(config=True)
+    preflight_tokens = Int(
+        PREFLIGHT_TOKENS, help="Count a request's input first when it is estimated above this; 0 counts every one."
+    ).tag(config=True)
+    budget_usd = Float(
+        None, allow_none=True, help="Session spend cap in USD: a request that could cross it is not sent; None = none."
+    ).tag(config=True)
 
     platform = Enum(
         PLATFORMS,
@@ -143,6 +150,7 @@ class ClaudeMagics(Magics):
         self._starting = False
         self.session.configure(**{name: getattr(self, name) for name in SETTING_NAMES})
         self.session.history_window = self.history_window
+        self.session.budget_usd, self.session.preflight_tokens = self.budget_usd, self.preflight_tokens
         if self.simulate:
             self.session.simulate = True
         self.session.prices = dict(self.prices)
@@ -200,7 +208,15 @@ class ClaudeMagics(Magics):
     def _check_table_budget(self, proposal: Any) -> int:
         return int(_as_trait_error(check_table_budget, proposal["value"]))
 
-    @validate("history_window")
+    @validate("budget_usd")
+    def _check_budget(self, proposal: Any) -> float | None:
+        return _as_trait_error(check_cost_cap, proposal["value"], "budget_usd")  # type: ignore[no-any-return]
+
+    @observe("budget_usd", "preflight_tokens")
+    def _apply_budget(self, change: Any) -> None:
+        setattr(self.session, change["name"], change["new"])
+
+    @validate("history_window", "preflight_tokens")
     def _check_not_negative(self, proposal: Any) -> int:
         if proposal["value"] < 0:
             raise TraitError(f"{proposal['trait'].name} must be 0 or more, not {proposal['value']}")
@@ -415,6 +431,7 @@ class ClaudeMagics(Magics):
             tools=toolset.definitions() if toolset else None,
             body={"output_config": {"format": shape.format}} if shape is not None else None,
             headers=options.headers,
+            max_cost=options.max_cost,
         )
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
         view = self._view(options, fmt)
@@ -430,7 +447,7 @@ class ClaudeMagics(Magics):
             view.stop(getattr(error, "partial", None), error.message)
             raise
         view.carry(self._provenance(made))
-        view.finish(reply)
+        view.finish(reply, self._spend())
         self._deliver(options, reply, shape)
 
     def _provenance(self, since: int) -> dict[str, Any]:
@@ -443,10 +460,15 @@ class ClaudeMagics(Magics):
 
     async def _reply(self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool) -> Any:
         if toolset is None:
-            return self.session.commit(prepared, self.session.send(prepared, view.consume, view.note))
+            reply = self.session.send(prepared, view.consume, view.note, on_estimate=view.estimate)
+            return self.session.commit(prepared, reply)
         from .._tool_loop import Loop
 
-        return await Loop(self.session, toolset, view.consume, view.note, blocking).run(prepared)
+        return await Loop(self.session, toolset, view.consume, view.note, blocking, view.estimate).run(prepared)
+
+    def _spend(self) -> str | None:
+        """The footer's spend line, when a budget is set."""
+        return self.session.spend_line() if self.budget_usd is not None else None
 
     def _toolset(self, options: CellOptions, blocking: bool) -> Any:
         from .tool_setup import build_toolset

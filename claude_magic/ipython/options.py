@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import keyword
+import math
 import re
 import shlex
 import unicodedata
@@ -40,6 +41,17 @@ def whole_number(text: str) -> int:
     return number
 
 
+def usd_amount(text: str) -> float:
+    """An argparse type: a positive, finite number of USD such as 0.50 (a leading $ is allowed)."""
+    try:
+        amount = float(text.strip().removeprefix("$"))
+    except ValueError:
+        amount = -1.0
+    if not math.isfinite(amount) or amount <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of USD such as 0.50, not {text!r}")
+    return amount
+
+
 _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("-m", "--model"), {"help": "model id, e.g. claude-sonnet-5-5 (default: %%config ClaudeMagics.model)"}),
     (("--max-tokens",), {"type": whole_number, "metavar": "N", "help": "maximum output tokens"}),
@@ -57,6 +69,10 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (
         ("--compact-at",),
         {"type": whole_number, "metavar": "TOKENS", "help": "let the API compact the context past TOKENS input tokens"},
+    ),
+    (
+        ("--max-cost",),
+        {"type": usd_amount, "metavar": "USD", "help": "refuse any request of this cell that could cost more"},
     ),
     (("--chat",), {"default": DEFAULT_CHAT, "metavar": "NAME", "help": "named chat to continue (default: default)"}),
     (("--new",), {"action": "store_true", "help": "start the chat afresh"}),
@@ -185,6 +201,7 @@ class CellOptions:
     web_fetch: bool = False
     schema: str | None = None
     as_frame: bool = False
+    max_cost: float | None = None  # USD
 
     @property
     def uses_tools(self) -> bool:
@@ -225,6 +242,7 @@ def parse_options(line: str) -> CellOptions:
         web_fetch=args.web_fetch,
         schema=args.schema,
         as_frame=args.as_frame,
+        max_cost=args.max_cost,
     )
 
 

@@ -174,7 +174,8 @@ def _plot_tokens(axes: Any, data: Series) -> None:
     axes.bar([c + 0.2 for c in data.calls], data.output, 0.4, label="output", color="tab:blue")
     for call in data.batches:  # a batch row sums many requests: shaded so it is not read as one call
         axes.axvspan(call - 0.45, call + 0.45, color="tab:purple", alpha=0.12, label="batch")
-    axes.set(title="Tokens per call (shaded: a Message Batch)", xlabel="call", ylabel="tokens")
+    title = "Tokens per call (shaded: a Message Batch)" if data.batches else "Tokens per call"
+    axes.set(title=title, xlabel="call", ylabel="tokens")
     axes.legend(fontsize=7)
 
 

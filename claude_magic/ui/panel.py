@@ -17,7 +17,7 @@ import anywidget
 import traitlets
 from IPython.display import HTML, display
 
-from ..core.annotate import citation_source, usage_lines
+from ..core.annotate import citation_source, estimated_tokens, usage_lines
 from ..core.events import (
     CitationAdded,
     Event,
@@ -136,6 +136,9 @@ class ResponsePanel:
         self.thinking_omitted = False
         self.citations: list[dict[str, Any]] = []
         self.footer_html = ""
+        self.cost = ""  # the estimate priced before sending, if any
+        self.shown_count = 0  # the live footer's token count as the browser has it
+        self.chars_before = 0  # output characters of earlier rounds (a tool loop)
         self.body = TextStream("r", "f")
         self.thought = TextStream("tr", "tf")
         self.thinking_before = ""  # earlier rounds' thinking (a tool loop)
@@ -186,6 +189,7 @@ class ResponsePanel:
         self._redraw()
         self.widget.send_ops(self.body.seal(self.marked))
         self.body.restart()
+        self.chars_before += len(self.text)
         self.text = self.marked = ""
         self.thinking_before = self.thinking
 
@@ -197,15 +201,20 @@ class ResponsePanel:
         self.widget.send_ops(ops)
         self.widget.header = self._header_html()
 
-    def finish(self, reply: Reply) -> None:
-        """Show the complete reply with its footer, then leave it as static HTML."""
+    def finish(self, reply: Reply, spend: str | None = None) -> None:
+        """Show the complete reply with its footer (the real token counts), then leave it as static HTML."""
         self.model = reply.model or self.model
-        self.footer_html = "<br>".join(text_html(line) for line in usage_lines(reply))
+        self.footer_html = "<br>".join(text_html(line) for line in usage_lines(reply, spend))
         self._settle("refused" if reply.refused else "done")
 
     def carry(self, metadata: dict[str, Any]) -> None:
         """Keep the cell's call provenance on the settled output (saved notebooks keep it)."""
         self.metadata = metadata
+
+    def estimate(self, cost: str) -> None:
+        """Show the cost range priced before sending in the header, for as long as the reply runs."""
+        self.cost = cost
+        self.widget.header = self._header_html()
 
     def note(self, status: str) -> None:
         """Show a passing status at once, e.g. "retrying after 529, attempt 2 of 3"; the next event replaces it."""
@@ -228,12 +237,25 @@ class ResponsePanel:
         )
         ops = self.thought.ops(self.thinking) if self.thinking else []
         ops += self.body.ops(self.marked)
+        ops += self._count_ops()
         if ops:
             self.widget.send_ops(ops)
 
+    def _count_ops(self) -> list[Op]:
+        """The live footer's output-token estimate, riding in the same message as the text (no state sync).
+
+        Only the number travels; the view words it as `core.annotate.live_tokens` does.
+        """
+        count = estimated_tokens(self.chars_before + len(self.text) + len(self.thinking))
+        if count == self.shown_count:
+            return []
+        self.shown_count = count
+        return [["c", count]]
+
     def _header_html(self) -> str:
-        model, chat, status = (text_html(part) for part in (self.model, self.chat, self.status))
-        return f"<b>{model}</b> · {chat} · {status}"
+        parts = (self.model, self.chat, self.status, *([self.cost] if self.cost else []))
+        model, *rest = (text_html(part) for part in parts)
+        return f"<b>{model}</b> · {' · '.join(rest)}"
 
     def _note_html(self) -> str:
         return f"<i>{text_html(OMITTED_THINKING)}</i>" if self.thinking_omitted else ""

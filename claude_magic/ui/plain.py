@@ -7,7 +7,7 @@ from typing import Any
 
 from IPython.display import Markdown, display
 
-from ..core.annotate import compaction_note, stop_note
+from ..core.annotate import compaction_note, live_tokens, stop_note
 from ..core.events import (
     CitationAdded,
     Event,
@@ -61,11 +61,16 @@ class MarkdownView:
             case _:
                 assert_never(event)
 
-    def finish(self, reply: Reply) -> None:
-        """Show the final reply with its one-line summary."""
+    def finish(self, reply: Reply, spend: str | None = None) -> None:
+        """Show the final reply with its one-line summary (and the session's spend, when a budget is set)."""
         self.text = self.text if reply.tool_calls else reply.text
+        summary = reply.summary() + (f" · {spend}" if spend else "")
         notes = (compaction_note(reply), stop_note(reply))
-        self._show(reply.summary(), "\n\n".join(note for note in notes if note))
+        self._show(summary, "\n\n".join(note for note in notes if note))
+
+    def estimate(self, cost: str) -> None:
+        """Show the cost range priced before sending as one line on stderr."""
+        self.note(cost)
 
     def carry(self, metadata: dict[str, Any]) -> None:
         """Keep the cell's call provenance on the final output (a terminal has no output metadata)."""
@@ -101,7 +106,7 @@ class MarkdownView:
     def _renderable(self, summary: str | None, note: str) -> Any:
         if self.fmt != "markdown":
             return _Plain("\n\n".join(part for part in (self.text, note, summary) if part))
-        footer = _footer(summary, note) if summary is not None else ""
+        footer = _footer(summary, note) if summary is not None else _live_footer(self.text)
         return Markdown(safe_markdown(self.text) + footer)
 
     def _print(self, summary: str | None, note: str) -> None:
@@ -126,6 +131,11 @@ class _Plain:
 
     def __repr__(self) -> str:
         return self.text
+
+
+def _live_footer(text: str) -> str:
+    """While streaming: the output so far as an estimated token count, replaced by the real one at the end."""
+    return f"\n\n---\n<small>{live_tokens(len(text))}</small>" if text else ""
 
 
 def _footer(summary: str, note: str) -> str:

@@ -54,7 +54,8 @@ function render({ model, el }) {
   const note = part("div", "claude-note");
   const body = stream("claude-body");
   const footnotes = part("div", "claude-footnotes");
-  root.append(header, thinking, note, body.box, footnotes);
+  const footer = part("div", "claude-footer"); // the live output-token estimate ("c" ops carry the number)
+  root.append(header, thinking, note, body.box, footnotes, footer);
   el.append(root);
   const sync = () => {
     header.innerHTML = model.get("header");
@@ -68,6 +69,7 @@ function render({ model, el }) {
     else if (op === "tr") { thinking.hidden = false; replaceTail(thought, a, b); }
     else if (op === "tf") freeze(thought, a, b);
     else if (op === "x") row(body, a, b);
+    else if (op === "c") footer.textContent = `~${Number(a).toLocaleString("en-US")} tokens so far`;
   };
   // Ops are numbered: a gap means one arrived before this view listened (the settled panel has all).
   let next = 0;

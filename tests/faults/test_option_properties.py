@@ -198,6 +198,8 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "max_retries": ("0", "3", "None"),
     "retry_on_timeout": ("True", "False"),
     "max_retry_wait": ("5", "60.0"),
+    "preflight_tokens": ("0", "50000"),
+    "budget_usd": ("None", "2.5"),
     "mcp_servers": ("{}", "{'calc': {'command': 'python', 'args': ['server.py']}}"),
     "headers": ("{}", "{'X-Team': 'research'}"),
     "user_id": ("None", "'4f1c2e9a'"),
@@ -242,13 +244,15 @@ def session_view(magics: ClaudeMagics) -> dict[str, Any]:
     view: dict[str, Any] = {name: getattr(session.settings, name) for name in SETTING_NAMES}
     view.update(prices=session.prices, history_window=session.history_window, simulate=session.simulate)
     view.update(autosave=session.autosave, replay=session.replay, headers=session.headers)
+    view.update(budget_usd=session.budget_usd, preflight_tokens=session.preflight_tokens)
     view.update(vars(session.connection.platform))
     return view
 
 
 def trait_view(magics: ClaudeMagics) -> dict[str, Any]:
     """The same entries as session_view, read from the traits (thinking and betas as the session keeps them)."""
-    view = {name: getattr(magics, name) for name in (*SETTING_NAMES, "prices", "history_window", "simulate")}
+    mirrored = (*SETTING_NAMES, "prices", "history_window", "simulate", "budget_usd", "preflight_tokens")
+    view = {name: getattr(magics, name) for name in mirrored}
     view.update(thinking=parse_thinking(magics.thinking), autosave=magics.autosave, replay=magics.replay)
     view.update(betas=tuple(magics.betas), headers=magics.headers)  # the session keeps betas as a tuple
     view.update(name=magics.platform, **{name: getattr(magics, name) for name in PLATFORM_TRAITS[1:]})

@@ -31,6 +31,7 @@ class Target:
 class Page:
     body: Target = field(default_factory=Target)
     thought: Target = field(default_factory=Target)
+    footer: str = ""  # the live output-token estimate
 
     @property
     def tail(self) -> str:
@@ -45,6 +46,7 @@ class Page:
             "tr": page.thought.replace,
             "tf": page.thought.freeze,
             "x": page.body.row,
+            "c": lambda count: setattr(page, "footer", f"~{count:,} tokens so far"),  # as stream_view.js words it
         }
         for op, *args in ops:
             actions[op](*args)

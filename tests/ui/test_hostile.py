@@ -99,5 +99,7 @@ def test_hostile_text_while_streaming_is_text_or_sanitised_html(make_panel, sess
     for op in ops:
         if op[0] in ("f", "tf"):  # finished blocks arrive as HTML: sanitised
             assert_harmless(op[1])
+        elif op[0] == "c":  # the live token count: a number, worded in the page
+            assert isinstance(op[1], int)
         else:  # the open tail is set as textContent in the page (ui/stream_view.js): inert
             assert op[0] in ("r", "tr") and isinstance(op[2], str)
