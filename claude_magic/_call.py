@@ -67,6 +67,7 @@ class Call:
         self._t0 = time.perf_counter()
         self.ttft_s: float | None = None
         self.request_id: str | None = None
+        self.replay_key: str | None = None  # the fingerprint of what was sent, as a recording keys its reply
         self.retried_on_timeout = False
 
     def run(self, connect: Callable[[], Any], request: dict[str, Any]) -> Reply:
@@ -99,6 +100,7 @@ class Call:
         self.state.finished = False  # the state may carry a paused turn's earlier calls, which did finish
         with self._open(client, request) as stream:
             self.request_id = stream.request_id
+            self.replay_key = _replay_key(stream.response.request)
             _check_event_stream(stream.response)
             for sdk_event in stream:
                 for event in consume(self.state, sdk_event):
@@ -170,6 +172,7 @@ class Call:
 
     def _raise(self, error: Exception, message: str, full: str) -> Any:
         self.request_id = getattr(error, "request_id", None) or self.request_id
+        self.replay_key = self.replay_key or _replay_key(_sent_request(error))
         started = bool(self.state.text or self.state.thinking)
         if started:
             cause = one_line(message, API_MESSAGE_CHARS)
@@ -219,6 +222,24 @@ class Call:
             cache_miss_reason=miss_reason,
             stop_details=s.stop_details,
         )
+
+
+def _replay_key(request: Any) -> str | None:
+    """The record/replay fingerprint of the httpx2 request the SDK sent (None when nothing was sent)."""
+    if request is None:
+        return None
+    from .replay import fingerprint
+
+    try:
+        return fingerprint(request)
+    except ValueError:  # a body that is not JSON has no key a recording could hold; the call itself is fine
+        return None
+
+
+def _sent_request(error: Exception) -> Any:
+    """The request a failed call sent: the SDK's status and connection errors carry it."""
+    response = getattr(error, "response", None)
+    return getattr(response, "request", None) or getattr(error, "request", None)
 
 
 def _kind(error: Exception, started: bool) -> type[RequestFailed]:

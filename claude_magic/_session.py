@@ -385,10 +385,10 @@ class Session:
             failure = "interrupted" if isinstance(error, CallInterrupted) else str(error.message)
             if partial is not None:
                 self.last = partial
-                self._record(partial, failure)
+                self._record(partial, failure, call.replay_key)
             self._autosave_failure(prepared, call.started_at, partial, failure)
             raise
-        self._record(reply, None)
+        self._record(reply, None, call.replay_key)
         return reply
 
     def commit(self, prepared: Prepared, reply: Reply) -> Reply:
@@ -414,11 +414,11 @@ class Session:
 
     # -- records -------------------------------------------------------------------------
 
-    def _record(self, reply: Reply, error: str | None) -> None:
+    def _record(self, reply: Reply, error: str | None, replay_key: str | None) -> None:
         with _LEDGER_LOCK:  # numbering and appending must not interleave between threads
-            self._record_locked(reply, error)
+            self._record_locked(reply, error, replay_key)
 
-    def _record_locked(self, reply: Reply, error: str | None) -> None:
+    def _record_locked(self, reply: Reply, error: str | None, replay_key: str | None) -> None:
         from .core.usage import CallRecord, cost_without_cache_usd
 
         prices = self.prices_for(reply.model)
@@ -439,6 +439,7 @@ class Session:
                 error=error,
                 cache_miss_reason=reply.cache_miss_reason,
                 refusal=reply.refusal or None,
+                replay_key=replay_key,
             )
         )
 

@@ -14,9 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .core.errors import TranscriptFileError
+from .core.errors import ClaudeMagicError, TranscriptFileError
 from .core.provenance import CellAudit, audit_cells
 from .core.usage import format_cost
+
+
+class ReplayIncomplete(ClaudeMagicError):
+    """`%claude audit --check-replay`: some cell's request has no reply in the recording."""
+
 
 COLUMNS = ("cell", "calls", "model", "input", "cache read", "output", "hit rate", "cost")
 
@@ -88,13 +93,23 @@ def total_cost(notebook: dict[str, Any]) -> float | None:
 
 
 def missing_replies(audits: Sequence[CellAudit], recorded: set[str]) -> list[str]:
-    """One line per cell whose requests the recording lacks."""
+    """One line per cell whose requests the recording lacks (a Message Batch's row never has a replay key)."""
     lines = []
     for audit in audits:
         missing = audit.missing_from(recorded)
         if missing:
-            lines.append(f"cell {audit.cell}: {len(missing)} of {len(audit.calls)} requests not in the recording")
+            batches = sum(1 for call in missing if call.get("kind") == "batch")
+            note = f" ({batches} Message Batch row(s): a batch cannot be replayed)" if batches else ""
+            lines.append(f"cell {audit.cell}: {len(missing)} of {len(audit.calls)} requests not in the recording{note}")
     return lines
+
+
+def report(notebook: str | Path, recording: str | Path | None = None) -> tuple[str, list[str]]:
+    """The table of a saved notebook, and one line per cell the recording lacks (empty without a recording)."""
+    audits = audit_cells(read_notebook(notebook))
+    recorded = recorded_keys(recording) if recording else None
+    text = table(audits) if audits else f"{notebook}: no %%claude outputs with provenance"
+    return text, [] if recorded is None else missing_replies(audits, recorded)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,15 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check-replay", metavar="RECORDING", help="exit 1 when a request is not in this recording")
     args = parser.parse_args(argv)
     try:
-        audits = audit_cells(read_notebook(args.notebook))
-        recorded = recorded_keys(args.check_replay) if args.check_replay else None
+        text, missing = report(args.notebook, args.check_replay)
     except TranscriptFileError as error:
         print(f"audit: {error}", file=sys.stderr)
         return 2
-    print(table(audits) if audits else f"{args.notebook}: no %%claude outputs with provenance")
-    if recorded is None:
+    print(text)
+    if not args.check_replay:
         return 0
-    missing = missing_replies(audits, recorded)
     for line in missing:
         print(line, file=sys.stderr)
     print("replay: every request is recorded" if not missing else "replay: incomplete", file=sys.stderr)

@@ -100,3 +100,16 @@ def test_an_unreadable_notebook_is_one_line(tmp_path: Path, content: str | None)
     done = _audit(str(path))
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_batch_row_counts_its_cost_and_is_never_replayable(tmp_path: Path) -> None:
+    batch = {**_call(4, 2.0, "unused"), "replay_key": None, "kind": "batch", "requests": 250}
+    path = _notebook(tmp_path)
+    notebook = json.loads(path.read_text())
+    notebook["cells"][2]["outputs"] = [_output(batch)]
+    path.write_text(json.dumps(notebook))
+    recording = tmp_path / "rec.jsonl"
+    recording.write_text("\n".join(json.dumps({"fingerprint": key}) for key in ("k1", "k2", "k3")))
+    done = _audit(str(path), "--check-replay", str(recording))
+    assert done.returncode == 1 and done.stdout.splitlines()[-1].split()[-1] == "$3.75"
+    assert "cell 3: 1 of 1 requests not in the recording (1 Message Batch row(s)" in done.stderr

@@ -9,14 +9,18 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.test_notebook_audit import audit_against_ledger, with_ledger_marks
+
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def execute(path: Path, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
+def execute(path: Path, monkeypatch: pytest.MonkeyPatch, *, marked: bool = False) -> nbformat.NotebookNode:
+    """The notebook run offline; `marked` adds the ledger marks tests/test_notebook_audit.py reads."""
     monkeypatch.setenv("CLAUDE_MAGIC_SIMULATE", "1")
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     nb = nbformat.read(path, as_version=4)
+    nb = with_ledger_marks(nb) if marked else nb
     NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
 
@@ -35,8 +39,10 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_offline(path, monkeypatch):
-    nb = execute(path, monkeypatch)
+def test_notebook_runs_offline(path, monkeypatch, tmp_path):
+    """... and `python -m claude_magic.audit` on the saved notebook agrees with the run's ledger."""
+    nb = execute(path, monkeypatch, marked=True)
+    audit_against_ledger(nb, tmp_path / path.name)
     errors = [(c, o) for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     # A cell tagged raises-exception shows a refusal on purpose: one line, never a traceback.
     assert [o for c, o in errors if "raises-exception" not in c.metadata.get("tags", [])] == []

@@ -109,6 +109,9 @@ class ReplyView(Protocol):
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep what arrived visible; `reason` says why the reply ended early."""
 
+    def carry(self, metadata: dict[str, Any]) -> None:
+        """Keep `metadata` (core/provenance.output_metadata) on the settled output; called before finish or stop."""
+
 
 def assert_never(value: NoReturn) -> NoReturn:
     """Mark a branch the type checker proves unreachable (typing.assert_never is 3.11+)."""

@@ -18,8 +18,8 @@ PROVENANCE_VERSION = 1
 TOKEN_FIELDS = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens")
 
 
-def call_provenance(record: CallRecord, replay_key: str | None) -> dict[str, Any]:
-    """One call as the output metadata keeps it."""
+def call_provenance(record: CallRecord, replay_key: str | None = None) -> dict[str, Any]:
+    """One call (or one Message Batch's row) as the output metadata keeps it; the key defaults to the record's."""
     usage = record.usage
     return {
         "call": record.call,
@@ -32,8 +32,10 @@ def call_provenance(record: CallRecord, replay_key: str | None) -> dict[str, Any
         "output_tokens": usage.output_tokens,
         "cost_usd": record.cost_usd,
         "hit_rate": usage.hit_rate,
-        "replay_key": replay_key,
+        "replay_key": replay_key or record.replay_key,
         "error": record.error,
+        "kind": record.kind,
+        "requests": record.requests,
     }
 
 
@@ -70,7 +72,10 @@ class CellAudit:
         return ", ".join(sorted({str(call.get("model")) for call in self.calls}))
 
     def missing_from(self, recorded: set[str]) -> list[Mapping[str, Any]]:
-        """The calls whose reply is not in a recording with these fingerprints."""
+        """The calls whose reply is not in a recording with these fingerprints.
+
+        A Message Batch's row has no replay key (a recording cannot replay a batch), so it is always missing.
+        """
         return [call for call in self.calls if call.get("replay_key") not in recorded]
 
 

@@ -24,6 +24,7 @@ class CommandHost(Protocol):
     """What a subcommand may use of the magics that run it."""
 
     session: Session
+    shell: Any  # the InteractiveShell (user_ns)
 
     def ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
         """Send `prompt` as a %%claude cell with `options` would."""
@@ -269,6 +270,36 @@ def run_batch(host: CommandHost, args: list[str]) -> Any:
     from .batch_command import run_batch as run
 
     return run(host, args)
+
+
+@command("audit", "[PATH] [--check-replay RECORDING] cost per cell of the saved notebook (default: this one)")
+def audit_notebook(host: CommandHost, args: list[str]) -> None:
+    from ..audit import ReplayIncomplete, report
+
+    parsed = _parse("audit", args, ("path", {"metavar": "PATH", "nargs": "?"}), ("--check-replay", {"metavar": "R"}))
+    path = parsed.path or notebook_path(host.shell.user_ns)
+    if path is None:
+        raise UsageError("%claude audit: this kernel does not know its notebook's file; write %claude audit PATH")
+    text, missing = report(path, parsed.check_replay)
+    print(f"claude_magic: audit of the saved file {path} (save the notebook first: unsaved outputs are not in it)")
+    print(text)
+    if missing:
+        raise ReplayIncomplete(f"{'; '.join(missing)}; in {parsed.check_replay}: re-record those cells")
+    if parsed.check_replay:
+        print(f"claude_magic: every request is in {parsed.check_replay}: the notebook reruns from it for $0")
+
+
+def notebook_path(namespace: dict[str, Any]) -> str | None:
+    """The notebook file the kernel runs, when its frontend says (Jupyter Server 2: `__session__`; VS Code)."""
+    import os
+
+    told = (namespace.get("__session__"), namespace.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME"))
+    for candidate in told:
+        if isinstance(candidate, str) and candidate.endswith(".ipynb"):
+            # An API path relative to the server's root: the kernel runs in the notebook's folder.
+            here = os.path.basename(candidate)
+            return here if not os.path.exists(candidate) and os.path.exists(here) else candidate
+    return None
 
 
 # -- shared pieces ------------------------------------------------------------------------

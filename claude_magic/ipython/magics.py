@@ -145,6 +145,7 @@ class ClaudeMagics(Magics):
         self.session = session if session is not None else Session()
         self._starting = True
         self.last_error = LastError()
+        self._carried = 0  # ledger rows up to here are carried by some output's metadata
         super().__init__(shell=shell, **kwargs)
         self._starting = False
         self.session.configure(**{name: getattr(self, name) for name in SETTING_NAMES})
@@ -291,10 +292,30 @@ class ClaudeMagics(Magics):
 
             command = find_command(line)
             if command is not None:
-                return command(self)
+                return self._run_command(command)
         options, prompt, content, records = self._cell(line, cell)
         self.ask(options, prompt, content, records)
         return None
+
+    def _run_command(self, command: Any) -> Any:
+        """Run a subcommand; ledger rows it made that no reply view carried (batch joins, --sync rows) get an output."""
+        made = self._carried = len(self.session.usage)
+        try:
+            return command(self)
+        finally:
+            self._show_uncarried(max(made, self._carried))
+
+    def _show_uncarried(self, since: int) -> None:
+        metadata = self._provenance(since)
+        if metadata and _has_kernel(self.shell):
+            from IPython.display import display
+
+            from ..core.provenance import METADATA_KEY
+            from ..core.usage import format_cost
+
+            kept = metadata[METADATA_KEY]
+            line = f"claude_magic: {len(kept['calls'])} ledger row(s), {format_cost(kept['cost_usd'])}"
+            display({"text/plain": line}, raw=True, metadata=metadata)
 
     async def claude_async(self, line: str, cell: str) -> None:
         """`%%claude` run as an awaitable (IPython's autoawait): the cell can wait for an Approve click.
@@ -414,16 +435,28 @@ class ClaudeMagics(Magics):
         )
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
         view = self._view(options, fmt)
+        made = len(self.session.usage)
         try:
             reply = await self._reply(prepared, toolset, view, blocking)
         except CallInterrupted as interrupt:
+            view.carry(self._provenance(made))
             view.stop(interrupt.partial, "interrupted")
             raise  # the kernel then aborts the rest of a Run All
         except ClaudeMagicError as error:
+            view.carry(self._provenance(made))
             view.stop(getattr(error, "partial", None), error.message)
             raise
+        view.carry(self._provenance(made))
         view.finish(reply, self._spend())
         self._deliver(options, reply, shape)
+
+    def _provenance(self, since: int) -> dict[str, Any]:
+        """The output metadata of the ledger rows made after the first `since` (core/provenance.py)."""
+        from ..core.provenance import call_provenance, output_metadata
+
+        made = self.session.usage.records[since:]
+        self._carried = len(self.session.usage)
+        return output_metadata([call_provenance(record) for record in made]) if made else {}
 
     async def _reply(self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool) -> Any:
         if toolset is None:

@@ -143,6 +143,7 @@ class ResponsePanel:
         self.thought = TextStream("tr", "tf")
         self.thinking_before = ""  # earlier rounds' thinking (a tool loop)
         self.rounds = 0
+        self.metadata: dict[str, Any] = {}  # the settled output's provenance (carry)
         self.widget = StreamView()
         self._throttle = Throttle(self._redraw, REDRAW_INTERVAL_S)
         self._handle = (show or _display)(self.widget)
@@ -206,6 +207,10 @@ class ResponsePanel:
         self.footer_html = "<br>".join(text_html(line) for line in usage_lines(reply, spend))
         self._settle("refused" if reply.refused else "done")
 
+    def carry(self, metadata: dict[str, Any]) -> None:
+        """Keep the cell's call provenance on the settled output (saved notebooks keep it)."""
+        self.metadata = metadata
+
     def estimate(self, cost: str) -> None:
         """Show the cost range priced before sending in the header, for as long as the reply runs."""
         self.cost = cost
@@ -267,7 +272,8 @@ class ResponsePanel:
     def _settle(self, status: str) -> None:
         self.status = status
         if self._handle is not None:
-            self._handle.update(_StaticPanel(self.static_html(), f"{self.model} · {self.chat} · {self.status}"))
+            label = f"{self.model} · {self.chat} · {self.status}"
+            self._handle.update(_StaticPanel(self.static_html(), label, self.metadata))
         self.widget.close()
 
     def static_html(self) -> str:
@@ -315,13 +321,13 @@ def _joined(before: str, thinking: str) -> str:
 
 
 class _StaticPanel:
-    """The settled panel: its HTML, and a one-line text/plain (the reply is not sent a second time)."""
+    """The settled panel: its HTML, a one-line text/plain (the reply is not sent a second time), its provenance."""
 
-    def __init__(self, html: str, label: str) -> None:
-        self.html, self.label = html, label
+    def __init__(self, html: str, label: str, metadata: dict[str, Any] | None = None) -> None:
+        self.html, self.label, self.metadata = html, label, metadata or {}
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        return {"text/html": self.html, "text/plain": self.label}
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, str], dict[str, Any]]:
+        return {"text/html": self.html, "text/plain": self.label}, self.metadata
 
 
 @functools.cache

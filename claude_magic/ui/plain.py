@@ -38,6 +38,7 @@ class MarkdownView:
         self._offset = 0
         self._handle: Any = None
         self._printed = 0
+        self.metadata: dict[str, Any] = {}  # the settled output's provenance (carry)
         self._throttle = Throttle(self._redraw)
 
     def consume(self, event: Event) -> None:
@@ -71,6 +72,10 @@ class MarkdownView:
         """Show the cost range priced before sending as one line on stderr."""
         self.note(cost)
 
+    def carry(self, metadata: dict[str, Any]) -> None:
+        """Keep the cell's call provenance on the final output (a terminal has no output metadata)."""
+        self.metadata = metadata
+
     def note(self, status: str) -> None:
         """Show a passing status, e.g. "retrying after 529, attempt 2 of 3", as one line on stderr."""
         print(f"claude_magic: {status}", file=sys.stderr, flush=True)
@@ -80,6 +85,8 @@ class MarkdownView:
         self.text = partial.text if partial else self.text
         if self.text:
             self._show(f"incomplete: {reason}", "")
+        elif self.metadata and self.rich:  # a paid call with nothing to show: an empty output keeps its row
+            display({"text/plain": ""}, raw=True, metadata=self.metadata)
 
     def _redraw(self) -> None:
         self._show(None, "")
@@ -90,10 +97,11 @@ class MarkdownView:
             self._print(summary, note)
             return
         body = self._renderable(summary, note)
+        metadata = self.metadata if summary is not None else {}
         if self._handle is None:
-            self._handle = display(body, display_id=True)
+            self._handle = display(body, display_id=True, metadata=metadata)
         else:
-            self._handle.update(body)
+            self._handle.update(body, metadata=metadata)
 
     def _renderable(self, summary: str | None, note: str) -> Any:
         if self.fmt != "markdown":

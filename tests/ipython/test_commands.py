@@ -321,3 +321,33 @@ def test_mcp_list_with_nothing_running(run):
 def test_mcp_stop_of_a_server_that_is_not_running_is_one_line(run):
     result, out = run("%claude mcp stop nosuch")
     assert "no MCP server 'nosuch' is running" in out.stdout + out.stderr + str(result.error_in_exec)
+
+
+def test_audit_reads_the_saved_notebook_named_or_the_kernels_own(run, shell, tmp_path, monkeypatch):
+    from tests.test_audit import _notebook
+
+    path = _notebook(tmp_path)
+    named, out = run(f"%claude audit {path}")
+    assert named.success and f"audit of the saved file {path}" in out.stdout and "$1.75" in out.stdout
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    unknown, _ = run("%claude audit")
+    assert "write %claude audit PATH" in str(unknown.error_in_exec)
+    monkeypatch.setitem(shell.user_ns, "__session__", str(path))
+    own, out = run("%claude audit")
+    assert own.success and f"audit of the saved file {path}" in out.stdout
+
+
+def test_audit_check_replay_fails_as_one_line_naming_the_cell(run, tmp_path):
+    import json
+
+    from claude_magic.audit import ReplayIncomplete
+    from tests.test_audit import _notebook
+
+    path, recording = _notebook(tmp_path), tmp_path / "rec.jsonl"
+    recording.write_text("\n".join(json.dumps({"fingerprint": key}) for key in ("k1", "k2")))
+    failed, _ = run(f"%claude audit {path} --check-replay {recording}")
+    assert isinstance(failed.error_in_exec, ReplayIncomplete)
+    assert "cell 4: 1 of 2 requests not in the recording" in str(failed.error_in_exec)
+    recording.write_text("\n".join(json.dumps({"fingerprint": key}) for key in ("k1", "k2", "k3")))
+    passed, out = run(f"%claude audit {path} --check-replay {recording}")
+    assert passed.success and "reruns from it for $0" in out.stdout

@@ -79,7 +79,7 @@ def test_hostile_text_thinking_and_citations_never_reach_the_page(make_panel, se
         assert_harmless(widget_html)
     for html in (*panel.body.frozen_html, *panel.thought.frozen_html):
         assert_harmless(html)
-    static = handle.updates[-1]._repr_mimebundle_()["text/html"]
+    static = handle.updates[-1]._repr_mimebundle_()[0]["text/html"]
     assert_harmless(static, our_style=True)
     assert "&lt;script&gt;alert('cited')" in static or "&lt;script&gt;alert(&#x27;cited&#x27;)" in static
     assert "onerror=alert(1)&gt;" in static, "the hostile title is shown as text"

@@ -186,9 +186,11 @@ def test_a_stale_complete_reply_does_not_become_the_failure_reason(make_panel, s
 def test_settled_panel_becomes_static_html_with_the_reply(make_panel, session, sim):
     sim.queue(ScriptedReply(text="Final **answer** with $5 and $6.", thinking="pondering"))
     panel, handle = make_panel()
+    panel.carry({"claude_magic": {"version": 1, "calls": [], "cost_usd": 0.0}})
     panel.finish(session.ask("q", on_event=panel.consume))
     (static,) = handle.updates
-    bundle = static._repr_mimebundle_()
+    bundle, metadata = static._repr_mimebundle_()
+    assert metadata == {"claude_magic": {"version": 1, "calls": [], "cost_usd": 0.0}}, "the provenance it carries"
     assert "Final <strong>answer</strong> with $5 and $6." in bundle["text/html"]
     assert "mathjax_ignore tex2jax_ignore" in bundle["text/html"], "MathJax 3 and 2 must skip the reply"
     assert "<summary>Thinking</summary>" in bundle["text/html"]

@@ -54,7 +54,7 @@ def test_the_live_footer_counts_tokens_as_the_reply_grows_then_shows_the_real_co
     assert live[0] == "~10 tokens so far" and live[-1] == "~500 tokens so far"  # 40 and 2,000 characters / 4
     assert len(set(live)) > 10, "it grows mid-stream"
     panel.finish(reply)
-    static = handle.updates[-1]._repr_mimebundle_()["text/html"]
+    static = handle.updates[-1]._repr_mimebundle_()[0]["text/html"]
     assert f"{reply.usage.output_tokens:,} out" in static and "tokens so far" not in static
 
 
