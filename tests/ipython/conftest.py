@@ -20,6 +20,7 @@ def shell():
 
 @pytest.fixture
 def magics(shell, session):
+    saved = shell.config.pop("ClaudeMagics", None)  # %config values of earlier tests live on the shared shell
     magics = ClaudeMagics(shell=shell, session=session)
     shell.register_magics(magics)
     shell.configurables.append(magics)
@@ -28,6 +29,9 @@ def magics(shell, session):
     while magics in shell.configurables:  # Magics.__init__ appends itself too
         shell.configurables.remove(magics)
     shell.input_transformers_cleanup.remove(protect_question_marks)
+    shell.config.pop("ClaudeMagics", None)
+    if saved is not None:
+        shell.config.ClaudeMagics = saved
 
 
 @pytest.fixture
