@@ -5,7 +5,8 @@ Routes (as the platforms document them and SDK 2.12's platform clients call them
   (`Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` and `x-amz-date`);
   streams in AWS event-stream framing, each `chunk` event's `bytes` holding one Messages event as JSON.
 - Vertex AI: `POST /v1/projects/{p}/locations/{r}/publishers/anthropic/models/{model}:streamRawPredict`
-  (or `:rawPredict`) with `Authorization: Bearer <OAuth token>`; SSE like the Claude API.
+  (or `:rawPredict`) with `Authorization: Bearer <OAuth token>`; SSE like the Claude API. Token counting is
+  `…/models/count-tokens:rawPredict`, with the model in the body.
 - Foundry: `POST /anthropic/v1/messages` with an `api-key` / `x-api-key` header (or an Entra ID bearer token).
 Bedrock and Vertex take the model from the path and `anthropic_version` in the body. None of the three has
 the Files API; Bedrock and Google take base64 images only, at most 5 MB each (ANTHROPIC_API.md §10);
@@ -31,6 +32,7 @@ from .validate import API_VERSIONS
 
 PLATFORM_IMAGE_BYTES = 5 * 1024 * 1024  # per image on Bedrock and Google (10 MB on the Claude API)
 FOUNDRY_PREFIX = "/anthropic"
+COUNT_TOKENS = "/v1/messages/count_tokens"
 
 _BEDROCK = re.compile(r"^/model/(?P<model>[^/]+)/(?P<action>invoke|invoke-with-response-stream)$")
 _VERTEX = re.compile(
@@ -63,6 +65,8 @@ def match(path: str) -> PlatformRoute | None:
     if found := _BEDROCK.match(path):
         return PlatformRoute("bedrock", unquote(found["model"]), found["action"] != "invoke")
     if found := _VERTEX.match(path):
+        if (found["model"], found["action"]) == ("count-tokens", "rawPredict"):
+            return PlatformRoute("vertex", None, False, COUNT_TOKENS)  # the model stays in the body here
         return PlatformRoute("vertex", unquote(found["model"]), found["action"] == "streamRawPredict")
     if path == FOUNDRY_PREFIX or path.startswith(FOUNDRY_PREFIX + "/"):
         return PlatformRoute("foundry", None, None, path[len(FOUNDRY_PREFIX) :])
@@ -82,6 +86,17 @@ def check_auth(route: PlatformRoute, headers: dict[str, str]) -> None:
             )
     elif not (headers.get("api-key") or headers.get("x-api-key") or authorization[:7].lower() == "bearer "):
         raise ApiError(401, "401", "Access denied due to invalid subscription key or wrong API endpoint.")
+
+
+def count_body(route: PlatformRoute, body: dict[str, Any]) -> dict[str, Any]:
+    """Vertex's count-tokens body as the Claude API's: `anthropic_version` out; the body's Vertex model id read."""
+    if body.pop("anthropic_version", None) not in API_VERSIONS:
+        raise invalid("anthropic_version: a valid version is required")
+    model = body.get("model")
+    return {
+        **body,
+        "model": platform_model(PlatformRoute(route.platform, model if isinstance(model, str) else None, False)),
+    }
 
 
 def messages_body(route: PlatformRoute, body: dict[str, Any]) -> dict[str, Any]:

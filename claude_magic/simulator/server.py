@@ -164,6 +164,8 @@ class Handler(BaseHTTPRequestHandler):
         if route.platform == "foundry" and (self.command, route.rest) == ("POST", "/v1/messages"):
             check_version(headers)
             return self._messages(number, request_id, raw, route)
+        if (route.platform, self.command, route.rest) == ("vertex", "POST", platforms.COUNT_TOKENS):
+            return self._count_tokens(request_id, raw, route)
         if route.platform == "foundry" or self.command != "POST":
             raise not_found(f"Not found on {route.platform}: {self.command} {self.path}")
         return self._messages(number, request_id, raw, route)
@@ -192,9 +194,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._stream(events, script, request_id)
         self._send_json(200, ev.message_json(reply, msg_id, body["model"], inputs, diagnostics), request_id)
 
-    def _count_tokens(self, request_id: str, raw: bytes) -> None:
+    def _count_tokens(self, request_id: str, raw: bytes, route: platforms.PlatformRoute | None = None) -> None:
         check_size(len(raw))
         body = parse_body(raw)
+        if route is not None:
+            body = platforms.count_body(route, body)
         validate_count(body)
         self._send_json(200, {"input_tokens": estimate_input_tokens(body)}, request_id)
 

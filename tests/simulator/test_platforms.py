@@ -8,7 +8,7 @@ from typing import Any
 
 import anthropic
 import pytest
-from anthropic import AnthropicBedrock, AnthropicFoundry, AnthropicVertex
+from anthropic import Anthropic, AnthropicBedrock, AnthropicFoundry, AnthropicVertex
 from botocore.eventstream import EventStreamBuffer
 
 from claude_magic.simulator import ScriptedReply, Simulator
@@ -87,6 +87,22 @@ def test_vertex_model_in_path_and_version_in_body(sim: Simulator) -> None:
         == f"/v1/projects/proj-1/locations/us-east5/publishers/anthropic/models/{VERTEX_ID}:streamRawPredict"
     )
     assert request.body is not None and request.body["anthropic_version"] and "model" not in request.body
+
+
+def test_vertex_counts_tokens_on_its_own_route_with_the_model_in_the_body(sim: Simulator) -> None:
+    counted = vertex(sim).messages.count_tokens(model=VERTEX_ID, messages=HELLO)
+    request = sim.requests[-1]
+    assert request.path == "/v1/projects/proj-1/locations/us-east5/publishers/anthropic/models/count-tokens:rawPredict"
+    assert request.body is not None and request.body["model"] == VERTEX_ID and request.body["anthropic_version"]
+    direct = Anthropic(api_key="sk-test", base_url=sim.url).messages.count_tokens(
+        model=VERTEX_ID.partition("@")[0], messages=HELLO
+    )
+    assert counted.input_tokens == direct.input_tokens > 0
+
+
+def test_vertex_count_tokens_needs_a_vertex_model_id(sim: Simulator) -> None:
+    with pytest.raises(anthropic.BadRequestError, match="model identifier is invalid"):
+        vertex(sim).messages.count_tokens(model="gpt-4o", messages=HELLO)
 
 
 def test_vertex_without_a_token_is_unauthenticated(sim: Simulator) -> None:
