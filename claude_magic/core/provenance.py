@@ -18,25 +18,17 @@ PROVENANCE_VERSION = 1
 TOKEN_FIELDS = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens")
 
 
+# The ledger columns an output keeps: no timing, no prompt text.
+PROVENANCE_FIELDS = (
+    "call", "chat", "model", "request_id", *TOKEN_FIELDS,
+    "cost_usd", "hit_rate", "replay_key", "error", "kind", "requests",
+)  # fmt: skip
+
+
 def call_provenance(record: CallRecord, replay_key: str | None = None) -> dict[str, Any]:
     """One call (or one Message Batch's row) as the output metadata keeps it; the key defaults to the record's."""
-    usage = record.usage
-    return {
-        "call": record.call,
-        "chat": record.chat,
-        "model": record.model,
-        "request_id": record.request_id,
-        "input_tokens": usage.input_tokens,
-        "cache_read_input_tokens": usage.cache_read_input_tokens,
-        "cache_creation_input_tokens": usage.cache_creation_input_tokens,
-        "output_tokens": usage.output_tokens,
-        "cost_usd": record.cost_usd,
-        "hit_rate": usage.hit_rate,
-        "replay_key": replay_key or record.replay_key,
-        "error": record.error,
-        "kind": record.kind,
-        "requests": record.requests,
-    }
+    row = record.as_row()
+    return {name: row[name] for name in PROVENANCE_FIELDS} | {"replay_key": replay_key or record.replay_key}
 
 
 def output_metadata(calls: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
