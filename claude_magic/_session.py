@@ -344,7 +344,7 @@ class Session:
         settings = prepared.settings
         return preflight(
             lambda: self.client,
-            request or prepared.request,
+            self._on_platform(request or prepared.request),
             self.prices_for(settings.model),
             threshold=self.preflight_tokens,
             budget=Budget(self.budget_usd, prepared.max_cost),
@@ -372,12 +372,9 @@ class Session:
         cost = lambda usage: self.cost_of(model, usage)  # noqa: E731
         policy = self.connection.policy
         call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, policy, on_status, prepared.headers)
-        platform = self.connection.routed
-        if platform.cloud:
-            from .core.platform_models import platform_model_id
-
-            call.platform = platform.name
-            request = {**request, "model": platform_model_id(platform.name, model, platform.aws_region)}
+        if self.connection.routed.cloud:
+            call.platform = self.connection.routed.name
+        request = self._on_platform(request)
         try:
             reply = call.run(lambda: wrap_client(self.client) if wrap_client else self.client, request)
         except (ClaudeMagicError, CallInterrupted) as error:
@@ -493,6 +490,15 @@ class Session:
                 f"this cell invalidates the prompt cache of chat {chat.name!r} ({reason}); "
                 "keep it unchanged mid-chat, or start a new chat with --new or --chat NAME",
             )
+
+    def _on_platform(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request as the cloud platform in use takes it: its own model id (unchanged on the Claude API)."""
+        platform = self.connection.routed
+        if not platform.cloud:
+            return request
+        from .core.platform_models import platform_model_id
+
+        return {**request, "model": platform_model_id(platform.name, request["model"], platform.aws_region)}
 
     def _check_platform(self, model: str, request: dict[str, Any]) -> None:
         """What the cloud platform in use refuses (its model ids, sources, image sizes, server tools); one line."""

@@ -41,6 +41,18 @@ def test_a_cell_streams_through_the_platform_client(platform, run, on_platform, 
     assert auth in request.headers
 
 
+def test_preflight_on_vertex_counts_on_its_count_tokens_route(run, on_platform, session):
+    run("%config ClaudeMagics.vertex_project = 'proj-7'\n%config ClaudeMagics.vertex_region = 'global'")
+    run("%config ClaudeMagics.preflight_tokens = 0")
+    on_platform("vertex")
+    result, captured = run("%%claude\nhello")
+    assert result.success
+    count, sent = session.simulator.requests[-2:]
+    assert count.path == "/v1/projects/proj-7/locations/global/publishers/anthropic/models/count-tokens:rawPredict"
+    assert (count.body or {}).get("model") == "claude-sonnet-5-5" and sent.path.endswith(":streamRawPredict")
+    assert "est. $" in captured.stderr and "(~" not in captured.stderr  # counted, not the local estimate
+
+
 def test_bedrock_region_chooses_the_inference_profile(run, on_platform, session):
     run("%config ClaudeMagics.aws_region = 'eu-central-1'")
     on_platform("bedrock")
