@@ -24,6 +24,7 @@ from ..core.settings import (
     lone_surrogate,
     parse_thinking,
 )
+from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
 from .fix import LastError
 from .options import CellOptions, claude_arguments, parse_options
 
@@ -116,6 +117,14 @@ class ClaudeMagics(Magics):
     ).tag(config=True)
     budget_usd = Float(
         None, allow_none=True, help="Session spend cap in USD: a request that could cross it is not sent; None = none."
+    ).tag(config=True)
+    max_tool_rounds = Int(
+        DEFAULT_MAX_ROUNDS, help="Most rounds of tool calls a cell runs before its loop stops (1 or more)."
+    ).tag(config=True)
+    approval_timeout = Float(
+        APPROVAL_TIMEOUT_S,
+        allow_none=True,
+        help="Seconds --confirm waits for an Approve / Deny click before it denies the call; None waits forever.",
     ).tag(config=True)
 
     platform = Enum(
@@ -221,6 +230,21 @@ class ClaudeMagics(Magics):
         if proposal["value"] < 0:
             raise TraitError(f"{proposal['trait'].name} must be 0 or more, not {proposal['value']}")
         return int(proposal["value"])
+
+    @validate("max_tool_rounds")
+    def _check_max_tool_rounds(self, proposal: Any) -> int:
+        from .options import rounds_problem
+
+        if proposal["value"] < 1:
+            raise TraitError(rounds_problem("max_tool_rounds", proposal["value"]))
+        return int(proposal["value"])
+
+    @validate("approval_timeout")
+    def _check_approval_timeout(self, proposal: Any) -> float | None:
+        value = proposal["value"]
+        if value is not None and not 0 < value < float("inf"):
+            raise TraitError(f"approval_timeout must be a number of seconds above 0, or None to wait forever; not {value}")
+        return value  # type: ignore[no-any-return]
 
     @observe("history_window")
     def _apply_history_window(self, change: Any) -> None:
@@ -474,7 +498,8 @@ class ClaudeMagics(Magics):
         from .tool_setup import build_toolset
 
         approver = self._approver(blocking) if options.confirm else None
-        return build_toolset(options, _namespace(self.shell), self.mcp_servers, lambda: self.session.mcp, approver)
+        mcp = lambda: self.session.mcp  # noqa: E731
+        return build_toolset(options, _namespace(self.shell), self.mcp_servers, mcp, approver, self.max_tool_rounds)
 
     def _approver(self, blocking: bool) -> Any:
         """Approve / Deny buttons when the cell awaits in a widget frontend; else a question on input()."""
