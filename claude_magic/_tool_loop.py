@@ -287,7 +287,8 @@ async def arun_call(tool: Tool | None, call: ToolCall) -> ToolCall:
 
 def _cancelling() -> bool:
     task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+; before it, every cancellation is the cell's
+    return cancelling is None or bool(cancelling())
 
 
 def _ran(call: ToolCall, output: str | list[dict[str, Any]], started: float) -> ToolCall:

@@ -26,7 +26,7 @@ def sendable_assistant_content(content: Sequence[Block]) -> list[Block]:
 
 
 def _with_object_input(block: Block) -> Block:
-    """A tool use whose input is no JSON object (a broken or hostile reply) goes back with `{}`: the API takes objects."""
+    """A tool use whose input is no JSON object (a broken or hostile reply) goes back with `{}`, as the API wants."""
     if block.get("type") != "tool_use" or isinstance(block.get("input"), dict):
         return block
     return {**block, "input": {}}

@@ -135,7 +135,7 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         {
             "type": whole_number,
             "metavar": "N",
-            "help": "most tool rounds before the loop stops, 1 or more (default: %%config ClaudeMagics.max_tool_rounds)",
+            "help": "most tool rounds before the loop stops, 1 or more (default: ClaudeMagics.max_tool_rounds)",
         },
     ),
     (("--parallel-tools",), {"action": "store_true", "help": "run one turn's tool calls at once, on threads"}),
