@@ -223,3 +223,51 @@ def test_session_last_is_the_cells_joined_reply(run, shell, sim, session):
     assert len(rows) == 4 and len(reply.tool_calls) == 3
     assert reply.cost_usd == pytest.approx(sum(row["cost_usd"] for row in rows))
     assert reply.usage.output_tokens == sum(row["output_tokens"] for row in rows)
+
+
+# -- 8: --confirm without a frontend that can answer: a real kernel driven by nbclient (no widgets, no stdin) ----------
+
+KERNEL_SETUP = (
+    "%load_ext claude_magic\n"
+    "%config ClaudeMagics.simulate = True\n"
+    "import claude_magic\n"
+    "from claude_magic.simulator import ScriptedReply\n"
+    "sim = claude_magic.session().simulator\n"
+    "ran = []\n"
+    "def probe() -> str:\n"
+    "    ran.append(1)\n"
+    "    return 'ran'\n"
+    "sim.queue(ScriptedReply(content=({'type': 'tool_use', 'name': 'probe', 'input': {}},), stop_reason='tool_use'))"
+)
+CHECK = "print(len(ran), len(claude_magic.session().usage), claude_magic.session().last.tool_calls[0].content)"
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    monkeypatch.setenv("CLAUDE_MAGIC_SIMULATE", "1")
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("display", ["auto", "text"], ids=["buttons", "input"])
+def test_confirm_under_nbclient_denies_in_one_line_and_runs_nothing(offline, display):
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        KERNEL_SETUP + f"\n%config ClaudeMagics.display = {display!r}",
+        "%%claude --tools probe --confirm\nUse probe.",
+        CHECK,
+        "%claude And now?",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    NotebookClient(notebook, kernel_name="python3", timeout=60, allow_errors=False).execute()
+    outputs = [output for cell in notebook.cells for output in cell.outputs]
+    shown = str(outputs)
+    assert "Traceback" not in shown and all(output.output_type != "error" for output in outputs)
+    assert "no frontend showed the Approve buttons" in shown
+    assert "denied" in str(notebook.cells[1].outputs)
+    assert "claude-stream-view" not in shown and "application/vnd.jupyter.widget-view" not in str(
+        notebook.cells[1].outputs[-1]
+    )  # the panel settled into static output
+    assert notebook.cells[2].outputs[0].text.startswith("0 2 Nobody approved this tool call")
