@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .tools import Tool
 
 DEFAULT_MAX_ROUNDS = 10
+APPROVAL_TIMEOUT_S = 120.0  # --confirm denies a call nobody approved or denied within this
 INTERRUPTED = "The user interrupted the cell before this tool call finished; it may not have run."
 T = TypeVar("T")
 
@@ -72,6 +73,7 @@ class Loop:
     def __post_init__(self) -> None:
         self.rounds: list[Reply] = []
         self.calls: list[ToolCall] = []
+        self._shown: set[str] = set()  # ids of calls whose row has settled (ToolFinished sent)
         self._sink = self.on_event
         self.on_event = self._hear
 
@@ -88,9 +90,9 @@ class Loop:
             reply = self._round(current)
             uses = tool_uses(reply.content)
             if reply.stop_reason != "tool_use" or not uses:
-                return self.joined()
+                return self._last(self.joined())
             if len(self.rounds) > self.toolset.max_rounds:
-                return self.joined()  # stop_reason stays "tool_use": the footer says the loop stopped
+                return self._last(self.joined())  # stop_reason stays "tool_use": the footer says the loop stopped
             calls = await self._run_calls(current, uses)
             current = self.session.follow_up(current, reply, [call.result_block() for call in calls])
 
@@ -104,75 +106,106 @@ class Loop:
             if self.rounds and prepared.keep:  # the tools ran: their results open the chat's next turn
                 prepared.chat.pending_results = prepared.user_content
             error.partial = self._partial(error.partial)
+            if error.partial is not None:
+                self._last(error.partial)
             raise
         self.rounds.append(self.session.commit(prepared, reply))
         return reply
 
     async def _run_calls(self, prepared: Prepared, uses: list[dict[str, Any]]) -> list[ToolCall]:
         """Run one turn's tool uses; an interrupt keeps what ran on the chat, for the next turn."""
-        done: list[ToolCall] = []
+        done: dict[str, ToolCall] = {}
         try:
-            approved = [await self._approve(use) for use in uses]
-            if self.toolset.parallel:
-                with finish_before_interrupt(self._say):
-                    done += await self._together(approved)
-            else:
-                for call in approved:
-                    with finish_before_interrupt(self._say):
-                        done.append(await self._one(call))
+            await self._run_all(uses, done)
         except KeyboardInterrupt:
-            self._keep_pending(prepared, uses, done)
-            self.calls += done
-            raise CallInterrupted(self.joined(complete=False)) from None
-        self.calls += done
-        return done
+            calls = self._settled(uses, done)
+            if prepared.keep:
+                prepared.chat.pending_results = tuple(call.result_block() for call in calls)
+            raise CallInterrupted(self._last(self.joined(complete=False))) from None
+        return self._settled(uses, done)
+
+    async def _run_all(self, uses: list[dict[str, Any]], done: dict[str, ToolCall]) -> None:
+        approved = [await self._approve(use) for use in uses]
+        if self.toolset.parallel:
+            with finish_before_interrupt(self._say):
+                await self._together(approved, done)
+            return
+        for call in approved:
+            with finish_before_interrupt(self._say):
+                done[call.id] = self._finish(await self._one(call))
+
+    def _settled(self, uses: list[dict[str, Any]], done: dict[str, ToolCall]) -> list[ToolCall]:
+        """The turn's calls in the model's order, each row settled; a call that never finished reads as interrupted."""
+        calls = [done.get(str(use.get("id"))) or self._interrupted(use) for use in uses]
+        calls = [call if call.id in self._shown else self._finish(call) for call in calls]
+        self.calls += calls
+        return calls
 
     async def _approve(self, use: dict[str, Any]) -> ToolCall:
         tool = self.toolset.tools.get(str(use.get("name")))
-        call = ToolCall(str(use["id"]), str(use.get("name")), dict(use.get("input") or {}), _source(tool))
+        call = _call_of(use, tool)
+        if call.is_error:  # the input is no JSON object: nothing to approve or run
+            return call
         approver = self.toolset.approver
         if tool is not None and approver is not None:
-            self._say(f"waiting for your approval of {call.name}")
-        if tool is None or approver is None or await approver.approve(call):
-            self.on_event(ToolStarted(call.id, call.name, call.input, call.source))  # its row says "running"
-            return call
-        return replace(call, content=DENIED, is_error=True, denied=True)
+            refusal = await self._refusal(approver, call)
+            if refusal is not None:
+                return replace(call, content=refusal, is_error=True, denied=True)
+        self.on_event(ToolStarted(call.id, call.name, call.input, call.source))  # its row says "running"
+        return call
+
+    async def _refusal(self, approver: Approver, call: ToolCall) -> str | None:
+        """None when the user approves; else what the model hears. An approver that cannot ask denies, saying why."""
+        self._say(f"waiting for your approval of {call.name}")
+        try:
+            return None if await approver.approve(call) else DENIED
+        except Exception as error:  # no frontend, no stdin, no answer in time: the loop goes on without the call
+            why = _one_line(error)
+            self._say(f"{call.name} was denied: {why}")
+            return f"Nobody approved this tool call ({why}); it did not run."
 
     async def _one(self, call: ToolCall) -> ToolCall:
-        if call.denied:
-            return self._finish(call)
+        if call.is_error:
+            return call
         tool = self.toolset.tools.get(call.name)
         if self.blocking:
-            return self._finish(run_call(tool, call))
-        return self._finish(await arun_call(tool, call))
+            return run_call(tool, call)
+        return await arun_call(tool, call)
 
-    async def _together(self, calls: list[ToolCall]) -> list[ToolCall]:
-        """Run approved calls at once on worker threads; results keep the model's order."""
+    async def _together(self, calls: list[ToolCall], done: dict[str, ToolCall]) -> None:
+        """Run approved calls at once on worker threads; a second interrupt stops waiting for them (they run on)."""
         tools = self.toolset.tools
-        work = [lambda c=call: c if c.denied else run_call(tools.get(c.name), c) for call in calls]
-        with ThreadPoolExecutor(max_workers=len(work)) as pool:
+
+        def job(call: ToolCall) -> None:
+            done[call.id] = call if call.is_error else run_call(tools.get(call.name), call)
+
+        pool = ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="claude-magic-tool")
+        try:
             if self.blocking:
-                finished = list(pool.map(lambda job: job(), work))
+                list(pool.map(job, calls))
             else:
                 loop = asyncio.get_running_loop()
-                finished = list(await asyncio.gather(*(loop.run_in_executor(pool, job) for job in work)))
-        return [self._finish(call) for call in finished]
+                await asyncio.gather(*(loop.run_in_executor(pool, job, call) for call in calls))
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _say(self, status: str) -> None:
         if self.on_status is not None:
             self.on_status(status)
 
     def _finish(self, call: ToolCall) -> ToolCall:
+        self._shown.add(call.id)
         self.on_event(ToolFinished(call))
         return call
 
-    def _keep_pending(self, prepared: Prepared, uses: list[dict[str, Any]], done: list[ToolCall]) -> None:
-        if not prepared.keep:
-            return
-        ran = {call.id: call.result_block() for call in done}
-        stopped = {"content": INTERRUPTED, "is_error": True}
-        pending = [ran.get(use["id"]) or {"type": "tool_result", "tool_use_id": use["id"], **stopped} for use in uses]
-        prepared.chat.pending_results = tuple(pending)
+    def _interrupted(self, use: dict[str, Any]) -> ToolCall:
+        call = _call_of(use, self.toolset.tools.get(str(use.get("name"))))
+        return replace(call, content=INTERRUPTED, is_error=True)
+
+    def _last(self, reply: Reply) -> Reply:
+        """The cell's reply, every round joined, is what `session().last` holds (the object -o binds)."""
+        self.session.last = reply
+        return reply
 
     def _partial(self, partial: Reply | None) -> Reply | None:
         """A failed round's partial reply, joined after the rounds that completed."""
@@ -211,14 +244,27 @@ def finish_before_interrupt(say: Callable[[str], None]) -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+def _call_of(use: dict[str, Any], tool: Tool | None) -> ToolCall:
+    """The call a tool_use block asks for; an input that is no JSON object fails it before anything runs."""
+    name, arguments = str(use.get("name")), use.get("input")
+    call = ToolCall(str(use.get("id")), name, arguments if isinstance(arguments, dict) else {}, _source(tool))
+    if arguments is None or isinstance(arguments, dict):
+        return call
+    kind = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(arguments), "value")
+    refused = f"The input of {name} must be a JSON object of named arguments, not a JSON {kind}; the tool did not run."
+    return replace(call, content=refused, is_error=True)
+
+
 def run_call(tool: Tool | None, call: ToolCall) -> ToolCall:
-    """Run one call blocking; its failure, whatever it is, becomes an error result for the model."""
+    """Run one call blocking; its failure, whatever it is (sys.exit() too), becomes an error result for the model."""
     if tool is None:
         return replace(call, content=f"No tool named {call.name!r} in this cell.", is_error=True)
     started = time.perf_counter()
     try:
         return _ran(call, tool.call(call.input), started)
-    except Exception as error:  # a tool's failure goes back to the model; the loop and the kernel carry on
+    except KeyboardInterrupt:  # the user's: it stops the loop (finish_before_interrupt)
+        raise
+    except BaseException as error:  # SystemExit, GeneratorExit, ...: the tool ended, the loop and the kernel carry on
         return _failed(call, error, started)
 
 
@@ -229,8 +275,20 @@ async def arun_call(tool: Tool | None, call: ToolCall) -> ToolCall:
     started = time.perf_counter()
     try:
         return _ran(call, await tool.acall(call.input), started)
-    except Exception as error:  # as in run_call
+    except KeyboardInterrupt:
+        raise
+    except asyncio.CancelledError as error:
+        if _cancelling():  # the cell itself is being cancelled, not just something inside the tool
+            raise
         return _failed(call, error, started)
+    except BaseException as error:  # as in run_call
+        return _failed(call, error, started)
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+; before it, every cancellation is the cell's
+    return cancelling is None or bool(cancelling())
 
 
 def _ran(call: ToolCall, output: str | list[dict[str, Any]], started: float) -> ToolCall:
@@ -238,10 +296,24 @@ def _ran(call: ToolCall, output: str | list[dict[str, Any]], started: float) -> 
     return replace(call, content=content, duration_s=time.perf_counter() - started)
 
 
-def _failed(call: ToolCall, error: Exception, started: float) -> ToolCall:
+def _failed(call: ToolCall, error: BaseException, started: float) -> ToolCall:
     from .tools.results import error_text
 
-    return replace(call, content=error_text(error), is_error=True, duration_s=time.perf_counter() - started)
+    content = _exit_text(error) if isinstance(error, SystemExit) else error_text(error)
+    return replace(call, content=content, is_error=True, duration_s=time.perf_counter() - started)
+
+
+def _exit_text(error: SystemExit) -> str:
+    return (
+        f"The tool called sys.exit({error.code!r}) and stopped there (argparse exits on arguments it cannot parse); "
+        "the kernel carries on."
+    )
+
+
+def _one_line(error: Exception) -> str:
+    from .tools.results import error_text
+
+    return " ".join(error.message.split()) if isinstance(error, ClaudeMagicError) else error_text(error)
 
 
 def _source(tool: Tool | None) -> str:

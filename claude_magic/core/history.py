@@ -21,7 +21,15 @@ _SERVER_RESULT_SUFFIX = "_tool_result"  # web_search_tool_result, web_fetch_tool
 def sendable_assistant_content(content: Sequence[Block]) -> list[Block]:
     """The reply's blocks as they may go back: blank text and server tool uses without a result removed."""
     answered = {block.get("tool_use_id") for block in content if _is_server_result(block)}
-    return [block for block in content if not _is_blank_text(block) and not _dangling_server_use(block, answered)]
+    kept = [block for block in content if not _is_blank_text(block) and not _dangling_server_use(block, answered)]
+    return [_with_object_input(block) for block in kept]
+
+
+def _with_object_input(block: Block) -> Block:
+    """A tool use whose input is no JSON object (a broken or hostile reply) goes back with `{}`, as the API wants."""
+    if block.get("type") != "tool_use" or isinstance(block.get("input"), dict):
+        return block
+    return {**block, "input": {}}
 
 
 def _is_blank_text(block: Block) -> bool:

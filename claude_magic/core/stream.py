@@ -71,7 +71,8 @@ def as_dict(value: Any) -> dict[str, Any]:
     """A plain dict from an SDK model (`to_dict`) or a mapping."""
     if isinstance(value, Mapping):
         return dict(value)
-    result: dict[str, Any] = value.to_dict(exclude_none=True)
+    # warnings off: a hostile reply's field of the wrong type (a tool input that is a list) is checked downstream
+    result: dict[str, Any] = value.to_dict(exclude_none=True, warnings=False)
     return result
 
 

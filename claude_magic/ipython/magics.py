@@ -11,8 +11,9 @@ from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, U
 from traitlets.config import Config
 
 from .._session import Session
+from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
 from ..core.budget import PREFLIGHT_TOKENS, check_cost_cap
-from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
+from ..core.errors import ClaudeMagicError, SettingsError
 from ..core.models import DEFAULT_MODEL, EFFORTS
 from ..core.platforms import PLATFORMS
 from ..core.settings import (
@@ -116,6 +117,14 @@ class ClaudeMagics(Magics):
     ).tag(config=True)
     budget_usd = Float(
         None, allow_none=True, help="Session spend cap in USD: a request that could cross it is not sent; None = none."
+    ).tag(config=True)
+    max_tool_rounds = Int(
+        DEFAULT_MAX_ROUNDS, help="Most rounds of tool calls a cell runs before its loop stops (1 or more)."
+    ).tag(config=True)
+    approval_timeout = Float(
+        APPROVAL_TIMEOUT_S,
+        allow_none=True,
+        help="Seconds --confirm waits for an Approve / Deny click before it denies the call; None waits forever.",
     ).tag(config=True)
 
     platform = Enum(
@@ -221,6 +230,23 @@ class ClaudeMagics(Magics):
         if proposal["value"] < 0:
             raise TraitError(f"{proposal['trait'].name} must be 0 or more, not {proposal['value']}")
         return int(proposal["value"])
+
+    @validate("max_tool_rounds")
+    def _check_max_tool_rounds(self, proposal: Any) -> int:
+        from .options import rounds_problem
+
+        if proposal["value"] < 1:
+            raise TraitError(rounds_problem("max_tool_rounds", proposal["value"]))
+        return int(proposal["value"])
+
+    @validate("approval_timeout")
+    def _check_approval_timeout(self, proposal: Any) -> float | None:
+        value = proposal["value"]
+        if value is not None and not 0 < value < float("inf"):
+            raise TraitError(
+                f"approval_timeout must be a number of seconds above 0, or None to wait forever; not {value}"
+            )
+        return value  # type: ignore[no-any-return]
 
     @observe("history_window")
     def _apply_history_window(self, change: Any) -> None:
@@ -438,14 +464,13 @@ class ClaudeMagics(Magics):
         made = len(self.session.usage)
         try:
             reply = await self._reply(prepared, toolset, view, blocking)
-        except CallInterrupted as interrupt:
+        except BaseException as error:  # whatever it is, the view settles and the cell's error is one line
+            failure = _cell_failure(error)
             view.carry(self._provenance(made))
-            view.stop(interrupt.partial, "interrupted")
-            raise  # the kernel then aborts the rest of a Run All
-        except ClaudeMagicError as error:
-            view.carry(self._provenance(made))
-            view.stop(getattr(error, "partial", None), error.message)
-            raise
+            view.stop(getattr(failure, "partial", None), _reason(failure))
+            if failure is error:
+                raise  # an interrupt: the kernel then aborts the rest of a Run All
+            raise failure from None
         view.carry(self._provenance(made))
         view.finish(reply, self._spend())
         self._deliver(options, reply, shape)
@@ -474,17 +499,17 @@ class ClaudeMagics(Magics):
         from .tool_setup import build_toolset
 
         approver = self._approver(blocking) if options.confirm else None
-        return build_toolset(options, _namespace(self.shell), self.mcp_servers, lambda: self.session.mcp, approver)
+        mcp = lambda: self.session.mcp  # noqa: E731
+        return build_toolset(options, _namespace(self.shell), self.mcp_servers, mcp, approver, self.max_tool_rounds)
 
     def _approver(self, blocking: bool) -> Any:
         """Approve / Deny buttons when the cell awaits in a widget frontend; else a question on input()."""
+        from ..ui.approval import ButtonApprover, InputApprover
+
+        asker = InputApprover(can_ask=_allows_stdin(self.shell))
         if not blocking and _has_kernel(self.shell) and _has_widgets() and self.display == "auto":
-            from ..ui.approval import ButtonApprover
-
-            return ButtonApprover()
-        from ..ui.approval import InputApprover
-
-        return InputApprover()
+            return ButtonApprover(self.approval_timeout, asker)
+        return asker
 
     def _output_shape(self, options: CellOptions) -> Any:
         """The structured-output schema of `-f json --schema NAME`, checked before anything is sent."""
@@ -531,6 +556,24 @@ class ClaudeMagics(Magics):
         self.shell.user_ns[options.out or "_"] = value
 
 
+def _cell_failure(error: BaseException) -> BaseException:
+    """What a failed cell raises: our one-line errors and interrupts as they are, any other exception as one line."""
+    if isinstance(error, (ClaudeMagicError, KeyboardInterrupt)) or not isinstance(error, Exception):
+        return error  # CallInterrupted is a KeyboardInterrupt
+    from ..core.errors import one_line
+
+    what = one_line(f"{type(error).__name__}: {error}", 160)
+    return ClaudeMagicError(
+        f"the cell stopped on an unexpected error ({what}); the chat is as it was; please report it"
+    )
+
+
+def _reason(failure: BaseException) -> str:
+    if isinstance(failure, ClaudeMagicError):
+        return failure.message
+    return "interrupted" if isinstance(failure, KeyboardInterrupt) else type(failure).__name__
+
+
 def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -> str:
     if cell is not None and options.text:
         raise UsageError(f"unexpected text on the %%claude line: {options.text!r}; put the prompt in the cell")
@@ -571,6 +614,12 @@ def _namespace(shell: Any) -> dict[str, Any]:
 
 def _has_kernel(shell: Any) -> bool:
     return getattr(shell, "kernel", None) is not None
+
+
+def _allows_stdin(shell: Any) -> bool:
+    """Whether input() can be answered: a terminal can; a kernel's frontend says so per execute_request."""
+    kernel = getattr(shell, "kernel", None)
+    return kernel is None or bool(getattr(kernel, "_allow_stdin", True))
 
 
 def _has_widgets() -> bool:

@@ -132,7 +132,11 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     ),
     (
         ("--max-tool-rounds",),
-        {"type": whole_number, "metavar": "N", "help": "most tool rounds before the loop stops (default: 10)"},
+        {
+            "type": whole_number,
+            "metavar": "N",
+            "help": "most tool rounds before the loop stops, 1 or more (default: ClaudeMagics.max_tool_rounds)",
+        },
     ),
     (("--parallel-tools",), {"action": "store_true", "help": "run one turn's tool calls at once, on threads"}),
     (("--confirm",), {"action": "store_true", "help": "ask before each tool call (Approve / Deny)"}),
@@ -257,8 +261,16 @@ def _check_tool_options(args: argparse.Namespace) -> None:
     tools = args.tools or args.mcp or args.web_search is not None or args.web_fetch
     if (args.confirm or args.parallel_tools or args.max_tool_rounds is not None) and not tools:
         raise UsageError("--confirm, --parallel-tools and --max-tool-rounds need tools: add --tools NAME or --mcp NAME")
-    if args.max_tool_rounds == 0:
-        raise UsageError("--max-tool-rounds must be 1 or more")
+    if args.max_tool_rounds is not None and args.max_tool_rounds < 1:
+        raise UsageError(rounds_problem("--max-tool-rounds", args.max_tool_rounds))
+
+
+def rounds_problem(name: str, rounds: int) -> str:
+    """One line refusing a round limit below 1: 0 would offer tools and never run one, so it is refused too."""
+    return (
+        f"{name} must be 1 or more, not {rounds}: it counts the rounds of tool calls a cell runs; "
+        "to run no tool, leave out --tools"
+    )
 
 
 # Names IPython's machinery lives under in user_ns; binding a reply there breaks later cells.

@@ -29,6 +29,7 @@ def build_toolset(
     mcp_servers: Mapping[str, Any],
     registry: Callable[[], McpServers],
     approver: Approver | None,
+    max_rounds: int = DEFAULT_MAX_ROUNDS,
 ) -> ToolSet:
     """The tools a cell names, checked; raises UsageError or a ClaudeMagicError (one line) on the first problem."""
     tools: dict[str, Tool] = {}
@@ -39,7 +40,7 @@ def build_toolset(
     return ToolSet(
         tools=tools,
         server=server_tools(options),
-        max_rounds=options.max_tool_rounds or DEFAULT_MAX_ROUNDS,
+        max_rounds=options.max_tool_rounds if options.max_tool_rounds is not None else max_rounds,
         parallel=options.parallel_tools,
         approver=approver if options.confirm else None,
     )

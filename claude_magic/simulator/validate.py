@@ -221,6 +221,9 @@ def _check_message_blocks(i: int, role: str, blocks: list[Any]) -> None:
             raise invalid(f"messages.{i}.content.{j}: document blocks are not permitted in assistant messages")
         if role == "user" and _has_citations(block):
             raise invalid(f"messages.{i}.content.{j}: text blocks in user messages cannot carry citations")
+        if _is_type(block, "tool_use") and not isinstance(block.get("input"), dict):
+            # The SDK types it Dict[str, object]; the message's wording is unverified (no recording has it).
+            raise invalid(f"messages.{i}.content.{j}.tool_use.input: Input should be a valid dictionary")
 
 
 def _has_citations(block: Any) -> bool:

@@ -1,20 +1,30 @@
 """Asking before a tool call runs: Approve / Deny buttons in a widget frontend, a question on input() elsewhere.
 
 The buttons only work while the cell awaits (IPython's autoawait, see ipython/transform.py):
-ipykernel delivers widget messages to an awaiting cell, never to a blocking one.
+ipykernel delivers widget messages to an awaiting cell, never to a blocking one. A frontend that
+draws no widgets (nbclient, papermill, `nbconvert --execute`) never says the box was drawn: the
+question then goes to input() where the frontend answers it, else the call is denied, saying why.
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import anywidget
 from IPython.display import HTML, display
 
+from ..core.errors import ClaudeMagicError
 from ..core.tools import ToolCall
 from .safe_html import text_html
 
 YES = ("y", "yes")
+RENDER_WAIT_S = 3.0  # a frontend that draws widgets says so well within this
+NO_STDIN = (
+    "no frontend showed the Approve buttons and this one cannot answer input() (nbclient, papermill and "
+    "nbconvert --execute run so); run the cell in JupyterLab or Notebook, or leave out --confirm"
+)
 
 
 def describe(call: ToolCall) -> str:
@@ -23,35 +33,83 @@ def describe(call: ToolCall) -> str:
 
 
 class InputApprover:
-    """Asks on input(): the terminal's, or the notebook's stdin box when the cell blocks."""
+    """Asks on input(): the terminal's, or the notebook's stdin box when the frontend allows one."""
 
-    def __init__(self, ask: Any = input) -> None:
-        self.ask = ask
+    def __init__(self, ask: Any = None, *, can_ask: bool = True) -> None:
+        self.ask, self.can_ask = ask, can_ask
 
     async def approve(self, call: ToolCall) -> bool:
-        answer = self.ask(f"Run {describe(call)}? [y/N] ")
+        """True on y/yes; a frontend that cannot answer input() raises a one-line ClaudeMagicError."""
+        from IPython.core.error import StdinNotImplementedError
+
+        if not self.can_ask:
+            raise ClaudeMagicError(NO_STDIN)
+        try:
+            answer = (self.ask or input)(f"Run {describe(call)}? [y/N] ")  # input as it is now (a kernel swaps it)
+        except (StdinNotImplementedError, EOFError):
+            raise ClaudeMagicError(NO_STDIN) from None
         return str(answer).strip().lower() in YES
 
 
 class ButtonApprover:
     """Shows the call with Approve / Deny buttons and waits, without blocking the kernel, for a click."""
 
-    async def approve(self, call: ToolCall) -> bool:
-        import ipywidgets as widgets
+    def __init__(self, timeout_s: float | None, fallback: InputApprover) -> None:
+        self.timeout_s, self.fallback = timeout_s, fallback
 
-        decided: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        question = widgets.HTML(f"Run <code>{text_html(describe(call))}</code>?")
-        approve = widgets.Button(description="Approve", button_style="success", icon="check")
-        deny = widgets.Button(description="Deny", button_style="danger", icon="times")
-        approve.on_click(lambda _: decided.done() or decided.set_result(True))
-        deny.on_click(lambda _: decided.done() or decided.set_result(False))
-        box = widgets.HBox([question, approve, deny], layout={"align_items": "center"})
-        box.add_class("claude-approval")
+    async def approve(self, call: ToolCall) -> bool:
+        """The click; no box drawn: the fallback's answer; no click within `timeout_s`: a ClaudeMagicError."""
+        box, decided, rendered = _approval_box(call)
         handle = display(box, display_id=True)
+        ok = False
         try:
-            ok = await decided
+            ok = await self._answer(call, decided, rendered)
+            return ok
         finally:
-            box.close()
-        verdict = "approved" if ok else "denied"
-        handle.update(HTML(f"<div class='claude-approval'>{verdict}: <code>{text_html(describe(call))}</code></div>"))
-        return ok
+            for widget in (*box.children, box):
+                widget.close()
+            verdict = "approved" if ok else "denied"
+            handle.update(
+                HTML(f"<div class='claude-approval'>{verdict}: <code>{text_html(describe(call))}</code></div>")
+            )
+
+    async def _answer(self, call: ToolCall, decided: asyncio.Future[bool], rendered: asyncio.Future[bool]) -> bool:
+        if not await _within(rendered, RENDER_WAIT_S):
+            return await self.fallback.approve(call)
+        if not await _within(decided, self.timeout_s):
+            raise ClaudeMagicError(f"no answer within {self.timeout_s:g} s (ClaudeMagics.approval_timeout)")
+        return decided.result()
+
+
+class RenderProbe(anywidget.AnyWidget):  # type: ignore[misc]
+    """An empty view in the approval box that tells the kernel it was drawn."""
+
+    _esm = Path(__file__).with_name("approval_view.js")
+
+
+def _approval_box(call: ToolCall) -> tuple[Any, asyncio.Future[bool], asyncio.Future[bool]]:
+    """The box with the question and both buttons; futures for the click and for the box being drawn."""
+    import ipywidgets as widgets
+
+    loop = asyncio.get_running_loop()
+    decided: asyncio.Future[bool] = loop.create_future()
+    rendered: asyncio.Future[bool] = loop.create_future()
+    question = widgets.HTML(f"Run <code>{text_html(describe(call))}</code>?")
+    approve = widgets.Button(description="Approve", button_style="success", icon="check")
+    deny = widgets.Button(description="Deny", button_style="danger", icon="times")
+    approve.on_click(lambda _: decided.done() or decided.set_result(True))
+    deny.on_click(lambda _: decided.done() or decided.set_result(False))
+    probe = RenderProbe()
+    probe.on_msg(lambda _, content, __: rendered.done() or rendered.set_result(bool(content.get("rendered"))))
+    box = widgets.HBox([question, approve, deny, probe], layout={"align_items": "center"})
+    box.add_class("claude-approval")
+    return box, decided, rendered
+
+
+async def _within(future: asyncio.Future[bool], timeout_s: float | None) -> bool:
+    """True once `future` is done, False if `timeout_s` passed first (None waits for ever)."""
+    try:
+        await asyncio.wait_for(asyncio.shield(future), timeout_s)
+    except asyncio.TimeoutError:  # TimeoutError itself from Python 3.11
+        return False
+    return True
