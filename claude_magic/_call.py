@@ -7,6 +7,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ._network import NetworkPolicy, TimedOut, prepare_client
@@ -190,7 +191,9 @@ class Call:
         # The stream's own usage wins: the SDK's final message keeps message_start's cache split and iterations.
         self.state.usage = {**as_dict(final.usage), **self.state.usage}
         content = tuple(as_dict(block) for block in final.content)
-        return self._reply(content=content, miss_reason=_miss_reason(final))
+        reply = self._reply(content=content, miss_reason=_miss_reason(final))
+        container = getattr(final, "container", None)
+        return replace(reply, container=as_dict(container)) if container is not None else reply
 
     def _reply(
         self,
