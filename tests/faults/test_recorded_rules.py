@@ -16,8 +16,8 @@ import pytest
 from IPython.utils.capture import capture_output
 
 from claude_magic import Session
+from claude_magic.core import history as core_history
 from claude_magic.core.errors import LINE_CHARS, RequestFailed, describe_api_error
-from claude_magic.core.history import sendable_assistant_content, without_unfinished_executions
 from claude_magic.simulator import ScriptedError
 from claude_magic.simulator.code_execution import CONTAINER_REQUIRED
 from tests.conftest import TEST_KEY
@@ -55,7 +55,7 @@ def recorded_session() -> tuple[Session, Any]:
 def test_the_recorded_reply_keeps_its_container_and_its_pending_execution():
     _, (_, reply) = recorded_session()
     assert reply.stop_reason == "tool_use" and reply.container and reply.container["id"] == CONTAINER
-    kept = sendable_assistant_content(reply.content)
+    kept = core_history.sendable_assistant_content(reply.content)
     assert [b["type"] for b in kept] == ["text", "server_tool_use", "tool_use"]
 
 
@@ -165,9 +165,9 @@ def test_a_malformed_caller_never_breaks_the_history(caller):
         {"type": "text", "text": "t"},
         {"type": "tool_use", "id": "u", "name": "f", "input": {}, "caller": caller},
     ]
-    history = [{"role": "user", "content": [{"type": "text", "text": "q"}]}, {"role": "assistant", "content": content}]
-    kept = without_unfinished_executions(history)
-    assert kept[0] == history[0] and kept[-1]["content"][0] == {"type": "text", "text": "t"}
+    turns = [{"role": "user", "content": [{"type": "text", "text": "q"}]}, {"role": "assistant", "content": content}]
+    kept = core_history.without_unfinished_executions(turns)
+    assert kept[0] == turns[0] and kept[-1]["content"][0] == {"type": "text", "text": "t"}
 
 
 def test_an_unfinished_execution_over_many_turns_is_left_out_whole():
@@ -181,18 +181,18 @@ def test_an_unfinished_execution_over_many_turns_is_left_out_whole():
         }
         for i in range(500)
     ]
-    history = [{"role": "user", "content": [{"type": "text", "text": "q"}]}]
-    history.append(
+    turns = [{"role": "user", "content": [{"type": "text", "text": "q"}]}]
+    turns.append(
         {
             "role": "assistant",
             "content": [{"type": "text", "text": "a"}, {"type": "server_tool_use", "id": "s"}, calls[0]],
         }
     )
     for i in range(1, 500):
-        history.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": f"u{i - 1}"}]})
-        history.append({"role": "assistant", "content": [calls[i]]})
+        turns.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": f"u{i - 1}"}]})
+        turns.append({"role": "assistant", "content": [calls[i]]})
     answer = {"role": "assistant", "content": [{"type": "text", "text": "a"}]}
-    assert without_unfinished_executions(history) == [history[0], answer]
+    assert core_history.without_unfinished_executions(turns) == [turns[0], answer]
 
 
 # -- 25: long API messages keep their own words ----------------------------------------------
@@ -231,7 +231,7 @@ def test_a_long_message_in_a_stream_that_stopped_early_keeps_its_end(session, si
     from claude_magic.simulator import ScriptedReply
 
     tail = "(limit: 16 parameters with unions)."
-    message = "y" * 150 + " " + tail
+    message = "y" * 168 + " " + tail  # 205 characters: more than the old 200-character cut
     sim.queue(ScriptedReply(text="z" * 80, fail_after_chars=20, error_type="overloaded_error", error_message=message))
     with pytest.raises(RequestFailed) as caught:
         session.ask("go")
