@@ -7,11 +7,12 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ._network import NetworkPolicy, TimedOut, prepare_client
 from .core.errors import (
-    API_MESSAGE_CHARS,
+    LINE_CHARS,
     CallInterrupted,
     ClaudeMagicError,
     RequestFailed,
@@ -130,7 +131,7 @@ class Call:
             self.notify(f"sdk:{first_line}", first_line)
         return manager
 
-    def _describe(self, error: Exception, limit: int | None = API_MESSAGE_CHARS) -> str:
+    def _describe(self, error: Exception, limit: int | None = LINE_CHARS) -> str:
         """One line for any failure of the call."""
         import anthropic
         import httpx2
@@ -175,8 +176,8 @@ class Call:
         self.replay_key = self.replay_key or _replay_key(_sent_request(error))
         started = bool(self.state.text or self.state.thinking)
         if started:
-            cause = one_line(message, API_MESSAGE_CHARS)
-            message = f"The reply stopped early: {cause} The partial text was not added to the chat."
+            room = LINE_CHARS - len(_STOPPED_EARLY.format(cause=""))
+            message = _STOPPED_EARLY.format(cause=one_line(self._describe(error, room), room))
         partial = self._reply(complete=False, error=one_line(message))
         if _keeps_type(error):
             error.partial = partial
@@ -190,7 +191,9 @@ class Call:
         # The stream's own usage wins: the SDK's final message keeps message_start's cache split and iterations.
         self.state.usage = {**as_dict(final.usage), **self.state.usage}
         content = tuple(as_dict(block) for block in final.content)
-        return self._reply(content=content, miss_reason=_miss_reason(final))
+        reply = self._reply(content=content, miss_reason=_miss_reason(final))
+        container = getattr(final, "container", None)
+        return replace(reply, container=as_dict(container)) if container is not None else reply
 
     def _reply(
         self,
@@ -222,6 +225,9 @@ class Call:
             cache_miss_reason=miss_reason,
             stop_details=s.stop_details,
         )
+
+
+_STOPPED_EARLY = "The reply stopped early: {cause} The partial text was not added to the chat."
 
 
 def _replay_key(request: Any) -> str | None:

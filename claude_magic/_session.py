@@ -243,13 +243,14 @@ class Session:
         """
         # Imported on first use, not at module top: %load_ext stays cheap (benchmarks/load_ext.py).
         from .core.content import check_request_content
-        from .core.history import pending_results
+        from .core.history import pending_results, without_unfinished_executions
         from .core.request import build_request, merge_body, text_block
         from .core.settings import check_headers
 
         settings = self.settings.with_changes(**overrides) if overrides else self.settings
         self._warn_unknown_model(settings.model)
-        past = self.history(chat, keep=history, new=new)
+        # A new prompt may not join the tool_results a pending code execution waits for: that execution is left out.
+        past = without_unfinished_executions(self.history(chat, keep=history, new=new))
         conversation = self.transcript.chat(chat)
         # A reply that asked for tools must be answered first: with what a stopped loop ran, else "not run".
         answers = pending_results(past, conversation.pending_results if history and not new else ())
@@ -284,7 +285,7 @@ class Session:
             {"role": "assistant", "content": sendable_assistant_content(reply.content)},
             {"role": "user", "content": list(results)},
         ]
-        request = {**base, "messages": [*base["messages"], *turn]}
+        request = _answering(base, reply, {**base, "messages": [*base["messages"], *turn]})
         planned, plan = _planned(prepared.settings, request, prepared.plan)
         if "diagnostics" in prepared.request:
             planned["diagnostics"] = {"previous_message_id": reply.message_id or None}
@@ -532,6 +533,16 @@ def _planned(
     return plan_cache(
         request, min_tokens=info.min_cache_tokens if info else 1024, policy=settings.cache, previous=previous
     )
+
+
+def _answering(base: dict[str, Any], reply: Reply, request: dict[str, Any]) -> dict[str, Any]:
+    """`request` (answering `reply`'s tool uses) naming the container while the reply's code execution waits."""
+    from .core.history import awaits_execution
+    from .core.request import with_container
+
+    if not awaits_execution(reply.content):
+        return with_container(request, None)
+    return with_container(request, (reply.container or {}).get("id") or base.get("container"))
 
 
 def _continuation(request: dict[str, Any], rounds: list[Reply]) -> dict[str, Any]:

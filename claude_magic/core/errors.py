@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 LINE_CHARS = 300
-API_MESSAGE_CHARS = 200  # leaves room in the line for the request id and the hint
+API_MESSAGE_CHARS = 200  # a server's message inside a longer line of ours (a retry wait beyond the cap)
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
 _HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -155,20 +155,32 @@ def describe_api_error(
     status: int | None,
     api_message: str,
     request_id: str | None,
-    limit: int | None = API_MESSAGE_CHARS,
+    limit: int | None = LINE_CHARS,
     platform: tuple[str, str] | None = None,
 ) -> str:
-    """One line for an API failure: status, the API's own message (cut to `limit`) and the request id.
+    """One line of at most `limit` characters for an API failure: status, the API's own message, request id, hint.
 
-    `platform` is (its name, its own hint for this status or "") when requests go through a cloud platform.
+    The API's words end with how to fix the request ("(limit: 16 parameters with unions)"), so they are
+    kept whole where they fit: the hint goes first, then the request id. A message too long to fit alone is
+    cut, and the request id that finds it whole stays.
+    `limit=None` keeps everything as said. `platform` is (its name, its own hint for this status or "")
+    when requests go through a cloud platform.
     """
     name = platform[0] if platform else "API"
     head = f"{name} error {status}" if status else f"{name} error"
     tail = f" (request id {request_id})" if request_id else ""
     hint = _HINTS.get(status or 0, "") if platform is None or status not in _KEY_STATUSES else ""
     hint = platform[1] if platform and platform[1] else hint
-    said = one_line(api_message, limit) if limit else api_message
-    return f"{head}: {said}{tail}.{hint}"
+    if not limit:
+        return f"{head}: {api_message}{tail}.{hint}"
+    said = one_line(api_message, max(len(api_message), 1))  # one line, nothing cut yet
+    shorter = (f"{head}: {said}{tail}.{hint}", f"{head}: {said}{tail}.", f"{head}: {said}.")
+    whole = next((line for line in shorter if len(line) <= limit), None)
+    if whole is not None:
+        return whole
+    # The message is cut whatever is dropped, so the request id that finds it whole stays.
+    room = limit - len(f"{head}: {tail}.")
+    return f"{head}: {one_line(said, room)}{tail}." if room > len(tail) else one_line(f"{head}: {said}", limit)
 
 
 def one_line(text: str, limit: int = LINE_CHARS) -> str:

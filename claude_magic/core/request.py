@@ -39,6 +39,14 @@ def build_request(
     return request
 
 
+def with_container(request: dict[str, Any], container: str | None) -> dict[str, Any]:
+    """`request` naming the code-execution `container` (by id), or naming none when it is None."""
+    named = {key: value for key, value in request.items() if key != "container"}
+    if container:
+        named["container"] = container
+    return named
+
+
 def compaction_edit(trigger: int) -> dict[str, Any]:
     """The context-management edit that compacts the context once the input reaches `trigger` tokens."""
     return {"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": trigger}}

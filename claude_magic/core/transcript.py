@@ -40,6 +40,7 @@ class Reply:
     stop_details: dict[str, Any] | None = None  # a refusal's {type, category, explanation}
     rounds: int = 1  # API calls this reply took (a paused turn is continued, a tool loop goes on, in further calls)
     tool_calls: tuple[ToolCall, ...] = ()  # a tool loop's calls, in order (on the reply a cell returns)
+    container: dict[str, Any] | None = None  # the code-execution container {id, expires_at}, when one was used
 
     @property
     def refused(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .code_execution import called_sources
 from .errors import invalid
 from .signing import issued_here, redacted_is_genuine, thinking_is_genuine
 
@@ -128,8 +129,15 @@ def _check_results_match(user: Turn, previous: Turn | None) -> None:
 
 
 def _check_server_tools(turn: Turn) -> None:
-    """Outside the final assistant turn, every server tool use has its result block in the same turn."""
+    """Outside the final assistant turn, every server tool use has its result block in the same turn.
+
+    A code execution that called client tools in this turn is waiting for their results: its own result
+    comes in a later assistant turn.
+    """
+    waiting = called_sources(turn.entries)
     for tool_id, where in _unanswered_server_tools(turn).items():
+        if tool_id in waiting:
+            continue
         raise invalid(
             f"{where}: `server_tool_use` block with id `{tool_id}` was found without a corresponding "
             "result block (e.g. `web_search_tool_result`) after it"

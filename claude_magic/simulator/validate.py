@@ -14,6 +14,7 @@ from ..core.models import (
     MIN_THINKING_BUDGET,
     ModelInfo,
 )
+from .code_execution import check_code_execution
 from .conversation import check_conversation, is_paused, merge_turns
 from .errors import ApiError, invalid, not_found
 from .limits import check_attachments
@@ -84,6 +85,7 @@ def validate_create(body: Body) -> ModelInfo:
     _check_messages(body["messages"])
     info = _check_model(body["model"])
     check_conversation(body["messages"])
+    check_code_execution(body, merge_turns(body["messages"]))
     _check_prefill(body["messages"], info, body.get("thinking"))
     _check_thinking(body.get("thinking"), info, body["max_tokens"])
     _check_effort(body.get("output_config"), info)
