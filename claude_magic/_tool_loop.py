@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .core.errors import CallInterrupted, ClaudeMagicError
 from .core.events import Event, ToolFinished, ToolStarted
-from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, tool_uses
+from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, non_finite, non_finite_note, tool_uses
 from .core.transcript import Reply
 
 if TYPE_CHECKING:
@@ -213,8 +213,8 @@ def finish_before_interrupt(say: Callable[[str], None]) -> Iterator[None]:
 
 def run_call(tool: Tool | None, call: ToolCall) -> ToolCall:
     """Run one call blocking; its failure, whatever it is, becomes an error result for the model."""
-    if tool is None:
-        return replace(call, content=f"No tool named {call.name!r} in this cell.", is_error=True)
+    if tool is None or non_finite(call.input):
+        return _refused(tool, call)
     started = time.perf_counter()
     try:
         return _ran(call, tool.call(call.input), started)
@@ -224,8 +224,8 @@ def run_call(tool: Tool | None, call: ToolCall) -> ToolCall:
 
 async def arun_call(tool: Tool | None, call: ToolCall) -> ToolCall:
     """Run one call, awaiting it in the running loop."""
-    if tool is None:
-        return run_call(tool, call)
+    if tool is None or non_finite(call.input):
+        return _refused(tool, call)
     started = time.perf_counter()
     try:
         return _ran(call, await tool.acall(call.input), started)
@@ -233,15 +233,30 @@ async def arun_call(tool: Tool | None, call: ToolCall) -> ToolCall:
         return _failed(call, error, started)
 
 
+def _refused(tool: Tool | None, call: ToolCall) -> ToolCall:
+    """The error result of a call that does not run: no such tool, or an input JSON cannot carry."""
+    if tool is None:
+        return replace(call, content=f"No tool named {call.name!r} in this cell.", is_error=True)
+    return replace(call, content=non_finite_note(non_finite(call.input)), is_error=True)
+
+
 def _ran(call: ToolCall, output: str | list[dict[str, Any]], started: float) -> ToolCall:
-    content = output if isinstance(output, str) else tuple(output)
-    return replace(call, content=content, duration_s=time.perf_counter() - started)
+    return replace(call, content=_sendable(output), duration_s=time.perf_counter() - started)
 
 
 def _failed(call: ToolCall, error: Exception, started: float) -> ToolCall:
     from .tools.results import error_text
 
-    return replace(call, content=error_text(error), is_error=True, duration_s=time.perf_counter() - started)
+    content = _sendable(error_text(error))
+    return replace(call, content=content, is_error=True, duration_s=time.perf_counter() - started)
+
+
+def _sendable(output: str | list[dict[str, Any]]) -> str | tuple[dict[str, Any], ...]:
+    """A tool's output as it may join the chat (tools/results.py `checked_output`: capped, no empty text, ...)."""
+    from .tools.results import checked_output
+
+    content = checked_output(output)
+    return content if isinstance(content, str) else tuple(content)
 
 
 def _source(tool: Tool | None) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .tools import sendable_uses
+
 Block = dict[str, Any]
 Message = dict[str, Any]
 
@@ -19,9 +21,11 @@ _SERVER_RESULT_SUFFIX = "_tool_result"  # web_search_tool_result, web_fetch_tool
 
 
 def sendable_assistant_content(content: Sequence[Block]) -> list[Block]:
-    """The reply's blocks as they may go back: blank text and server tool uses without a result removed."""
+    """The reply's blocks as they may go back: blank text and server tool uses without a result removed,
+    and tool inputs with numbers JSON cannot carry (NaN, infinity) sent with null in their place."""
     answered = {block.get("tool_use_id") for block in content if _is_server_result(block)}
-    return [block for block in content if not _is_blank_text(block) and not _dangling_server_use(block, answered)]
+    kept = [block for block in content if not _is_blank_text(block) and not _dangling_server_use(block, answered)]
+    return list(sendable_uses(tuple(kept)))
 
 
 def _is_blank_text(block: Block) -> bool:
