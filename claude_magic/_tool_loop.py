@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .core.errors import CallInterrupted, ClaudeMagicError
+from .core.errors import CallInterrupted, ClaudeMagicError, continue_hint
 from .core.events import Event, ToolFinished, ToolStarted
 from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, non_finite, non_finite_note, tool_uses
 from .core.transcript import Reply
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_ROUNDS = 10
 INTERRUPTED = "The user interrupted the cell before this tool call finished; it may not have run."
+PENDING_HINT = "The tools' results wait for the next cell; if it fails too: `%claude undo` drops this round, or --new."
 T = TypeVar("T")
 
 
@@ -92,7 +93,15 @@ class Loop:
             if len(self.rounds) > self.toolset.max_rounds:
                 return self.joined()  # stop_reason stays "tool_use": the footer says the loop stopped
             calls = await self._run_calls(current, uses)
-            current = self.session.follow_up(current, reply, [call.result_block() for call in calls])
+            current = self._follow_up(current, reply, calls)
+
+    def _follow_up(self, prepared: Prepared, reply: Reply, calls: list[ToolCall]) -> Prepared:
+        """The next round's request; one the API's limits refuse ends the cell with the rounds so far."""
+        try:
+            return self.session.follow_up(prepared, reply, [call.result_block() for call in calls])
+        except ClaudeMagicError as error:
+            error.partial = self.joined(complete=False)
+            raise
 
     def _round(self, prepared: Prepared) -> Reply:
         citations = sum(len(r.citations) for r in self.rounds)
@@ -103,6 +112,8 @@ class Loop:
         except (ClaudeMagicError, CallInterrupted) as error:
             if self.rounds and prepared.keep:  # the tools ran: their results open the chat's next turn
                 prepared.chat.pending_results = prepared.user_content
+                if isinstance(error, ClaudeMagicError):
+                    error.message = continue_hint(error.message, PENDING_HINT)
             error.partial = self._partial(error.partial)
             raise
         self.rounds.append(self.session.commit(prepared, reply))

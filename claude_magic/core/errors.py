@@ -171,6 +171,11 @@ def describe_api_error(
     return f"{head}: {said}{tail}.{hint}"
 
 
+def continue_hint(message: str, hint: str) -> str:
+    """`message` cut so that `hint` (how to go on) still fits on the one line after it."""
+    return f"{one_line(message, max(LINE_CHARS - len(hint) - 1, 1))} {hint}"
+
+
 def one_line(text: str, limit: int = LINE_CHARS) -> str:
     """`text` as one readable line of at most `limit` characters: HTML reduced to its text, whitespace collapsed."""
     if _TAG.search(text):

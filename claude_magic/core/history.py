@@ -55,6 +55,15 @@ def not_run_results(content: Iterable[Block], known: Iterable[Block] = ()) -> li
     ]
 
 
+def unsent_results(results: Iterable[Block], reason: str) -> list[Block]:
+    """An error `tool_result` in place of each of `results`, which the API's limits kept from being sent."""
+    note = f"This result was not sent: the request with it broke a limit of the API ({reason})."
+    return [
+        {"type": "tool_result", "tool_use_id": block.get("tool_use_id"), "content": note, "is_error": True}
+        for block in results
+    ]
+
+
 def history_messages(turns: Iterable[tuple[Sequence[Block], Sequence[Block], bool]]) -> list[Message]:
     """Messages for (user content, assistant content, refused) turns; refused or empty turns are left out.
 
