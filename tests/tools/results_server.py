@@ -1,6 +1,6 @@
 """A stdio MCP server whose tools return what a careless or hostile server may: huge, empty or broken content.
 
-tests/faults/test_tool_results.py starts it as a subprocess (the official SDK's MCPServer, as tests/tools/mcp_server.py).
+tests/faults/test_tool_results.py starts it as a subprocess (the SDK's MCPServer, as in tests/tools/mcp_server.py).
 """
 
 # No `from __future__ import annotations`: MCPServer evaluates the tools' annotations.
