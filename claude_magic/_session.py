@@ -18,6 +18,7 @@ from .core.transcript import DEFAULT_CHAT, Chat, Exchange, Reply
 
 # A paused turn (a server tool loop hit its iteration limit) is continued at most this many times.
 MAX_CONTINUATIONS = 4
+UNSENT_HINT = "The chat keeps a note in their place: ask again, `%claude undo` to drop this round, or --new."
 
 if TYPE_CHECKING:
     import anthropic
@@ -286,6 +287,7 @@ class Session:
             {"role": "user", "content": list(results)},
         ]
         request = _answering(base, reply, {**base, "messages": [*base["messages"], *turn]})
+        self._check_follow_up(prepared, request, results)
         planned, plan = _planned(prepared.settings, request, prepared.plan)
         if "diagnostics" in prepared.request:
             planned["diagnostics"] = {"previous_message_id": reply.message_id or None}
@@ -299,6 +301,23 @@ class Session:
             new=False,
             unplanned=request,
         )
+
+    def _check_follow_up(self, prepared: Prepared, request: dict[str, Any], results: list[dict[str, Any]]) -> None:
+        """The API's size and model limits, as a first request is checked; results that break them are never sent.
+
+        The chat keeps a note in their place, so its next turn can be sent; the line says how to go on.
+        """
+        from .core.content import check_request_content
+        from .core.errors import continue_hint
+        from .core.history import unsent_results
+
+        try:
+            check_request_content(request["messages"], lookup(prepared.settings.model))
+            self._check_platform(prepared.settings.model, request)
+        except ClaudeMagicError as error:
+            if prepared.keep:
+                prepared.chat.pending_results = tuple(unsent_results(results, error.message))
+            raise type(error)(continue_hint(f"the tool results were not sent: {error.message}", UNSENT_HINT)) from None
 
     def send(
         self,
@@ -393,10 +412,12 @@ class Session:
         """Record the complete reply: the ledger, the chat (unless --no-history) and the autosave file."""
         from .core.caching import avoidable_breaks, cache_signature
         from .core.records import EXCHANGE, ONE_SHOT, exchange_record
+        from .core.tools import sendable_uses
 
         self.last = reply
+        stored = replace(reply, content=sendable_uses(reply.content))  # NaN in a tool input is kept as null
         exchange = Exchange(
-            prepared.prompt, prepared.user_content, reply, reply.started_at or 0.0, prepared.attachments
+            prepared.prompt, prepared.user_content, stored, reply.started_at or 0.0, prepared.attachments
         )
         chat = prepared.chat
         if prepared.keep:

@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .core.errors import CallInterrupted, ClaudeMagicError
+from .core.errors import CallInterrupted, ClaudeMagicError, continue_hint
 from .core.events import Event, ToolFinished, ToolStarted
-from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, tool_uses
+from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, non_finite, non_finite_note, tool_uses
 from .core.transcript import Reply
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_ROUNDS = 10
 APPROVAL_TIMEOUT_S = 120.0  # --confirm denies a call nobody approved or denied within this
 INTERRUPTED = "The user interrupted the cell before this tool call finished; it may not have run."
+PENDING_HINT = "The tools' results wait for the next cell; if it fails too: `%claude undo` drops this round, or --new."
 T = TypeVar("T")
 
 
@@ -94,7 +95,15 @@ class Loop:
             if len(self.rounds) > self.toolset.max_rounds:
                 return self._last(self.joined())  # stop_reason stays "tool_use": the footer says the loop stopped
             calls = await self._run_calls(current, uses)
-            current = self.session.follow_up(current, reply, [call.result_block() for call in calls])
+            current = self._follow_up(current, reply, calls)
+
+    def _follow_up(self, prepared: Prepared, reply: Reply, calls: list[ToolCall]) -> Prepared:
+        """The next round's request; one the API's limits refuse ends the cell with the rounds so far."""
+        try:
+            return self.session.follow_up(prepared, reply, [call.result_block() for call in calls])
+        except ClaudeMagicError as error:
+            error.partial = self.joined(complete=False)
+            raise
 
     def _round(self, prepared: Prepared) -> Reply:
         citations = sum(len(r.citations) for r in self.rounds)
@@ -105,6 +114,8 @@ class Loop:
         except (ClaudeMagicError, CallInterrupted) as error:
             if self.rounds and prepared.keep:  # the tools ran: their results open the chat's next turn
                 prepared.chat.pending_results = prepared.user_content
+                if isinstance(error, ClaudeMagicError):
+                    error.message = continue_hint(error.message, PENDING_HINT)
             error.partial = self._partial(error.partial)
             if error.partial is not None:
                 self._last(error.partial)
@@ -257,8 +268,8 @@ def _call_of(use: dict[str, Any], tool: Tool | None) -> ToolCall:
 
 def run_call(tool: Tool | None, call: ToolCall) -> ToolCall:
     """Run one call blocking; its failure, whatever it is (sys.exit() too), becomes an error result for the model."""
-    if tool is None:
-        return replace(call, content=f"No tool named {call.name!r} in this cell.", is_error=True)
+    if tool is None or non_finite(call.input):
+        return _refused(tool, call)
     started = time.perf_counter()
     try:
         return _ran(call, tool.call(call.input), started)
@@ -270,8 +281,8 @@ def run_call(tool: Tool | None, call: ToolCall) -> ToolCall:
 
 async def arun_call(tool: Tool | None, call: ToolCall) -> ToolCall:
     """Run one call, awaiting it in the running loop."""
-    if tool is None:
-        return run_call(tool, call)
+    if tool is None or non_finite(call.input):
+        return _refused(tool, call)
     started = time.perf_counter()
     try:
         return _ran(call, await tool.acall(call.input), started)
@@ -291,16 +302,22 @@ def _cancelling() -> bool:
     return cancelling is None or bool(cancelling())
 
 
+def _refused(tool: Tool | None, call: ToolCall) -> ToolCall:
+    """The error result of a call that does not run: no such tool, or an input JSON cannot carry."""
+    if tool is None:
+        return replace(call, content=f"No tool named {call.name!r} in this cell.", is_error=True)
+    return replace(call, content=non_finite_note(non_finite(call.input)), is_error=True)
+
+
 def _ran(call: ToolCall, output: str | list[dict[str, Any]], started: float) -> ToolCall:
-    content = output if isinstance(output, str) else tuple(output)
-    return replace(call, content=content, duration_s=time.perf_counter() - started)
+    return replace(call, content=_sendable(output), duration_s=time.perf_counter() - started)
 
 
 def _failed(call: ToolCall, error: BaseException, started: float) -> ToolCall:
     from .tools.results import error_text
 
     content = _exit_text(error) if isinstance(error, SystemExit) else error_text(error)
-    return replace(call, content=content, is_error=True, duration_s=time.perf_counter() - started)
+    return replace(call, content=_sendable(content), is_error=True, duration_s=time.perf_counter() - started)
 
 
 def _exit_text(error: SystemExit) -> str:
@@ -314,6 +331,14 @@ def _one_line(error: Exception) -> str:
     from .tools.results import error_text
 
     return " ".join(error.message.split()) if isinstance(error, ClaudeMagicError) else error_text(error)
+
+
+def _sendable(output: str | list[dict[str, Any]]) -> str | tuple[dict[str, Any], ...]:
+    """A tool's output as it may join the chat (tools/results.py `checked_output`: capped, no empty text, ...)."""
+    from .tools.results import checked_output
+
+    content = checked_output(output)
+    return content if isinstance(content, str) else tuple(content)
 
 
 def _source(tool: Tool | None) -> str:

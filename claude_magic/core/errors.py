@@ -183,6 +183,11 @@ def describe_api_error(
     return f"{head}: {one_line(said, room)}{tail}." if room > len(tail) else one_line(f"{head}: {said}", limit)
 
 
+def continue_hint(message: str, hint: str) -> str:
+    """`message` cut so that `hint` (how to go on) still fits on the one line after it."""
+    return f"{one_line(message, max(LINE_CHARS - len(hint) - 1, 1))} {hint}"
+
+
 def one_line(text: str, limit: int = LINE_CHARS) -> str:
     """`text` as one readable line of at most `limit` characters: HTML reduced to its text, whitespace collapsed."""
     if _TAG.search(text):

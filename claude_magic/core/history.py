@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .tools import sendable_uses
+
 Block = dict[str, Any]
 Message = dict[str, Any]
 
@@ -26,14 +28,15 @@ _CODE_EXECUTION = "code_execution_"  # caller types: code_execution_20250825, co
 
 
 def sendable_assistant_content(content: Sequence[Block]) -> list[Block]:
-    """The reply's blocks as they may go back: blank text and server tool uses without a result removed.
+    """The reply's blocks as they may go back: blank text and server tool uses without a result removed,
+    and tool inputs with numbers JSON cannot carry (NaN, infinity) sent with null in their place.
 
     A code execution that called client tools keeps its server tool use: its result comes in a later turn.
     """
     answered = {block.get("tool_use_id") for block in content if _is_server_result(block)}
     answered |= execution_sources(content)
     kept = [block for block in content if not _is_blank_text(block) and not _dangling_server_use(block, answered)]
-    return [_with_object_input(block) for block in kept]
+    return list(sendable_uses(tuple(_with_object_input(block) for block in kept)))
 
 
 def _with_object_input(block: Block) -> Block:
@@ -85,6 +88,15 @@ def not_run_results(content: Iterable[Block], known: Iterable[Block] = ()) -> li
         by_id.get(block["id"])
         or {"type": "tool_result", "tool_use_id": block["id"], "content": NOT_RUN, "is_error": True}
         for block in unanswered_tool_uses(content)
+    ]
+
+
+def unsent_results(results: Iterable[Block], reason: str) -> list[Block]:
+    """An error `tool_result` in place of each of `results`, which the API's limits kept from being sent."""
+    note = f"This result was not sent: the request with it broke a limit of the API ({reason})."
+    return [
+        {"type": "tool_result", "tool_use_id": block.get("tool_use_id"), "content": note, "is_error": True}
+        for block in results
     ]
 
 

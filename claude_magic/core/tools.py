@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 PREVIEW_CHARS = 200  # a row shows at most this much of a result
 FUNCTION, SERVER = "function", "server"  # sources; an MCP tool's source is "mcp:NAME"
 DENIED = "The user denied this tool call; it did not run."
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,66 @@ def media_bytes(content: str | tuple[dict[str, Any], ...] | list[dict[str, Any]]
 def tool_uses(content: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The client `tool_use` blocks of an assistant turn, in order."""
     return [block for block in content if block.get("type") == "tool_use"]
+
+
+# -- values JSON cannot carry ------------------------------------------------------------------------------------------
+# The SDK's parser accepts NaN and Infinity in a tool_use input, but its encoder (allow_nan=False) refuses to send
+# them back, and UTF-8 cannot encode a lone surrogate: either makes every later request of the chat fail.
+
+REPLACEMENT = "\ufffd"  # what a lone surrogate becomes, as a UTF-8 decoder's "replace" writes it
+
+
+def non_finite(value: Any, where: str = "input") -> list[str]:
+    """Where in `value` a NaN or infinite number sits, e.g. ["input.x", "input.items[2]"]."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [where]
+    if isinstance(value, dict):
+        return [path for key, item in value.items() for path in non_finite(item, f"{where}.{key}")]
+    if isinstance(value, (list, tuple)):
+        return [path for index, item in enumerate(value) for path in non_finite(item, f"{where}[{index}]")]
+    return []
+
+
+def non_finite_note(paths: list[str]) -> str:
+    """The error result of a call whose input holds NaN or infinity at `paths`: it did not run."""
+    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    return (
+        f"Not run: the input holds numbers JSON cannot carry (NaN or infinity) at {shown}; the chat keeps null "
+        "in their place. Call the tool again with finite numbers."
+    )
+
+
+def sendable_value(value: Any) -> Any:
+    """`value` as JSON can carry it: NaN and infinities become null (as JavaScript's JSON.stringify writes
+    them), lone surrogates become U+FFFD. Unchanged parts are the same objects."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return sendable_text(value)
+    if isinstance(value, dict):
+        return {key: sendable_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [sendable_value(item) for item in value]
+    return value
+
+
+def sendable_text(text: str) -> str:
+    """`text` with each lone surrogate (which UTF-8 cannot encode) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(REPLACEMENT, text)
+    return text
+
+
+def sendable_uses(content: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """Assistant blocks with every tool use's input made sendable; the same tuple when nothing needed it."""
+    if not any(_unsendable_use(block) for block in content):
+        return content
+    return tuple(
+        {**block, "input": sendable_value(block["input"])} if _unsendable_use(block) else block for block in content
+    )
+
+
+def _unsendable_use(block: dict[str, Any]) -> bool:
+    return block.get("type") in ("tool_use", "server_tool_use") and bool(non_finite(block.get("input")))

@@ -17,6 +17,11 @@ MODIFIED_THINKING = (
     "`thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. "
     "These blocks must remain as they were in the original response."
 )
+# Rules no recorded response confirms yet, by name: the simulator applies them with the message of the
+# confirmed rule they extend, until a recording (tests/fixtures/recorded/SOURCES.md) shows the real answer.
+UNVERIFIED = {
+    "empty_text_in_tool_result": f"an empty text block inside a tool_result's content: 400, {EMPTY_TEXT!r}",
+}
 Entry = tuple[str, dict[str, Any]]  # (where, block), where = "messages.i.content.j"
 
 
@@ -79,6 +84,15 @@ def _check_content(i: int, message: dict[str, Any], final: bool) -> None:
     for j, block in enumerate(content):
         if isinstance(block, dict) and block.get("type") == "text":
             _check_text(f"messages.{i}.content.{j}.text", block.get("text"), False)
+        if isinstance(block, dict) and block.get("type") == "tool_result":
+            _check_result_text(f"messages.{i}.content.{j}.content", block.get("content"))
+
+
+def _check_result_text(where: str, content: Any) -> None:
+    """UNVERIFIED["empty_text_in_tool_result"]: a tool_result's text blocks are non-empty, as a message's are."""
+    for k, inner in enumerate(content if isinstance(content, list) else ()):
+        if isinstance(inner, dict) and inner.get("type") == "text" and inner.get("text") == "":
+            raise invalid(f"{where}.{k}.text: {EMPTY_TEXT}")
 
 
 def _check_text(where: str, text: Any, prefill: bool) -> None:

@@ -3,22 +3,30 @@
 Tables and images are encoded exactly as `-a` attachments are (`attach.py`): a DataFrame reads as
 its compact summary, a figure, PIL image or PNG/JPEG bytes become an image block downsized to the
 model's long edge, after a one-line label.
+
+Whatever a tool returned (a function, an MCP server, any `Tool`), `checked_output` makes it sendable
+before it joins the chat: text is capped, empty text gets a placeholder, lone surrogates and numbers
+JSON cannot carry are replaced, and media whose base64 data is not an image is replaced by a note.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
 import sys
 from typing import Any
 
 from ..attach import Target, attach_image, encode_frame, figure_png, pil_bytes
-from ..core.content import IMAGE_TYPES, sniff
+from ..core.content import IMAGE_TYPES, PDF_TYPE, sniff
+from ..core.tools import sendable_text, sendable_value
 from . import ToolOutput
 
 NONE_TEXT = "None (the function returned no value)"
+EMPTY_TEXT = "(the tool returned an empty result)"  # the API refuses empty text blocks
 REPR_CHARS = 2_000  # an object with no better form reads as its repr, cut to this
-JSON_CHARS = 100_000  # a JSON result longer than this is cut, with a note
+RESULT_CHARS = 100_000  # text of one result (a string, or all its text blocks together) beyond this is cut
 ERROR_CHARS = 500
 CONTENT_TYPES = ("text", "image", "document", "search_result")  # blocks a tool_result may hold
 
@@ -37,14 +45,14 @@ def encode_result(value: object, *, name: str = "result", model: str = "") -> To
     if image is not None:
         return list(attach_image(name, image, Target(model)).blocks)
     if _is_json_like(value):
-        return _capped(json.dumps(value, ensure_ascii=False, default=_json_default), JSON_CHARS)
+        return _capped(json.dumps(value, ensure_ascii=False, default=_json_default), RESULT_CHARS)
     return _capped(repr(value), REPR_CHARS)
 
 
 def error_text(error: BaseException) -> str:
     """One line `TypeName: message`, at most ERROR_CHARS; a `ToolError`'s own text content as it is."""
     content = _tool_error_content(error)
-    if isinstance(content, str):
+    if isinstance(content, str) and content.strip():
         return _capped(" ".join(content.split()), ERROR_CHARS)
     message = " ".join(str(error).split())
     line = f"{type(error).__name__}: {message}" if message else type(error).__name__
@@ -137,4 +145,95 @@ def _tool_error_content(error: BaseException) -> Any:
 def _capped(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
-    return text[:limit] + f"… (cut: {len(text) - limit:,} more characters)"
+    return text[:limit] + cut_note(limit, len(text))
+
+
+def cut_note(kept: int, total: int) -> str:
+    """What a cut result ends with: how much of it was kept, of how much."""
+    return f"… (cut: kept the first {kept:,} of {total:,} characters)"
+
+
+# -- making any result sendable ------------------------------------------------------------------------------------
+
+
+def checked_output(output: ToolOutput) -> ToolOutput:
+    """`output` as the API takes it: text capped at RESULT_CHARS in all, empty text a placeholder, lone
+    surrogates and non-finite numbers replaced, media whose base64 data is not what it claims replaced by a note."""
+    if isinstance(output, str):
+        return _checked_text(output)
+    budget = _Budget(RESULT_CHARS, sum(_text_chars(block) for block in output))
+    blocks = [_checked_block(sendable_value(block), budget) for block in output if isinstance(block, dict)]
+    kept = [block for block in blocks if block is not None]
+    return kept or EMPTY_TEXT
+
+
+def _checked_text(text: str) -> str:
+    text = sendable_text(_capped(text, RESULT_CHARS))
+    return text if text.strip() else EMPTY_TEXT
+
+
+@dataclasses.dataclass
+class _Budget:
+    """Characters of text a result may still send, and how many it had in all (for the note)."""
+
+    left: int
+    total: int
+
+    def take(self, text: str) -> str:
+        if not self.left:
+            return ""
+        if len(text) <= self.left:
+            self.left -= len(text)
+            return text
+        kept, self.left = text[: self.left], 0
+        return kept + cut_note(RESULT_CHARS, self.total)
+
+
+def _text_chars(block: Any) -> int:
+    """Characters of text in a block: a text block, a plain-text document, a search result's text blocks."""
+    if not isinstance(block, dict):
+        return 0
+    if block.get("type") == "text":
+        return len(str(block.get("text", "")))
+    if _is_text_document(block):
+        return len(str(block["source"].get("data", "")))
+    inner = block.get("content")
+    return sum(map(_text_chars, inner)) if isinstance(inner, list) else 0
+
+
+def _is_text_document(block: dict[str, Any]) -> bool:
+    source = block.get("source")
+    return block.get("type") == "document" and isinstance(source, dict) and source.get("type") == "text"
+
+
+def _checked_block(block: dict[str, Any], budget: _Budget) -> dict[str, Any] | None:
+    """The block as it may be sent; None for text with nothing left in it."""
+    if block.get("type") == "text":
+        text = budget.take(str(block.get("text", "")))
+        return {**block, "text": text} if text.strip() else None
+    if _is_text_document(block):
+        data = budget.take(str(block["source"].get("data", "")))
+        return {**block, "source": {**block["source"], "data": data}} if data.strip() else None
+    if isinstance(block.get("content"), list):  # a search_result: its own text blocks
+        inner = [_checked_block(dict(b), budget) for b in block["content"] if isinstance(b, dict)]
+        return {**block, "content": [b for b in inner if b is not None] or [{"type": "text", "text": EMPTY_TEXT}]}
+    problem = _media_problem(block)
+    return {"type": "text", "text": f"[{block.get('type')} not sent: {problem}]"} if problem else block
+
+
+def _media_problem(block: dict[str, Any]) -> str | None:
+    """Why a base64 image or PDF block cannot be sent, or None."""
+    source = block.get("source")
+    if not isinstance(source, dict) or source.get("type") != "base64":
+        return None
+    try:
+        data = base64.b64decode(str(source.get("data", "")), validate=True)
+    except (binascii.Error, ValueError):
+        return "its base64 data is invalid"
+    wanted = IMAGE_TYPES if block.get("type") == "image" else (PDF_TYPE,)
+    media = source.get("media_type")
+    if media not in wanted:
+        return f"its media type {str(media)[:40]!r} is not one the API takes here ({', '.join(wanted)})"
+    if sniff(data) != media:
+        return f"its data is not the {media} it claims to be"
+    return None

@@ -64,6 +64,14 @@ def test_empty_text_block_is_rejected(client):
     assert message == "messages.0.content.1.text: text content blocks must be non-empty"
 
 
+def test_empty_text_block_inside_a_tool_result_is_rejected(client):
+    """Unverified (conversation.UNVERIFIED): no recording shows the real answer yet."""
+    empty = {**RESULT, "content": [text("")]}
+    message = rejected(client, [user(), assistant(USE), user(empty)], tools=[TOOL])
+    assert message == "messages.2.content.0.content.0.text: text content blocks must be non-empty"
+    accepted(client, [user(), assistant(USE), user({**RESULT, "content": [text("42")]})], tools=[TOOL])
+
+
 def test_whitespace_only_text_block_is_rejected(client):
     message = rejected(client, [user(), assistant(text("Cited."), text(" ")), user()])
     assert message == "messages.1.content.1.text: text content blocks must contain non-whitespace text"
