@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
+
+from claude_magic.core.errors import SchemaError, StructuredOutputError
+from claude_magic.simulator import ScriptedReply
 
 # -- 20: python -m claude_magic.audit is a gate ---------------------------------------------------------------------
 
@@ -112,3 +116,75 @@ def test_a_forged_cost_in_a_shell_is_one_line(run, tmp_path: Path) -> None:
     path = _write(tmp_path, json.dumps({"cells": [_cell(_call(True))]}))
     result, _ = run(f"%claude audit {path}")
     assert "cost_usd" in result.error_in_exec.message
+
+
+# -- 21: a schema is checked before sending; a reply -f json cannot read is one line, the reply kept ---------------
+
+
+class Node(BaseModel):
+    name: str
+    children: list[Node]
+
+
+def _closed(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+UNSENDABLE_SCHEMAS: dict[str, Any] = {
+    "a dangling $ref": _closed({"a": {"$ref": "#/$defs/Missing"}}),
+    "a dangling nested $ref": _closed({"a": {"type": "array", "items": {"$ref": "#/$defs/Row/properties/x"}}})
+    | {"$defs": {"Row": _closed({"y": {"type": "string"}})}},
+    "a recursive dict": _closed({"root": {"$ref": "#/$defs/Tree"}})
+    | {"$defs": {"Tree": _closed({"kids": {"type": "array", "items": {"$ref": "#/$defs/Tree"}}})}},
+    "a $ref to the root": _closed({"next": {"anyOf": [{"$ref": "#"}, {"type": "null"}]}}),
+    "a remote $ref": _closed({"a": {"$ref": "https://example.com/schema.json"}}),
+    "draft-7 definitions the API never gets": _closed({"a": {"$ref": "#/definitions/A"}})
+    | {"definitions": {"A": {"type": "string"}}},
+    "a recursive pydantic model": Node,
+    "a list of a recursive model": list[Node],
+}
+
+
+@pytest.mark.parametrize("case", list(UNSENDABLE_SCHEMAS))
+def test_a_schema_the_api_cannot_take_is_refused_before_sending(run, shell, sim, session, case: str) -> None:
+    shell.user_ns["Shape"] = UNSENDABLE_SCHEMAS[case]
+    result, captured = run("%%claude -f json --schema Shape -o out\nFill the shape.\n")
+    error = result.error_in_exec
+    assert isinstance(error, SchemaError) and "Traceback" not in captured.stdout + captured.stderr
+    assert "\n" not in error.message and len(error.message) <= 300 and "$ref" in error.message
+    assert sim.requests == [] and len(session.usage) == 0 and "out" not in shell.user_ns
+
+
+def test_a_schema_whose_refs_resolve_is_sent(run, shell, sim) -> None:
+    defs = {"$defs": {"A": _closed({"b": {"type": "string"}})}}
+    shell.user_ns["Shape"] = _closed({"a": {"$ref": "#/$defs/A"}}) | defs
+    result, _ = run("%%claude -f json --schema Shape -o out\nFill the shape.\n")
+    assert result.error_in_exec is None and len(sim.requests) == 1
+    assert isinstance(shell.user_ns["out"]["a"]["b"], str)
+
+
+UNREADABLE_REPLIES = {
+    "100,000-deep": "[" * 100_000 + "]" * 100_000,
+    "1,200-deep": '{"items": ' + "[" * 1200 + "]" * 1200 + "}",
+    "a 5,000-digit integer": '{"items": [' + "9" * 5000 + "]}",
+    "a 5,000-digit negative integer": '{"items": [-' + "7" * 5000 + "]}",
+}
+
+
+class Rows(BaseModel):
+    items: list[int]
+
+
+@pytest.mark.parametrize("schema", [None, "Rows", "RowList", "RowsDict"])
+@pytest.mark.parametrize("case", list(UNREADABLE_REPLIES))
+def test_a_reply_json_cannot_read_is_one_line_and_kept(run, shell, sim, session, case: str, schema: str | None) -> None:
+    shell.user_ns.update(Rows=Rows, RowList=list[int], RowsDict=_closed({"items": {"type": "array"}}))
+    shell.user_ns.pop("out", None)
+    sim.queue(ScriptedReply(text=UNREADABLE_REPLIES[case]))
+    result, captured = run(f"%%claude -f json {'--schema ' + schema if schema else ''} -o out\nGive JSON.\n")
+    error = result.error_in_exec
+    assert isinstance(error, StructuredOutputError) and "Traceback" not in captured.stdout + captured.stderr
+    assert "\n" not in error.message and len(error.message) <= 300 and "raw text" in error.message
+    assert len(session.usage) == 1 and session.usage.records[-1].cost_usd  # the call is a ledger row
+    assert session.last.text == UNREADABLE_REPLIES[case]  # the paid reply is in the chat
+    assert shell.user_ns["out"].text == UNREADABLE_REPLIES[case]  # and bound to -o, not left stale
