@@ -3,7 +3,10 @@ cannot resolve, replies `-f json` cannot parse, and header values in the SDK's d
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +17,7 @@ from pydantic import BaseModel
 
 from claude_magic.core.errors import SchemaError, StructuredOutputError
 from claude_magic.simulator import ScriptedReply
+from tests.conftest import TEST_KEY
 
 # -- 20: python -m claude_magic.audit is a gate ---------------------------------------------------------------------
 
@@ -188,3 +192,52 @@ def test_a_reply_json_cannot_read_is_one_line_and_kept(run, shell, sim, session,
     assert len(session.usage) == 1 and session.usage.records[-1].cost_usd  # the call is a ledger row
     assert session.last.text == UNREADABLE_REPLIES[case]  # the paid reply is in the chat
     assert shell.user_ns["out"].text == UNREADABLE_REPLIES[case]  # and bound to -o, not left stale
+
+
+# -- 22: with the SDK's debug logging on, no header value or key reaches a log record or the cell ------------------
+
+HEADER_CANARY = "hdr-CANARY-value-7f3a9c"
+SDK_LOGGERS = ("anthropic", "httpx", "httpx2", "httpcore")
+
+
+@pytest.fixture
+def debug_logs():
+    """The SDK's loggers at DEBUG with a handler that keeps every formatted record, as ANTHROPIC_LOG=debug does."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in SDK_LOGGERS]
+    for logger, _ in saved:
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+    yield stream
+    for logger, level in saved:
+        logger.setLevel(level)
+        logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize("reply", [ScriptedReply(text="fine"), ScriptedReply(text="x" * 200, fail_after_chars=20)])
+def test_debug_logs_mask_header_values_and_the_key(run, magics, sim, debug_logs, reply: ScriptedReply) -> None:
+    magics.headers = {"X-Session-Team": HEADER_CANARY + "-session"}
+    sim.queue(reply)
+    _, captured = run(f"%%claude --header X-Team={HEADER_CANARY}\nhi\n")
+    shown = debug_logs.getvalue() + captured.stdout + captured.stderr
+    assert "Request options" in shown and "X-Team" in shown  # the log was on, and names may show
+    assert sim.requests[-1].headers.get("x-team") == HEADER_CANARY  # the header was really sent
+    assert HEADER_CANARY not in shown and TEST_KEY not in shown
+
+
+def test_anthropic_log_debug_in_a_fresh_process_never_shows_a_header_value(tmp_path: Path) -> None:
+    script = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "shell.run_line_magic('load_ext', 'claude_magic')\n"
+        "shell.run_line_magic('config', 'ClaudeMagics.simulate = True')\n"
+        f"shell.run_cell('%%claude --header X-Team={HEADER_CANARY}\\nhi\\n', store_history=False)\n"
+    )
+    environment = {**os.environ, "ANTHROPIC_LOG": "debug", "IPYTHONDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False, env=environment
+    )
+    assert "Request options" in done.stderr and "Simulated reply" in done.stdout, done.stderr[-2000:]
+    assert HEADER_CANARY not in done.stdout + done.stderr and "sk-simulated" not in done.stdout + done.stderr
