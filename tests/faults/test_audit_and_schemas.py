@@ -159,6 +159,16 @@ def test_a_schema_the_api_cannot_take_is_refused_before_sending(run, shell, sim,
     assert sim.requests == [] and len(session.usage) == 0 and "out" not in shell.user_ns
 
 
+def test_a_schema_nested_past_the_recursion_limit_is_one_line(run, shell, sim, session) -> None:
+    deep: dict[str, Any] = {"type": "string"}
+    for _ in range(5000):
+        deep = _closed({"x": deep})
+    shell.user_ns["Shape"] = deep
+    result, captured = run("%%claude -f json --schema Shape -o out\nFill the shape.\n")
+    assert isinstance(result.error_in_exec, SchemaError) and "Traceback" not in captured.stdout + captured.stderr
+    assert "nested too deeply" in result.error_in_exec.message and sim.requests == []
+
+
 def test_a_schema_whose_refs_resolve_is_sent(run, shell, sim) -> None:
     defs = {"$defs": {"A": _closed({"b": {"type": "string"}})}}
     shell.user_ns["Shape"] = _closed({"a": {"$ref": "#/$defs/A"}}) | defs
