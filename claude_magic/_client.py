@@ -49,6 +49,7 @@ class Connection:
         self.replay_mode = os.environ.get(REPLAY_MODE_ENV) or "auto"
         self._client = client
         self._injected = client is not None
+        self._masked: Any = None  # the client whose credentials the SDK's log records mask (_log_mask.py)
         self._simulate = simulate_from_env()
         self._simulator: Simulator | None = None
         self._creating = threading.RLock()  # first use may come from several threads at once (batch --sync rows)
@@ -76,6 +77,11 @@ class Connection:
         with self._creating:
             if self._client is None:
                 self._client = self._make_client()
+            if self._client is not self._masked:
+                from ._log_mask import mask_client_logs
+
+                mask_client_logs(self._client)
+                self._masked = self._client
             return self._client
 
     def use_client(self, client: Any) -> None:

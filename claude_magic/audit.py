@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._audit_shape import check_notebook
 from .core.errors import ClaudeMagicError, TranscriptFileError
 from .core.provenance import CellAudit, audit_cells
 from .core.usage import format_cost
@@ -27,14 +29,17 @@ COLUMNS = ("cell", "calls", "model", "input", "cache read", "output", "hit rate"
 
 
 def read_notebook(path: str | Path) -> dict[str, Any]:
-    """The notebook's JSON; a missing or unreadable file is one TranscriptFileError."""
+    """The notebook's JSON, checked to be of the shape audit reads; anything else is one TranscriptFileError."""
     try:
         with open(path, encoding="utf-8") as file:
             notebook = json.load(file)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError) as error:  # UnicodeDecodeError and a 4300-digit integer are ValueErrors
         raise TranscriptFileError(f"Could not read notebook {path}: {error}") from None
+    except RecursionError:
+        raise TranscriptFileError(f"Could not read notebook {path}: its JSON is nested too deeply") from None
     if not isinstance(notebook, dict):
         raise TranscriptFileError(f"{path} is not a notebook (no top-level object).")
+    check_notebook(notebook, path)
     return notebook
 
 
@@ -43,20 +48,22 @@ def recorded_keys(path: str | Path) -> set[str]:
     keys: set[str] = set()
     try:
         with open(path, encoding="utf-8") as file:
-            for line in file:
-                entry = _json_line(line)
+            for number, line in enumerate(file, start=1):
+                entry = _json_line(line, path, number)
                 if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str):
                     keys.add(entry["fingerprint"])
-    except OSError as error:
+    except (OSError, UnicodeDecodeError) as error:
         raise TranscriptFileError(f"Could not read recording {path}: {error}") from None
     return keys
 
 
-def _json_line(line: str) -> Any:
+def _json_line(line: str, path: str | Path, number: int) -> Any:
     try:
         return json.loads(line)
     except ValueError:
         return None  # a torn last line of a recording is not a reply
+    except RecursionError:
+        raise TranscriptFileError(f"Could not read recording {path}: line {number} is nested too deeply") from None
 
 
 def table(audits: Sequence[CellAudit]) -> str:
@@ -84,7 +91,12 @@ def _row(audit: CellAudit) -> list[object]:
 
 def _total(audits: Sequence[CellAudit]) -> float | None:
     costs = [audit.cost_usd for audit in audits]
-    return None if any(cost is None for cost in costs) else sum(cost or 0.0 for cost in costs)
+    if any(cost is None for cost in costs):
+        return None
+    total = sum(cost or 0.0 for cost in costs)
+    if not math.isfinite(total):  # finite costs can still overflow a float when summed
+        raise TranscriptFileError(f"the notebook's costs add up past the largest number (${total}); they are forged")
+    return total
 
 
 def total_cost(notebook: dict[str, Any]) -> float | None:

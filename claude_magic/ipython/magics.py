@@ -13,7 +13,7 @@ from traitlets.config import Config
 from .._session import Session
 from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
 from ..core.budget import PREFLIGHT_TOKENS, check_cost_cap
-from ..core.errors import ClaudeMagicError, SettingsError
+from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError, StructuredOutputError
 from ..core.models import DEFAULT_MODEL, EFFORTS
 from ..core.platforms import PLATFORMS
 from ..core.settings import (
@@ -547,12 +547,16 @@ class ClaudeMagics(Magics):
                 self.shell.set_next_input(code, replace=False)
 
     def _deliver_json(self, options: CellOptions, reply: Any, shape: Any) -> None:
-        """Bind the parsed reply to -o (or `_`); a reply that does not parse is one line, its text kept on the reply."""
+        """Bind the parsed reply to -o (or `_`); a reply that does not parse is one line, and the Reply is bound."""
         from ..tools import structured
 
-        value = shape.parse(reply.text) if shape is not None else structured.parse_json(reply.text)
-        if options.as_frame:
-            value = structured.as_frame(value)
+        try:
+            value = shape.parse(reply.text) if shape is not None else structured.parse_json(reply.text)
+            if options.as_frame:
+                value = structured.as_frame(value)
+        except StructuredOutputError:
+            self.shell.user_ns[options.out or "_"] = reply  # paid for: its text stays at hand, not a stale value
+            raise
         self.shell.user_ns[options.out or "_"] = value
 
 

@@ -28,11 +28,19 @@ def hints_from(prompt: str) -> dict[str, str]:
 
 def resolve(ref: str, root: Schema) -> Schema:
     """The subschema a local `$ref` ("#/$defs/Name") points at; {} when it points nowhere."""
+    node = lookup(ref, root)
+    return node if isinstance(node, dict) else {}
+
+
+def lookup(ref: str, root: Schema) -> Any:
+    """What a local `$ref` points at; None when it is not local or points nowhere."""
+    if not ref.startswith("#"):
+        return None
     node: Any = root
     for part in ref.removeprefix("#").split("/"):
         if part:
             node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
+    return node
 
 
 def instance(schema: Any, root: Schema, hints: dict[str, str] | None = None) -> Any:

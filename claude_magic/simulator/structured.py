@@ -8,7 +8,7 @@ from typing import Any
 from .conversation import is_paused, merge_turns
 from .errors import invalid
 from .media import all_blocks
-from .schema import resolve
+from .schema import lookup, resolve
 
 WHERE = "output_config.format.schema"
 # Keywords the grammar compiler rejects, by the type they constrain (ANTHROPIC_API.md section 12).
@@ -20,6 +20,9 @@ UNSUPPORTED = {
 _CHILD_LISTS = ("anyOf", "allOf", "oneOf", "prefixItems")
 _CHILD_SCHEMAS = ("items", "not", "additionalProperties")
 RECURSIVE = f"{WHERE}: Recursive schemas are not supported"
+# Unverified: no recorded response shows the API's message for a $ref that points nowhere (a 400
+# invalid_request_error, as for every other schema it cannot compile); this wording is ours.
+DANGLING = WHERE + ": $ref '{ref}' does not resolve to a definition in the schema"
 WITH_CITATIONS = "output_config.format: Structured outputs cannot be used with citations enabled on a document."
 WITH_PREFILL = "output_config.format: Structured outputs cannot be used with assistant message prefill."
 Schema = dict[str, Any]
@@ -68,6 +71,8 @@ def _walk(node: Any, root: Schema, refs: tuple[str, ...]) -> Iterator[Schema]:
     if isinstance(ref, str):
         if ref in refs:
             raise invalid(RECURSIVE)
+        if lookup(ref, root) is None:
+            raise invalid(DANGLING.format(ref=ref))
         yield from _walk(resolve(ref, root), root, (*refs, ref))
     for child in _children(node):
         yield from _walk(child, root, refs)

@@ -60,6 +60,11 @@ def parse_json(text: str) -> Any:
         return json.loads(_unfenced(text))
     except json.JSONDecodeError as error:
         raise StructuredOutputError(f"the reply is not valid JSON ({error}); {RAW_KEPT}") from None
+    except ValueError as error:  # an integer of more digits than int() converts (sys.get_int_max_str_digits)
+        problem = _first_line(error).split(":")[0][:100]
+        raise StructuredOutputError(f"the reply's JSON cannot be read ({problem}); {RAW_KEPT}") from None
+    except RecursionError:
+        raise StructuredOutputError(f"the reply's JSON is nested too deeply to read; {RAW_KEPT}") from None
 
 
 def as_frame(value: object) -> Any:
@@ -105,6 +110,7 @@ def _type_schema(target: Any, name: str) -> OutputSchema:
     except ValueError as error:
         raise SchemaError(f"`{name}` cannot be a structured-output schema: {_first_line(error)}") from None
 
+    _check_refs(schema, f"`{name}`")
     wrapped = schema.get("type") != "object"  # the API's format wants an object at the root
 
     def parse(text: str) -> Any:
@@ -176,11 +182,19 @@ def _dict_schema(schema: dict[str, Any], name: str) -> OutputSchema:
         raise SchemaError(f"schema `{name}` is not valid JSON schema at {where}: {message}") from None
     except (ValueError, AttributeError, TypeError) as error:
         raise SchemaError(f"schema `{name}` cannot be a structured-output schema: {_first_line(error)}") from None
+    except RecursionError:
+        raise SchemaError(f"schema `{name}` is nested too deeply to be a structured-output schema") from None
+    _check_refs(transformed, f"schema `{name}`")
     validator = validator_class(schema)
 
     def parse(text: str) -> Any:
         value = parse_json(text)
-        problem = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        try:
+            problem = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        except RecursionError:
+            raise StructuredOutputError(
+                f"the reply is nested too deeply to check against `{name}`; {RAW_KEPT}"
+            ) from None
         if problem is not None:
             where = "/".join(str(part) for part in problem.absolute_path) or "(top level)"
             message = _first_line(problem.message)
@@ -188,6 +202,71 @@ def _dict_schema(schema: dict[str, Any], name: str) -> OutputSchema:
         return value
 
     return OutputSchema(name, schema, {"type": "json_schema", "schema": transformed}, parse)
+
+
+# -- $ref: every one the API will follow must resolve, and none may lead back into itself ----------------------------
+
+_NOT_SCHEMAS = frozenset({"$defs", "definitions", "enum", "const", "default", "examples"})  # data or unreached
+
+
+def _check_refs(schema: dict[str, Any], named: str) -> None:
+    """`SchemaError` when a `$ref` reached from the root points nowhere, is not local, or makes the schema recursive.
+
+    The API refuses recursive schemas (ANTHROPIC_API.md, structured outputs); the walk is iterative because a
+    schema dict from the namespace may be nested deeply.
+    """
+    visiting: dict[str, bool] = {}  # ref -> True while its target is walked, False once done
+    stack: list[tuple[str | None, Any]] = [(None, _refs_in(schema))]
+    while stack:
+        ref, pending = stack[-1]
+        found = next(pending, None)
+        if found is None:
+            stack.pop()
+            if ref is not None:
+                visiting[ref] = False
+        elif visiting.get(found) is True:
+            raise SchemaError(
+                f"{named} is recursive ($ref {found!r} leads back into itself) and the API refuses recursive "
+                "schemas; nest a fixed number of levels instead. Nothing was sent"
+            )
+        elif found not in visiting:
+            visiting[found] = True
+            stack.append((found, _refs_in(_ref_target(found, schema, named))))
+
+
+def _refs_in(node: Any) -> Any:
+    """Every `$ref` value inside `node`, without following them."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if "$ref" in item:
+                yield item["$ref"]
+            pending.extend(value for key, value in item.items() if key not in _NOT_SCHEMAS)
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def _ref_target(ref: object, root: dict[str, Any], named: str) -> Any:
+    """The subschema a local `$ref` ("#/$defs/Name", JSON-pointer escaped) points at."""
+    from urllib.parse import unquote
+
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        raise SchemaError(
+            f"{named}: $ref {str(ref)[:80]!r} is not a reference inside the schema (#/$defs/...). Nothing was sent"
+        )
+    node: Any = root
+    for part in unquote(ref[1:]).split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            raise SchemaError(
+                f"{named}: $ref {ref[:80]!r} points nowhere in the schema; define it under $defs. Nothing was sent"
+            )
+    return node
 
 
 # -- frames ---------------------------------------------------------------------------------------------------------

@@ -169,3 +169,8 @@ def test_after_tool_results_the_reply_is_still_json(client):
     assert reply_json(client, obj({"answer": {"type": "string"}}), messages=messages, tools=[tool]) == {
         "answer": "example"
     }
+
+
+def test_a_ref_that_points_nowhere_is_rejected(client):
+    schema = obj({"a": {"$ref": "#/$defs/Missing"}})
+    assert rejected(client, schema) == f"{WHERE}: $ref '#/$defs/Missing' does not resolve to a definition in the schema"
