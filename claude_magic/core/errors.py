@@ -140,10 +140,12 @@ class RequestTimedOut(RequestFailed):
 
 
 class CallInterrupted(KeyboardInterrupt):
-    """The user interrupted a call; `partial` is what arrived before (None: no call had started). The chat is unchanged."""
+    """The user interrupted a call; `partial` is what arrived before (None: none started). The chat is unchanged."""
 
     def __init__(
-        self, partial: Reply | None, line: str = "the reply was interrupted; the partial text stays above, not in the chat."
+        self,
+        partial: Reply | None,
+        line: str = "the reply was interrupted; the partial text stays above, not in the chat.",
     ) -> None:
         super().__init__("interrupted")
         self.partial = partial
