@@ -7,6 +7,9 @@ on the elapsed time is a promise check ("it gave up within about the timeout"), 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +19,7 @@ import anthropic
 import pytest
 
 from claude_magic import Session
+from claude_magic._preflight import COUNT_INTERRUPTED
 from claude_magic.core.errors import LINE_CHARS
 from claude_magic.core.models import REGISTRY
 from claude_magic.ipython.magics import ClaudeMagics
@@ -147,3 +151,19 @@ def test_a_stalled_batch_call_is_one_line_within_the_timeout(shell, run, sim, tm
     [line] = shown(out).strip().splitlines()
     assert "within 1 s" in line and len(line) <= LINE_CHARS and "Traceback" not in line
     assert not magics.session.usage.rows()
+
+
+def test_an_interrupt_while_counting_is_one_line_and_the_chat_is_unchanged(shell, run, sim):
+    with wired_shell(shell, sim, wire.forward(), wire.stall(STALL_S)) as magics:
+        run("%%claude\nan earlier question")  # small and uncapped: not counted
+        timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # the count is stalled by then
+        timer.start()
+        started = time.monotonic()
+        result, out = run("%%claude --max-cost 5\nhello")
+        elapsed = time.monotonic() - started
+        timer.join()
+    assert isinstance(result.error_in_exec, KeyboardInterrupt) and elapsed < STALL_S / 2
+    lines = [line for line in shown(out).splitlines() if "KeyboardInterrupt" in line]
+    assert lines == ["KeyboardInterrupt: " + COUNT_INTERRUPTED] and "Traceback" not in shown(out)
+    assert [e.prompt for e in magics.session.transcript.chat().exchanges] == ["an earlier question"]
+    assert len(magics.session.usage.rows()) == 1  # nothing was sent for the interrupted cell
