@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._network import NetworkPolicy
+from ._network import Announce, NetworkPolicy, prepare_client
 from .core.errors import MissingKeyError, RequestFailed
 from .core.models import REGISTRY, ModelInfo, lookup
 from .core.platforms import PlatformConfig, missing_extra
@@ -121,6 +121,14 @@ class Connection:
             self._simulator.stop()
             self._simulator = None
 
+    def api(self, announce: Announce | None = None) -> Any:
+        """The client every request goes through, with the session's timeout, retries and retry-after cap applied.
+
+        Counting, batches and model listing use it as it is; a streamed call (`_call.py`) applies the
+        same `prepare_client` to the client it is given (a --sync gate may wrap it first).
+        """
+        return prepare_client(self.client, self.policy, announce or _silent)
+
     def models(self) -> list[ModelInfo]:
         """Models from `client.models.list()` when the API answers, else the registry; a platform's own served list."""
         if self.routed.cloud:
@@ -128,8 +136,7 @@ class Connection:
 
             return [info for info in REGISTRY if info.id in PLATFORM_IDS[self.routed.name]]
         try:
-            client = self.client.with_options(timeout=5.0, max_retries=0)
-            listed = list(client.models.list(limit=100))
+            listed = list(self.api().models.list(limit=100))
         except Exception:  # no key, offline, or a client without the Models API: the registry will do
             return list(REGISTRY)
         return [model_info(model) for model in listed] or list(REGISTRY)
@@ -174,6 +181,10 @@ class Connection:
         from .replay import client_options
 
         return client_options(self.replay, self.replay_mode, warn=self._notify)
+
+
+def _silent(status: str) -> None:
+    """Retries of requests that have no panel to show them on go unannounced."""
 
 
 def simulated_platform_client(platform: PlatformConfig, url: str) -> Any:

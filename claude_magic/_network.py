@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .core.errors import API_MESSAGE_CHARS, RequestFailed, one_line
+from .core.errors import (
+    API_MESSAGE_CHARS,
+    ClaudeMagicError,
+    RequestFailed,
+    RequestTimedOut,
+    describe_api_error,
+    one_line,
+)
 
 if TYPE_CHECKING:
     import httpx2
@@ -99,6 +106,31 @@ class AttemptWatch:
             raise too_long(response, wait, self.policy.max_retry_wait)
         pause = f" in {wait:.0f} s" if wait is not None and wait >= 1 else ""
         self.announce(f"retrying after {response.status_code}{pause}, attempt {attempt} of {attempts}")
+
+
+def request_failure(error: Exception, policy: NetworkPolicy) -> ClaudeMagicError:
+    """One line for a failed request that is not a streamed call (batches, counting, listing)."""
+    import anthropic
+
+    if isinstance(error, ClaudeMagicError):
+        return error
+    if isinstance(error, TimedOut | anthropic.APITimeoutError):
+        return RequestTimedOut(
+            f"No answer from the API within {policy.timeout:g} s; wait longer with %config ClaudeMagics.timeout = 120, "
+            "then re-run the cell."
+        )
+    if isinstance(error, anthropic.APIStatusError):
+        said = _body_message(error.body) or error.message
+        line = describe_api_error(error.status_code, said, error.request_id)
+        return RequestFailed(line, status=error.status_code, request_id=error.request_id)
+    if isinstance(error, anthropic.APIConnectionError):
+        return RequestFailed(f"Could not reach the API ({error.message}); check the network and re-run the cell.")
+    return RequestFailed(f"Unexpected {type(error).__name__}: {error}")
+
+
+def _body_message(body: Any) -> str | None:
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    return str(inner["message"]) if isinstance(inner, dict) and inner.get("message") else None
 
 
 def will_retry(response: httpx2.Response) -> bool:

@@ -3,8 +3,10 @@
 Every request of a cell (each tool-loop round, each continuation of a paused turn) passes
 through `Session.send`, which asks `preflight` first. A request is counted with the API's
 token-counting endpoint when its local estimate (`core/tokens.py`) exceeds `preflight_tokens`,
-or whenever a cap is set. Counting is free and makes no ledger row; when it fails (network, 4xx)
-the local estimate stands in, labelled as such. The range (`core/budget.py`) prices input from
+or whenever a cap is set. Counting is free and makes no ledger row; it goes through the session's network policy
+(timeout, retries), and when it fails (network, 4xx, a stall past the timeout, a count that is not
+a plausible number) the local estimate stands in, labelled as such. An interrupt while counting
+is one line: nothing was sent. The range (`core/budget.py`) prices input from
 the count and output from 0 up to `max_tokens`; a cap is checked against its high end.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .core.budget import Budget, CostRange, estimate_cost, format_range, needs_preflight
+from .core.errors import CallInterrupted
 from .core.models import Prices
 from .core.tokens import estimate_tokens
 
@@ -23,6 +26,9 @@ from .core.tokens import estimate_tokens
 COUNTED_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking", "output_config", "cache_control")
 # Fields the endpoint takes that the SDK method has no argument for: sent in its extra_body.
 COUNTED_EXTRA = ("context_management", "mcp_servers")
+# No model's context window is near this; a larger count is a malformed answer, not a count.
+MAX_COUNT = 100_000_000
+COUNT_INTERRUPTED = "interrupted while counting the request's tokens; nothing was sent and the chat is unchanged."
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,10 @@ def preflight(
     local = local_input_tokens(request)
     if not (budget.capped or needs_preflight(local, threshold)):
         return None
-    counted = count_input_tokens(connect, request)
+    try:
+        counted = count_input_tokens(connect, request)
+    except KeyboardInterrupt:
+        raise CallInterrupted(None, COUNT_INTERRUPTED) from None
     tokens = local if counted is None else counted
     cost = estimate_cost(prices, tokens, int(request.get("max_tokens") or 0), cache=cache)
     budget.check(cost.high, spent, model=request.get("model"))
@@ -72,6 +81,11 @@ def count_input_tokens(connect: Callable[[], Any], request: dict[str, Any]) -> i
     extra = {name: body[name] for name in COUNTED_EXTRA if body.get(name) is not None}
     try:
         result = connect().messages.count_tokens(**fields, extra_body=extra or None)
-        return int(result.input_tokens)
     except Exception:  # any failure of a free estimate falls back to the local one; the cell goes on
         return None
+    return plausible_count(getattr(result, "input_tokens", None))
+
+
+def plausible_count(value: Any) -> int | None:
+    """`value` when it is a token count (an int from 0 to MAX_COUNT, not a bool), else None."""
+    return value if type(value) is int and 0 <= value <= MAX_COUNT else None

@@ -363,7 +363,7 @@ class Session:
 
         settings = prepared.settings
         return preflight(
-            lambda: self.client,
+            self.connection.api,
             self._on_platform(request or prepared.request),
             self.prices_for(settings.model),
             threshold=self.preflight_tokens,

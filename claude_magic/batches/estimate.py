@@ -5,7 +5,7 @@ middle, last) are counted, their shared part (system, attachments, framing) is t
 the local estimate of their prompt, and every row is that shared part plus its own prompt's
 estimate. The label says so. Output is priced from 0 to max_tokens per row (core/budget.py).
 Without a counter (cloud platforms: Bedrock's SDK client has no count_tokens, and we do not rely
-on the others'), every row is estimated locally.
+on the others'), every row is estimated locally; so is a sample row whose count failed.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class BatchEstimate:
 
 
 def estimate_batch(
-    count: Callable[..., Any] | None,
+    count: Callable[[dict[str, Any]], int | None] | None,
     rows: RowRequests,
     positions: list[int],
     prices: Prices | None,
@@ -56,9 +56,14 @@ def estimate_batch(
     cache: str = "auto",
     batch: bool = True,
 ) -> BatchEstimate:
-    """Count a sample with `count` (the SDK's `messages.count_tokens`; None: estimate locally), price every row."""
+    """Count a sample with `count` (a request -> its token count, None when counting failed), price every row.
+
+    Without `count`, or for a sample row whose count failed, the row is estimated locally.
+    """
     sample = sorted({positions[0], positions[len(positions) // 2], positions[-1]})[:SAMPLE]
-    shared = [_counted(count, rows.params(p)) - _prompt_tokens(rows.prompts[p]) for p in sample]
+    counts = [count(rows.params(p)) if count is not None else None for p in sample]
+    inputs = [_local(rows.params(p)) if n is None else n for p, n in zip(sample, counts, strict=True)]
+    shared = [tokens - _prompt_tokens(rows.prompts[p]) for p, tokens in zip(sample, inputs, strict=True)]
     per_row = max(0, round(sum(shared) / len(shared)))
     total = len(positions) * per_row + sum(_prompt_tokens(rows.prompts[p]) for p in positions)
     cached = per_row * (len(positions) - 1) if _has_breakpoint(rows.base) else 0
@@ -71,14 +76,13 @@ def estimate_batch(
         requests=len(positions),
         cache=cache,
     )
-    return BatchEstimate(len(positions), total, len(sample) if count is not None else 0, cost, batch)
+    counted = sum(n is not None for n in counts)
+    return BatchEstimate(len(positions), total, counted, cost, batch)
 
 
-def _counted(count: Callable[..., Any] | None, params: dict[str, Any]) -> int:
+def _local(params: dict[str, Any]) -> int:
     fields = {key: params[key] for key in _COUNTED_FIELDS if key in params}
-    if count is None:
-        return estimate_tokens({key: value for key, value in fields.items() if key != "model"})
-    return int(count(**fields).input_tokens)
+    return estimate_tokens({key: value for key, value in fields.items() if key != "model"})
 
 
 def _prompt_tokens(prompt: str) -> int:

@@ -6,17 +6,19 @@
 - `COL_status`: succeeded | errored | expired | canceled | invalid_output | pending;
 - `COL_error`: why the row has no result (None for succeeded rows).
 A later join (retry, resume) fills only the rows it has results for; other rows keep their values.
+A column name the frame has twice is one line (which of the two would be meant?), never a crash.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import ClaudeMagicError
 from ..core.usage import Usage, add_usage, usage_from_api
-from .errors import BatchStateError
+from .errors import BatchInputError, BatchStateError
 from .store import Job
 
 STATUSES = ("succeeded", "errored", "expired", "canceled", "invalid_output", "pending")
@@ -37,6 +39,7 @@ class Outcomes:
     errors: list[str | None] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     succeeded: int = 0
+    interrupted: bool = False  # --sync: the user stopped it; rows not run are `canceled`
 
     def add(self, position: int, status: str, text: str | None, error: str | None) -> None:
         self.positions.append(position)
@@ -68,8 +71,35 @@ def read_results(job: Job, results: Iterable[Any]) -> Outcomes:
     return outcomes
 
 
+def output_columns(out: str, shape: Any = None) -> list[str]:
+    """The columns a join writes for `--out out` (with `--schema`, one per field of its schema)."""
+    schema = shape.format.get("schema", {}) if shape is not None else {}
+    fields = schema.get("properties") if isinstance(schema, dict) else None
+    named = [out] if shape is None else [f"{out}_{field}" for field in fields or ()]
+    return [*named, f"{out}_status", f"{out}_error"]
+
+
+def replaced_columns(frame: Any, out: str, shape: Any, name: str) -> list[str]:
+    """The columns a join would write that already hold data in `frame`."""
+    columns = output_columns(out, shape)
+    check_unique(frame, columns, name)
+    return [column for column in columns if column in frame.columns and frame[column].notna().any()]
+
+
+def check_unique(frame: Any, names: Sequence[str], name: str) -> None:
+    """BatchInputError when `frame` has two columns named like one of `names` (read or written by a batch)."""
+    counts = Counter(str(column) for column in frame.columns)
+    twice = next((column for column in names if counts[column] > 1), None)
+    if twice is not None:
+        raise BatchInputError(
+            f"{name} has {counts[twice]} columns named {twice!r}; rename them so each name is one column "
+            f"(e.g. {name}.columns = [...]), then run this again"
+        )
+
+
 def check_frame(frame: Any, job: Job, name: str) -> None:
     """BatchStateError when `frame` is not the frame the job was built from (length or index changed)."""
+    check_unique(frame, output_columns(job.out), name)
     if len(frame) != len(job.ids) or [str(label) for label in frame.index] != list(job.labels):
         raise BatchStateError(
             f"{name} changed since batch {job.id} was sent ({len(job.ids)} rows then, {len(frame)} now, or a "
@@ -79,6 +109,7 @@ def check_frame(frame: Any, job: Job, name: str) -> None:
 
 def write_columns(frame: Any, job: Job, outcomes: Outcomes, shape: Any = None) -> None:
     """Write the outcomes into `frame` (see the module docstring for the columns)."""
+    check_unique(frame, output_columns(job.out, shape), job.frame)
     statuses, errors = list(outcomes.statuses), list(outcomes.errors)
     if shape is None:
         _put(frame, job.out, outcomes.positions, outcomes.texts, "string")

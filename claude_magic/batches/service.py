@@ -14,7 +14,7 @@ from typing import Any
 from ..core.usage import CallRecord, Usage, cost_usd, cost_without_cache_usd
 from .errors import BatchInputError, BatchStateError
 from .ids import custom_ids
-from .join import Outcomes, check_frame, read_results, write_columns
+from .join import Outcomes, check_frame, check_unique, read_results, write_columns
 from .requests import RowRequests
 from .store import Job
 from .template import INDEX, parse_template
@@ -28,6 +28,7 @@ def row_prompts(frame: Any, prompt: str, name: str) -> tuple[list[str], list[str
         raise BatchInputError(f"{name} has no rows; nothing was sent")
     template = parse_template(prompt)
     template.check(list(frame.columns), name)
+    check_unique(frame, template.columns, name)
     by_name = {str(column): column for column in frame.columns}
     labels = frame.index.tolist()
     columns = {field: frame[by_name[field]].tolist() for field in template.columns}

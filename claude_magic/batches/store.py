@@ -3,20 +3,41 @@
 A job is one `%claude batch` cell: one or more API batches (a frame over the limits is split),
 the row mapping (custom_id -> row position, with the index label to check the frame is the same),
 the options to join with and to retry, and which API batches were already joined.
+
+A job file is read as untrusted (the directory may come with a cloned project): each is checked
+field by field, and one that is not a job is named in one line while the others still work. The
+`.tmp-*.json` files an interrupted save leaves are never read.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import one_line
 from .errors import BatchStateError
 
 STORE_DIR = Path(".claude_magic") / "batches"
+TEMPORARY_PREFIX = ".tmp-"  # what `save` writes before the atomic rename
+MAX_JOB_BYTES = 256 * 2**20  # a job of 100,000 rows with long index labels stays far below
+# Batch ids go into request paths: only the API's own id alphabet (and our custom_id one).
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_TEXTS = ("ids", "labels", "batches", "joined", "recorded")
+# What retry may take from a file, with the types it may have (see `_options` in ipython/batch_command.py).
+_OPTIONS: dict[str, tuple[type, ...]] = {
+    "prompt": (str,),
+    "model": (str, type(None)),
+    "max_tokens": (int, type(None)),
+    "system": (str, type(None)),
+    "attach": (list,),
+    "max_cost": (int, float, type(None)),
+}
 
 
 @dataclass(frozen=True)
@@ -48,10 +69,14 @@ class Job:
 
 
 class JobStore:
-    """Jobs as JSON files in `root` (default `.claude_magic/batches` under the current directory)."""
+    """Jobs as JSON files in `root` (default `.claude_magic/batches` under the current directory).
 
-    def __init__(self, root: Path | str | None = None) -> None:
+    `warn` hears one line for each file `all` skips because it is not a readable job.
+    """
+
+    def __init__(self, root: Path | str | None = None, warn: Callable[[str], None] | None = None) -> None:
         self.root = Path(root) if root is not None else Path.cwd() / STORE_DIR
+        self.warn: Callable[[str], None] = warn or (lambda line: None)
 
     def path(self, job_id: str) -> Path:
         return self.root / f"{job_id}.json"
@@ -60,10 +85,14 @@ class JobStore:
         """Write `job` atomically (a restart never sees half a file)."""
         self.root.mkdir(parents=True, exist_ok=True)
         target = self.path(job.id)
-        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(asdict(job), file)
-        os.replace(temporary, target)
+        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=TEMPORARY_PREFIX, suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(asdict(job), file)
+            os.replace(temporary, target)
+        except BaseException:  # an interrupt or a full disk: no half-written file stays behind
+            Path(temporary).unlink(missing_ok=True)
+            raise
         return target
 
     def load(self, job_id: str | None) -> Job:
@@ -73,6 +102,10 @@ class JobStore:
             if not jobs:
                 raise BatchStateError(f"no saved batch in {self.root}; start one with %claude batch FRAME ...")
             return jobs[-1]
+        if not _ID.match(job_id):
+            raise BatchStateError(
+                f"{one_line(job_id, 80)!r} is not a batch id; %claude batch list shows the ones there are"
+            )
         path = self.path(job_id)
         if not path.exists():
             found = [job for job in self.all() if job_id in job.batches]
@@ -81,16 +114,84 @@ class JobStore:
                     f"no saved batch {job_id!r} in {self.root}; %claude batch list shows the ones there are"
                 )
             return found[0]
-        return _job(json.loads(path.read_text(encoding="utf-8")))
+        return self.read(path)
 
     def all(self) -> list[Job]:
-        """Every saved job, oldest first."""
+        """Every readable saved job, oldest first; each unreadable file is named through `warn` and skipped."""
         if not self.root.is_dir():
             return []
-        jobs = [_job(json.loads(p.read_text(encoding="utf-8"))) for p in self.root.glob("*.json")]
+        jobs = []
+        for path in sorted(self.root.glob("*.json")):
+            if path.name.startswith(TEMPORARY_PREFIX):
+                continue
+            try:
+                jobs.append(self.read(path))
+            except BatchStateError as error:
+                self.warn(error.message)
         return sorted(jobs, key=lambda job: job.created_at)
 
+    def read(self, path: Path) -> Job:
+        """The job saved in `path`; BatchStateError naming the file when it is not one."""
+        try:
+            job = _job(json.loads(_text(path)))
+        except (OSError, ValueError, TypeError, RecursionError) as error:
+            why = one_line(str(error) or type(error).__name__, 100)
+            raise BatchStateError(
+                one_line(f"skipped the saved batch {path} ({why}); delete or restore that file, the others still work")
+            ) from None
+        if job.id != path.stem:
+            raise BatchStateError(
+                one_line(f"skipped the saved batch {path}: it holds job {job.id!r}; rename or delete it")
+            )
+        return job
 
-def _job(data: dict[str, Any]) -> Job:
-    tuples = ("ids", "labels", "batches", "joined", "recorded")
-    return Job(**{key: tuple(value) if key in tuples else value for key, value in data.items()})
+
+def _text(path: Path) -> str:
+    status = path.stat()
+    if not path.is_file():
+        raise ValueError("not a regular file")
+    if status.st_size > MAX_JOB_BYTES:
+        raise ValueError(f"{status.st_size:,} bytes, more than a job file can be")
+    return path.read_text(encoding="utf-8")
+
+
+def _job(data: Any) -> Job:
+    """A Job from a file's JSON, every field checked; ValueError says the first that is wrong."""
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    for key in ("id", "frame", "out", "model"):
+        _expect(isinstance(data.get(key), str) and data[key], f"{key!r} is not a name")
+    _expect(data["out"].isidentifier(), "'out' is not a column name")
+    texts = {key: _strings(data.get(key, []), key) for key in _TEXTS}
+    _expect(len(texts["ids"]) == len(texts["labels"]), "'ids' and 'labels' differ in length")
+    _expect(bool(texts["batches"]) and texts["batches"][0] == data["id"], "'batches' does not start with its id")
+    _expect(all(_ID.match(i) for i in (*texts["ids"], *texts["batches"])), "an id is not an API id")
+    _expect(isinstance(data.get("schema"), str | None), "'schema' is not a name")
+    created = data.get("created_at", 0.0)
+    _expect(isinstance(created, int | float) and not isinstance(created, bool), "'created_at' is not a time")
+    return Job(
+        **{key: data[key] for key in ("id", "frame", "out", "model")},
+        **texts,
+        schema=data.get("schema"),
+        created_at=float(created),
+        options=_options(data.get("options", {})),
+    )
+
+
+def _options(options: Any) -> dict[str, Any]:
+    _expect(isinstance(options, dict), "'options' is not an object")
+    for key, value in options.items():
+        kinds = _OPTIONS.get(key)
+        _expect(kinds is not None and isinstance(value, kinds) and not isinstance(value, bool), f"option {key!r}")
+    _strings(options.get("attach", []), "attach")
+    return dict(options)
+
+
+def _strings(value: Any, key: str) -> tuple[str, ...]:
+    _expect(isinstance(value, list) and all(isinstance(item, str) for item in value), f"{key!r} is not a list of text")
+    return tuple(value)
+
+
+def _expect(condition: bool, why: str) -> None:
+    if not condition:
+        raise ValueError(why)

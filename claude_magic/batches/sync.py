@@ -4,6 +4,10 @@ Each row is one `Session.send` (streamed, the SDK's retries, one ledger row per 
 429 or 529 the gate closes for the response's retry-after (or a short default): every worker waits
 on it before its next attempt, so the whole pool backs off together instead of each worker
 hammering the API on its own schedule.
+
+An interrupt sends no more rows; the rows in flight finish (they are paid for) unless a second
+interrupt stops the wait. Every row then has an outcome: the finished ones theirs, the others
+`canceled` with the reason, and `Outcomes.interrupted` is set for the caller to stop the cell.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +26,9 @@ from .join import Outcomes
 DEFAULT_CONCURRENCY = 8
 RATE_LIMITED = (429, 529)
 DEFAULT_BACKOFF_S = 1.0  # when a 429/529 carries no retry-after
+NOT_SENT = "canceled: the cell was interrupted before this row was sent"
+ABANDONED = "canceled: the cell was interrupted twice while this row was in flight; any reply is in the ledger only"
+Result = tuple[str, str | None, str | None]  # status, reply text, error
 
 
 class Gate:
@@ -73,27 +81,58 @@ def run_sync(
 
     `template` is a Prepared whose settings and chat the rows share; nothing joins a chat.
     """
-    gate, lock = Gate(), threading.Lock()
-    results: dict[int, tuple[str, str | None, str | None]] = {}
-    failed = 0
+    gate, lock, stop = Gate(), threading.Lock(), threading.Event()
+    results: dict[int, Result] = {}
+    started: set[int] = set()
 
     def one(position: int) -> None:
-        nonlocal failed
+        with lock:
+            if stop.is_set():
+                return
+            started.add(position)
         prepared = replace(template, prompt=prompts(position), request=params(position), keep=False)
-        try:
-            reply = session.send(prepared, wrap_client=gate.wrap)
-            outcome = ("succeeded", reply.text, None)
-        except ClaudeMagicError as error:
-            outcome = ("errored", None, error.message)
+        outcome = _send(session, prepared, gate)
         with lock:
             results[position] = outcome
-            failed += outcome[0] != "succeeded"
+            failed = sum(status != "succeeded" for status, _, _ in results.values())
             on_progress(len(results), f"{failed} errored" if failed else "")
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="claude_magic-sync") as pool:
-        list(pool.map(one, positions))
-    outcomes = Outcomes()
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="claude_magic-sync")
+    futures = [pool.submit(one, position) for position in positions]
+    interrupted = _finish(futures, stop, lambda note: on_progress(len(results), note))
+    pool.shutdown(wait=False, cancel_futures=True)
+    with lock:
+        return _outcomes(positions, dict(results), set(started), interrupted)
+
+
+def _send(session: Any, prepared: Any, gate: Gate) -> Result:
+    try:
+        reply = session.send(prepared, wrap_client=gate.wrap)
+    except ClaudeMagicError as error:
+        return ("errored", None, error.message)
+    except Exception as error:  # a row's failure, whatever it is, is that row's outcome
+        return ("errored", None, f"{type(error).__name__}: {error}")
+    return ("succeeded", reply.text, None)
+
+
+def _finish(futures: list[Future[None]], stop: threading.Event, note: Callable[[str], None]) -> bool:
+    """Wait for every row; True when the user interrupted (no more rows start; a second interrupt stops waiting)."""
+    try:
+        wait(futures)
+        return False
+    except KeyboardInterrupt:
+        stop.set()
+        for future in futures:
+            future.cancel()
+        note("interrupted: waiting for the rows in flight (interrupt again to stop waiting)")
+    with suppress(KeyboardInterrupt):
+        wait(futures)
+    return True
+
+
+def _outcomes(positions: Sequence[int], results: dict[int, Result], started: set[int], interrupted: bool) -> Outcomes:
+    outcomes = Outcomes(interrupted=interrupted)
     for position in positions:
-        status, text, error = results[position]
-        outcomes.add(position, status, text, error)
+        missing: Result = ("canceled", None, ABANDONED if position in started else NOT_SENT)
+        outcomes.add(position, *results.get(position, missing))
     return outcomes

@@ -140,15 +140,20 @@ class RequestTimedOut(RequestFailed):
 
 
 class CallInterrupted(KeyboardInterrupt):
-    """The user interrupted a call; `partial` is what arrived before. The chat is unchanged."""
+    """The user interrupted a call; `partial` is what arrived before (None: none started). The chat is unchanged."""
 
-    def __init__(self, partial: Reply) -> None:
+    def __init__(
+        self,
+        partial: Reply | None,
+        line: str = "the reply was interrupted; the partial text stays above, not in the chat.",
+    ) -> None:
         super().__init__("interrupted")
         self.partial = partial
+        self.line = line  # what was interrupted and what became of it
 
     def _render_traceback_(self) -> list[str]:
         # A short line instead of a traceback; the KeyboardInterrupt still stops Run All.
-        return ["KeyboardInterrupt: the reply was interrupted; the partial text stays above, not in the chat."]
+        return [f"KeyboardInterrupt: {self.line}"]
 
 
 def describe_api_error(

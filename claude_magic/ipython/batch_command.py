@@ -1,6 +1,6 @@
 """`%claude batch`: a DataFrame's rows as a Message Batch (or --sync), and the jobs' list, status, cancel, retry, wait.
 
-    %claude batch FRAME --prompt "... {{row.col}} ..." --out COL [--schema NAME] [-a NAME ...] [--sync]
+    %claude batch FRAME --prompt "... {{row.col}} ..." --out COL [--schema NAME] [-a NAME ...] [--sync] [--overwrite]
     %claude batch list | status [ID] | cancel [ID] | retry [ID] | resume [ID] | wait [ID]
 
 Without ID, the actions take the latest batch saved in this directory.
@@ -13,6 +13,9 @@ claude_magic/batches/join.py) without another cell. Elsewhere (a terminal IPytho
 `.claude_magic/batches/ID.json`. Both say so and do nothing when the batch is already joined.
 `--sync` sends the rows through the normal endpoint concurrently and joins before the cell returns.
 No cloud platform has Message Batches: there a batch line without `--sync` is one line, nothing sent.
+`--out` replacing columns that hold data is said before sending; replacing a column the prompt reads
+needs `--overwrite`. Every request goes through the session's network policy (`Connection.api`), and
+every failure or interrupt of a batch line is one line.
 """
 
 from __future__ import annotations
@@ -24,15 +27,33 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from ..batches.errors import BatchInputError, BatchStateError
+from ..batches.errors import BatchInputError, BatchStateError, batch_failure
 from ..batches.store import Job, JobStore
+from ..core.errors import CallInterrupted, ClaudeMagicError
 
 ACTIONS = ("list", "status", "cancel", "retry", "resume", "wait")
 OVERRIDES = ("model", "max_tokens", "system")
 
 
+INTERRUPTED = (
+    "the batch line was interrupted; nothing more was sent. A batch already submitted runs on: "
+    "%claude batch list shows it."
+)
+
+
 def run_batch(host: Any, args: list[str]) -> Any:
-    """The `%claude batch` handler (registered in commands.py)."""
+    """The `%claude batch` handler (registered in commands.py); any failure is one line."""
+    try:
+        return _run_batch(host, args)
+    except (ClaudeMagicError, UsageError, CallInterrupted):
+        raise
+    except KeyboardInterrupt:
+        raise CallInterrupted(None, INTERRUPTED) from None
+    except Exception as error:  # an SDK failure, or anything unforeseen: one line, never a traceback
+        raise batch_failure(error, host.session.connection.policy) from None
+
+
+def _run_batch(host: Any, args: list[str]) -> Any:
     if args and args[0] in ACTIONS:
         parsed = _action_args(args)
         _check_platform(host)
@@ -72,6 +93,7 @@ def _parse_new(args: list[str]) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int)
     parser.add_argument("--wait", action="store_true")
     parser.add_argument("--max-cost", type=float)
+    parser.add_argument("--overwrite", action="store_true")
     parsed, extra = parser.parse_known_args(args)
     if extra:
         raise UsageError(f"%claude batch does not take {' '.join(extra)!r}")
@@ -106,7 +128,7 @@ class BatchCell:
         self.host, self.args = host, args
         self.session = host.session
         self.namespace: dict[str, Any] = host.shell.user_ns
-        self.store = store or JobStore()
+        self.store = store or job_store()
 
     def run(self, positions: list[int] | None = None, job: Job | None = None) -> Any:
         from ..batches.service import find_frame, row_prompts
@@ -114,12 +136,30 @@ class BatchCell:
         frame = find_frame(self.namespace, self.args.frame)
         ids, prompts, labels = row_prompts(frame, self.args.prompt, self.args.frame)
         shape = _shape(self.namespace, self.args.schema)
+        if job is None:  # a retry writes into its own columns again
+            self._check_out(frame, shape)
         rows, prepared = self._rows(ids, prompts, shape)
         positions = list(range(len(ids))) if positions is None else positions
         self._check_cost(rows, positions, prepared)
         if self.args.sync:
             return self._run_sync(frame, rows, prepared, positions, labels, shape)
         return self._submit(frame, rows, positions, labels, job)
+
+    def _check_out(self, frame: Any, shape: Any) -> None:
+        """Refuse to replace a column the prompt reads (unless --overwrite); say which columns' data is replaced."""
+        from ..batches.join import replaced_columns
+        from ..batches.template import parse_template
+
+        replaced = replaced_columns(frame, self.args.out, shape, self.args.frame)
+        read = [c for c in parse_template(self.args.prompt).columns if c in replaced]
+        if read and not getattr(self.args, "overwrite", False):
+            raise BatchInputError(
+                f"--out {self.args.out} would replace {self.args.frame}[{read[0]!r}], which the prompt reads; "
+                "choose another --out, or add --overwrite; nothing was sent"
+            )
+        if replaced:
+            names = ", ".join(repr(c) for c in replaced)
+            print(f"claude_magic: --out {self.args.out} replaces the data in {self.args.frame} column(s) {names}")
 
     def _rows(self, ids: list[str], prompts: list[str], shape: Any) -> tuple[Any, Any]:
         from ..batches.requests import RowRequests, without_prompt
@@ -142,6 +182,7 @@ class BatchCell:
         return RowRequests(base, tuple(ids), tuple(prompts)), prepared
 
     def _check_cost(self, rows: Any, positions: list[int], prepared: Any) -> None:
+        from .._preflight import count_input_tokens
         from ..batches.estimate import estimate_batch
         from ..core.budget import Budget
 
@@ -149,7 +190,7 @@ class BatchCell:
         budget = Budget(budget_usd=getattr(self.host, "budget_usd", None), max_cost=self.args.max_cost)
         cloud = self.session.connection.routed.cloud  # Bedrock's SDK client has no count_tokens
         estimate = estimate_batch(
-            None if cloud else self.session.client.messages.count_tokens,
+            None if cloud else lambda request: count_input_tokens(self.session.connection.api, request),
             rows,
             positions,
             self.session.prices_for(settings.model),
@@ -163,7 +204,7 @@ class BatchCell:
         from ..batches.requests import MAX_BYTES, MAX_REQUESTS
         from ..batches.service import submit
 
-        client = self.session.client
+        client = self.session.connection.api()
         state: dict[str, Job | None] = {"job": job}
 
         def created(batch_id: str) -> None:
@@ -226,9 +267,17 @@ class BatchCell:
         )
         job = Job("sync", self.args.frame, self.args.out, rows.ids, tuple(str(x) for x in labels), (), "")
         write_columns(frame, job, outcomes, shape)
-        failed = len(outcomes.positions) - outcomes.succeeded
+        where = f"{self.args.frame}[{self.args.out!r}]"
+        canceled = outcomes.statuses.count("canceled")
+        failed = len(outcomes.positions) - outcomes.succeeded - canceled
         bar.close(f"{outcomes.succeeded:,} succeeded" + (f", {failed:,} errored" if failed else ""))
-        print(f"claude_magic: joined {len(outcomes.positions):,} rows into {self.args.frame}[{self.args.out!r}]")
+        if outcomes.interrupted:
+            raise CallInterrupted(
+                None,
+                f"--sync was interrupted: the {len(outcomes.positions) - canceled:,} row(s) that finished are joined "
+                f"into {where}; the other {canceled:,} are marked canceled in {self.args.out}_status.",
+            )
+        print(f"claude_magic: joined {len(outcomes.positions):,} rows into {where}")
 
 
 # -- following, joining ----------------------------------------------------------------------
@@ -243,14 +292,16 @@ def follow(host: Any, job: Job, store: JobStore, batch_ids: list[str], total: in
 
     def ended(seen: Any, error: BaseException | None) -> None:  # on the poller thread: only the bar and hand-off
         if error is not None:
-            bar.close(f"polling stopped ({type(error).__name__}); %claude batch status {job.id}")
+            said = batch_failure(error, host.session.connection.policy).message
+            bar.close(f"polling stopped: {said} Then %claude batch status {job.id}")
         elif on_main_thread is None:
             bar.close(f"{seen.note()}; ended: %claude batch wait {job.id} joins")
         else:
             bar.update(seen.done, f"{seen.note()}; ended, joining")
             on_main_thread(lambda: auto_join(host, job.id, store, bar))
 
-    return Poller(host.session.client, batch_ids, lambda seen: bar.update(seen.done, seen.note()), ended).start()
+    client = host.session.connection.api()
+    return Poller(client, batch_ids, lambda seen: bar.update(seen.done, seen.note()), ended).start()
 
 
 def main_thread_scheduler(shell: Any) -> Callable[[Callable[[], None]], None] | None:
@@ -291,9 +342,14 @@ def wait_and_join(host: Any, job: Job, store: JobStore) -> None:
         print(f"claude_magic: batch {job.id} is already joined into {job.frame}[{job.out!r}]; nothing to do")
         return
     waiting = [b for b in job.batches if b not in job.joined]
-    client = host.session.client
+    client = host.session.connection.api()
     bar = _bar(host, _rows_of(client, waiting), f"batch {job.id}")
-    seen = wait_until_ended(client, waiting, lambda s: bar.update(s.done, s.note()), first_wait_s=0.05)
+    try:
+        seen = wait_until_ended(client, waiting, lambda s: bar.update(s.done, s.note()), first_wait_s=0.05)
+    except KeyboardInterrupt:
+        bar.close("stopped waiting")
+        line = f"stopped waiting for batch {job.id}; it runs on, and %claude batch wait {job.id} joins it later."
+        raise CallInterrupted(None, line) from None
     bar.close(seen.note() if seen else "")
     print(f"claude_magic: {join_job(host, job, store).line()}")
 
@@ -336,9 +392,10 @@ def join_job(host: Any, job: Job, store: JobStore) -> Joined:
     session, namespace = host.session, host.shell.user_ns
     frame = find_frame(namespace, job.frame)
     shape = _shape(namespace, job.schema)
+    client = session.connection.api()
     rows = 0
-    for batch in ended_batches(session.client, job):
-        outcomes = join_batch(session.client, job, batch, frame, job.frame, shape)
+    for batch in ended_batches(client, job):
+        outcomes = join_batch(client, job, batch, frame, job.frame, shape)
         rows += len(outcomes.positions)
         if batch.id not in job.recorded:
             _record(session, job, batch, outcomes)
@@ -355,10 +412,9 @@ def join_job(host: Any, job: Job, store: JobStore) -> Joined:
 def _list(host: Any, args: argparse.Namespace) -> Any:
     import pandas as pd
 
-    store = JobStore()
-    saved = {b: job for job in store.all() for b in job.batches}
+    saved = {b: job for job in job_store().all() for b in job.batches}
     rows = []
-    for batch in host.session.client.messages.batches.list(limit=100):
+    for batch in host.session.connection.api().messages.batches.list(limit=100):
         job = saved.get(batch.id)
         state = {"status": batch.processing_status, **batch.request_counts.model_dump()}
         rows.append({**_saved_columns(batch.id, job), **state, "created_at": batch.created_at})
@@ -383,16 +439,16 @@ def _saved_columns(batch_id: str, job: Job | None) -> dict[str, Any]:
 def _status(host: Any, args: argparse.Namespace) -> None:
     from ..batches.poll import snapshot
 
-    job = JobStore().load(args.id)
-    seen = snapshot(host.session.client, job.batches)
+    job = job_store().load(args.id)
+    seen = snapshot(host.session.connection.api(), job.batches)
     state = "ended" if seen.ended else "in progress"
     joined = f", {len(job.joined)} of {len(job.batches)} batch(es) joined" if job.joined else ""
     print(f"claude_magic: batch {job.id} ({job.frame} -> {job.out}): {state}; {seen.note()}{joined}")
 
 
 def _cancel(host: Any, args: argparse.Namespace) -> None:
-    job = JobStore().load(args.id)
-    client = host.session.client
+    job = job_store().load(args.id)
+    client = host.session.connection.api()
     for batch_id in job.batches:
         if client.messages.batches.retrieve(batch_id).processing_status == "in_progress":
             client.messages.batches.cancel(batch_id)
@@ -400,26 +456,27 @@ def _cancel(host: Any, args: argparse.Namespace) -> None:
 
 
 def _wait(host: Any, args: argparse.Namespace) -> None:
-    store = JobStore()
+    store = job_store()
     wait_and_join(host, store.load(args.id), store)
 
 
 def _resume(host: Any, args: argparse.Namespace) -> None:
-    store = JobStore()
+    store = job_store()
     job = store.load(args.id)
     print(f"claude_magic: re-attached to batch {job.id} from {store.path(job.id)}")
     wait_and_join(host, job, store)
 
 
 def _retry(host: Any, args: argparse.Namespace) -> Any:
-    from ..batches.join import failed_positions
+    from ..batches.join import check_frame, failed_positions
     from ..batches.service import find_frame
 
-    store = JobStore()
+    store = job_store()
     job = store.load(args.id)
     if not _all_joined(job):
         raise BatchStateError(f"batch {job.id} has results not joined yet; run %claude batch wait {job.id} first")
     frame = find_frame(host.shell.user_ns, job.frame)
+    check_frame(frame, job, job.frame)
     positions = failed_positions(frame, job)
     if not positions:
         print(f"claude_magic: every row of batch {job.id} has a result; nothing to retry")
@@ -442,6 +499,11 @@ _ACTION_HANDLERS = {
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def job_store() -> JobStore:
+    """The saved jobs under the current directory; a file that is not a job is named in one line and skipped."""
+    return JobStore(warn=lambda line: print(f"claude_magic: {line}"))
 
 
 def _shape(namespace: dict[str, Any], schema: str | None) -> Any:

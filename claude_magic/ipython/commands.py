@@ -264,7 +264,8 @@ def fix_last_error(host: CommandHost, args: list[str]) -> None:
 
 @command(
     "batch",
-    'FRAME --prompt "...{{row.col}}" --out COL [--sync] | list | status | cancel | retry | resume | wait [ID]',
+    'FRAME --prompt "...{{row.col}}" --out COL [--sync] [--overwrite] | list | status | cancel | retry | resume '
+    "| wait [ID]",
 )
 def run_batch(host: CommandHost, args: list[str]) -> Any:
     from .batch_command import run_batch as run

@@ -83,10 +83,12 @@ class ClaudeMagics(Magics):
         60.0,
         allow_none=True,
         help="Seconds to wait for an answer and for each next piece of a reply (connecting: at most 10); "
-        "None waits forever.",
+        "None waits forever. Token counts, batch calls and model listing wait as long.",
     ).tag(config=True)
     max_retries = Int(
-        None, allow_none=True, help="Retries after 429, 5xx and connection errors; None = the client's own (2)."
+        None,
+        allow_none=True,
+        help="Retries after 429, 5xx and connection errors, for every request; None = the client's own (2).",
     ).tag(config=True)
     retry_on_timeout = Bool(
         False, help="After a timeout before the reply starts, try once more with no read limit."

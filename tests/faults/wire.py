@@ -115,12 +115,14 @@ class _Handler(BaseHTTPRequestHandler):
         fault = faults.pop(0) if len(faults) > 1 else faults[0]
         fault(self, self._upstream(body) if self.server.upstream else [])
 
+    do_GET = do_POST  # the Batches and Models APIs' reads meet the same faults
+
     def _upstream(self, body: bytes) -> list[bytes]:
         """The simulator's complete response frames to the same request."""
         parts = urlsplit(self.server.upstream)
         conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-        conn.request("POST", self.path, body=body, headers=headers)
+        conn.request(self.command, self.path, body=body or None, headers=headers)
         data = conn.getresponse().read()
         conn.close()
         return frames_of(data)
@@ -171,7 +173,7 @@ class _Server(ThreadingHTTPServer):
 
 @contextmanager
 def serve(*faults: Fault, upstream: str | None = None) -> Iterator[Wire]:
-    """Serve `faults` in turn to POSTs (the last one repeats); `upstream` is the simulator to cut streams from."""
+    """Serve `faults` in turn to requests (the last one repeats); `upstream` is the simulator to cut streams from."""
     server = _Server(list(faults), upstream)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
