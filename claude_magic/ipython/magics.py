@@ -12,9 +12,9 @@ from traitlets.config import Config
 
 from .._session import Session
 from ..core.budget import PREFLIGHT_TOKENS, check_cost_cap
-from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError
+from ..core.errors import CallInterrupted, ClaudeMagicError, PlatformError, SettingsError
 from ..core.models import DEFAULT_MODEL, EFFORTS
-from ..core.platforms import PLATFORMS
+from ..core.platforms import PLATFORMS, check_location
 from ..core.settings import (
     CACHE_POLICIES,
     SETTING_NAMES,
@@ -258,6 +258,10 @@ class ClaudeMagics(Magics):
     @observe(*NETWORK_TRAITS)
     def _apply_network(self, change: Any) -> None:
         self.session.configure_network(**{change["name"]: change["new"]})
+
+    @validate(*PLATFORM_TRAITS[1:])
+    def _check_platform_setting(self, proposal: Any) -> str | None:
+        return _as_trait_error(check_location, proposal["trait"].name, proposal["value"])  # type: ignore[no-any-return]
 
     @observe(*PLATFORM_TRAITS)
     def _apply_platform(self, change: Any) -> None:
@@ -582,5 +586,5 @@ def _has_widgets() -> bool:
 def _as_trait_error(func: Any, *args: Any) -> Any:
     try:
         return func(*args)
-    except SettingsError as error:
+    except (SettingsError, PlatformError) as error:
         raise TraitError(error.message) from None

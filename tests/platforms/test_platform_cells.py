@@ -168,11 +168,11 @@ def test_platform_settings_come_from_pyproject(shell, session, tmp_path, monkeyp
     from claude_magic.ipython.magics import ClaudeMagics
     from claude_magic.ipython.project_config import apply_project_config
 
-    (tmp_path / "pyproject.toml").write_text('[tool.claude_magic]\nplatform = "vertex"\nvertex-project = "p-1"\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.claude_magic]\nplatform = "vertex"\nvertex-project = "proj-1"\n')
     magics = ClaudeMagics(shell=shell, session=session)
     try:
         assert apply_project_config(magics, tmp_path) == []
-        assert session.connection.platform.name == "vertex" and session.connection.platform.vertex_project == "p-1"
+        assert session.connection.platform.name == "vertex" and session.connection.platform.vertex_project == "proj-1"
     finally:
         shell.configurables.remove(magics)  # Magics.__init__ registers it with the shared shell
 
