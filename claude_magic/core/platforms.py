@@ -44,21 +44,21 @@ EXTRAS: dict[str, tuple[str, ...]] = {"bedrock": ("boto3", "botocore"), "vertex"
 LOCATION_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "aws_region": (
         re.compile(r"[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-[0-9]{1,2}"),
-        "an AWS region such as us-east-1 or us-gov-west-1",
+        "an AWS region such as us-east-1",
     ),
     "vertex_region": (
         re.compile(r"global|us|eu|[a-z]+-[a-z]+[0-9]{1,2}"),
-        "a Vertex AI region: global, or one such as us-east5 or europe-west1",
+        "a Vertex AI region such as global or us-east5",
     ),
     "foundry_resource": (
         re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}[A-Za-z0-9]"),
-        "an Azure resource name (2-64 letters, digits and hyphens, not starting or ending with a hyphen)",
+        "an Azure resource name (2-64 letters, digits, hyphens)",
     ),
     "vertex_project": (
         re.compile(r"(?:[a-z0-9][a-z0-9.-]{0,62}:)?[a-z][a-z0-9-]{4,28}[a-z0-9]"),
         "a Google Cloud project id such as my-project-123",
     ),
-    "aws_profile": (re.compile(r"[A-Za-z0-9_.@+-]{1,128}"), "an AWS profile name such as default or dev"),
+    "aws_profile": (re.compile(r"[A-Za-z0-9_.@+-]{1,128}"), "an AWS profile name such as dev"),
 }
 
 
@@ -68,11 +68,8 @@ def check_location(name: str, value: Any, source: str | None = None) -> str | No
         return None
     pattern, what = LOCATION_RULES[name]
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        shown = repr(value) if len(repr(value)) <= 66 else f"a value of {len(str(value))} characters"
-        raise PlatformError(
-            f"{source or name} must be {what}, not {shown}: it becomes part of the address requests "
-            "and credentials go to"
-        )
+        shown = repr(value) if len(repr(value)) <= 40 else f"a value of {len(str(value))} characters"
+        raise PlatformError(f"{source or name} must be {what}, not {shown}; requests and credentials go there")
     return value
 
 

@@ -25,7 +25,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
 MAX_PROJECT_BYTES = 4 << 20  # a pyproject.toml is a few kB; a larger one is not read
-WHERE = "choose where credentials go"
+WHERE = "pick where credentials go"
 # Settings a project file applies only once trusted, and what they could do.
 NEEDS_TRUST = {
     "mcp_servers": "start processes",
@@ -35,7 +35,7 @@ NEEDS_TRUST = {
     "vertex_project": WHERE,
     "vertex_region": WHERE,
     "foundry_resource": WHERE,
-    "headers": "add request headers",
+    "headers": "add headers",
 }
 # Files these settings write (or read): inside the project file's folder they apply, elsewhere they wait.
 PATH_SETTINGS = ("autosave", "replay")
@@ -131,28 +131,34 @@ def apply_project(target: HasTraits, project: ProjectFile, *, skip: set[str], tr
     return [*problems, held_line(project.path, held)] if held else problems
 
 
-def held_line(path: Path, held: dict[str, str]) -> str:
-    """The one line saying which keys of `path` wait for %claude trust, and why."""
-    reasons = " or ".join(dict.fromkeys(held.values()))
-    names = ", ".join(sorted({setting_name(key) for key in held}))
-    return (
-        f"{_short(path)} sets {names}; not applied until you run %claude trust "
-        f"(a project file may not {reasons} without your consent)"
-    )
+def held_line(path: Path, held: dict[str, str], limit: int = 280) -> str:
+    """The one line saying which keys of `path` wait for %claude trust, and why (at most `limit` characters)."""
+    reasons = list(dict.fromkeys(held.values()))
+    why = ", ".join(reasons[:-1]) + (" or " if len(reasons) > 1 else "") + reasons[-1]
+    names = sorted({setting_name(key) for key in held})
+    for shown in range(len(names), 0, -1):
+        more = f" and {len(names) - shown} more" if shown < len(names) else ""
+        line = (
+            f"{_short(path, 60)} sets {', '.join(names[:shown])}{more}; not applied until you run %claude trust "
+            f"(a project file may not {why})"
+        )
+        if len(line) <= limit:
+            break
+    return line
 
 
 def _apply(target: HasTraits, known: dict[str, Any], key: str, value: Any, path: Path) -> list[str]:
     name = setting_name(key)
     if name not in known:
         close = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(sorted(known))}"
-        return [f"unknown key {key!r:.60} in [tool.claude_magic] of {_short(path)}{hint}"]
+        hint = f"did you mean {close[0]!r}?" if close else "%claude config lists the known keys"
+        return [f"unknown key {key!r:.60} in [tool.claude_magic] of {_short(path)} (ignored); {hint}"]
     if name in PATH_SETTINGS and isinstance(value, str):
         value = str(_resolved(Path.cwd(), value))  # the file checked is the file used, wherever the kernel moves
     try:
         setattr(target, name, value)
     except TraitError as error:
-        return [f"[tool.claude_magic] {key} in {_short(path)}: {error} (ignored)"]
+        return [f"[tool.claude_magic] {key} in {_short(path, 60)}: {error} (ignored)"]
     return []
 
 
