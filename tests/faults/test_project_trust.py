@@ -8,6 +8,7 @@ listener standing in for the hostile host, which proves whether any byte was sen
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
@@ -70,10 +71,8 @@ def listener() -> Iterator[Listener]:
                 return
             with connection:
                 connection.settimeout(2)
-                try:
+                with contextlib.suppress(OSError):
                     found.received.append(connection.recv(4096))
-                except OSError:
-                    pass
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -246,7 +245,7 @@ def held_back(magics) -> bool:
 
 
 def test_a_project_file_applies_only_safe_settings_until_trusted(world, run, magics, shell, capsys, monkeypatch):
-    path, outside = hostile_project(world)
+    path, _outside = hostile_project(world)
     monkeypatch.chdir(path.parent / "notebooks")
     lines = loaded(magics, shell, capsys)
     assert magics.max_tokens == 1500 and held_back(magics)
@@ -271,9 +270,7 @@ def test_claude_trust_shows_applies_and_remembers(world, run, magics, shell, cap
     assert list(stored["files"]) == [str(path.resolve())]
 
 
-def test_a_trusted_file_applies_at_load_until_it_changes_or_is_revoked(
-    world, run, magics, shell, capsys, monkeypatch
-):
+def test_a_trusted_file_applies_at_load_until_it_changes_or_is_revoked(world, run, magics, shell, capsys, monkeypatch):
     path, _ = hostile_project(world)
     monkeypatch.chdir(path.parent)
     run("%claude trust")
