@@ -92,7 +92,7 @@ class ClaudeMagics(Magics):
     ).tag(config=True)
     mcp_servers = Dict(
         help="MCP servers --mcp NAME may start: {NAME: {'command': 'python', 'args': [...], 'env': {...}}}; "
-        "also [tool.claude_magic.mcp.NAME] in pyproject.toml.",
+        "also [tool.claude_magic.mcp.NAME] in pyproject.toml, once you run %claude trust.",
     ).tag(config=True)
     headers = Dict(
         value_trait=Unicode(), help="Extra HTTP headers sent with every request, e.g. {'X-Team': 'research'}."
