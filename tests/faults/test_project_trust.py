@@ -376,3 +376,10 @@ def test_vertex_without_its_extra_says_the_pip_command(world, run, magics, monke
     run("%config ClaudeMagics.simulate = True\n%config ClaudeMagics.platform = 'vertex'")
     message = cell_fails_in_one_line(run)
     assert message == 'Vertex AI needs google.auth: pip install "claude-magic[vertex]"'
+
+
+@pytest.mark.parametrize("header", ["Host", "api-key"])
+def test_a_header_that_names_the_server_or_carries_foundry_s_key_is_refused(header, world, run, magics, caplog):
+    run(f"%config ClaudeMagics.headers = {{{header!r}: 'evil.example.com'}}")
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 1 and "evil.example.com" not in one_line(lines[0]) and magics.headers == {}
