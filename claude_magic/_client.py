@@ -161,9 +161,7 @@ class Connection:
 
     def _platform_client(self) -> Any:
         """The SDK's own client for the platform: pointed at the simulator with fake credentials when simulating."""
-        from importlib.util import find_spec
-
-        hint = missing_extra(self.platform.name, lambda module: find_spec(module) is not None)
+        hint = missing_extra(self.platform.name, importable)
         if hint is not None:
             raise RequestFailed(hint)
         if self.replay:  # claude_magic.replay records through the Claude API client's base URL only
@@ -185,6 +183,16 @@ class Connection:
 
 def _silent(status: str) -> None:
     """Retries of requests that have no panel to show them on go unannounced."""
+
+
+def importable(module: str) -> bool:
+    """True when `module` can be imported; a missing parent package ("google" of google.auth) is False, not an error."""
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(module) is not None
+    except (ImportError, ValueError):  # find_spec imports the parents; ValueError: a module whose __spec__ is None
+        return False
 
 
 def simulated_platform_client(platform: PlatformConfig, url: str) -> Any:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .core.errors import RequestFailed
-from .core.platforms import CREDENTIAL_HINTS, PlatformConfig, credential_failure
+from .core.errors import ClaudeMagicError, RequestFailed
+from .core.platforms import CREDENTIAL_HINTS, EXTRAS, PlatformConfig, check_location, credential_failure, install_hint
 
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -26,6 +26,12 @@ def real_platform_client(platform: PlatformConfig) -> Any:
         return build(platform)
     except RequestFailed:
         raise
+    except ClaudeMagicError as error:  # a region or resource from the environment that is not one
+        raise RequestFailed(error.message) from None
+    except ImportError as error:  # a part of the platform's extra that imports but is broken or half there
+        if platform.name not in EXTRAS:
+            raise RequestFailed(f"{platform.label} needs {error.name}: pip install {error.name}") from None
+        raise RequestFailed(install_hint(platform.name, [error.name or EXTRAS[platform.name][0]])) from None
     except Exception as error:  # the credential libraries' own errors, as one line
         hint = credential_failure(error)
         raise RequestFailed(hint or f"{platform.label}: {type(error).__name__}: {error}") from None
@@ -50,7 +56,7 @@ def _aws_region(platform: PlatformConfig, session: Any) -> str:
         raise RequestFailed(
             "Amazon Bedrock: no AWS region; set %config ClaudeMagics.aws_region = 'us-east-1' (or AWS_REGION)"
         )
-    return str(region)
+    return str(check_location("aws_region", str(region), "the AWS region"))
 
 
 def _vertex(platform: PlatformConfig) -> Any:
@@ -61,6 +67,7 @@ def _vertex(platform: PlatformConfig) -> Any:
     if not region:
         message = "Vertex AI: no region; set %config ClaudeMagics.vertex_region = 'global' (or CLOUD_ML_REGION)"
         raise RequestFailed(message)
+    check_location("vertex_region", region, "vertex_region (or CLOUD_ML_REGION)")
     project = platform.vertex_project or _first_env("GOOGLE_CLOUD_PROJECT", "ANTHROPIC_VERTEX_PROJECT_ID")
     credentials, found = google.auth.default(scopes=[GOOGLE_SCOPE])
     project = project or found
@@ -69,6 +76,7 @@ def _vertex(platform: PlatformConfig) -> Any:
             "Vertex AI: no Google Cloud project; set %config ClaudeMagics.vertex_project = 'my-project' "
             "(or GOOGLE_CLOUD_PROJECT)"
         )
+    check_location("vertex_project", project, "the Google Cloud project")
     return anthropic.AnthropicVertex(region=region, project_id=project, credentials=credentials)
 
 
@@ -82,6 +90,7 @@ def _foundry(platform: PlatformConfig) -> Any:
             "Foundry: no resource; set %config ClaudeMagics.foundry_resource = 'NAME' "
             "(from https://NAME.services.ai.azure.com) or ANTHROPIC_FOUNDRY_RESOURCE"
         )
+    check_location("foundry_resource", resource, "foundry_resource (or ANTHROPIC_FOUNDRY_RESOURCE)")
     where: dict[str, Any] = {"base_url": base_url} if base_url else {"resource": resource}
     if os.environ.get("ANTHROPIC_FOUNDRY_API_KEY"):
         return anthropic.AnthropicFoundry(**where)

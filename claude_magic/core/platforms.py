@@ -10,6 +10,7 @@ Every check here runs before anything is sent and fails as one line naming the p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,46 @@ SERVER_TOOLS: dict[str, frozenset[str]] = {
 EXTRAS: dict[str, tuple[str, ...]] = {"bedrock": ("boto3", "botocore"), "vertex": ("google.auth", "requests")}
 
 
+# What each setting that the SDK pastes into a host or URL path may be (naming rules, checked 2026-11-22):
+# AWS regions (docs.aws.amazon.com, "Regions and Zones": us-east-1, us-gov-west-1, us-isob-east-1,
+# eu-central-2); Vertex AI locations (cloud.google.com/vertex-ai/docs/general/locations: global, the us
+# and eu multi-regions the SDK knows, and regions such as us-east5, europe-west1); Azure resource names
+# (Cognitive Services custom subdomain: 2-64 letters, digits and hyphens, starting and ending with a
+# letter or digit); Google Cloud project ids (6-30 lowercase letters, digits and hyphens, starting with a
+# letter, not ending with a hyphen; legacy domain-scoped ids carry a "domain:" prefix); AWS profile names
+# are a section name of ~/.aws/config, not part of any host.
+LOCATION_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "aws_region": (
+        re.compile(r"[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-[0-9]{1,2}"),
+        "an AWS region such as us-east-1",
+    ),
+    "vertex_region": (
+        re.compile(r"global|us|eu|[a-z]+-[a-z]+[0-9]{1,2}"),
+        "a Vertex AI region such as global or us-east5",
+    ),
+    "foundry_resource": (
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}[A-Za-z0-9]"),
+        "an Azure resource name (2-64 letters, digits, hyphens)",
+    ),
+    "vertex_project": (
+        re.compile(r"(?:[a-z0-9][a-z0-9.-]{0,62}:)?[a-z][a-z0-9-]{4,28}[a-z0-9]"),
+        "a Google Cloud project id such as my-project-123",
+    ),
+    "aws_profile": (re.compile(r"[A-Za-z0-9_.@+-]{1,128}"), "an AWS profile name such as dev"),
+}
+
+
+def check_location(name: str, value: Any, source: str | None = None) -> str | None:
+    """`value` when it is what setting `name` names (a region, a resource...), else a PlatformError; None passes."""
+    if value is None:
+        return None
+    pattern, what = LOCATION_RULES[name]
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        shown = repr(value) if len(repr(value)) <= 40 else f"a value of {len(str(value))} characters"
+        raise PlatformError(f"{source or name} must be {what}, not {shown}; requests and credentials go there")
+    return value
+
+
 @dataclass(frozen=True)
 class PlatformConfig:
     """Where requests go: the platform and its own non-secret settings (credentials come from its usual sources)."""
@@ -42,6 +83,11 @@ class PlatformConfig:
     vertex_project: str | None = None
     vertex_region: str | None = None
     foundry_resource: str | None = None
+
+    def __post_init__(self) -> None:
+        check_platform(self.name)
+        for name in LOCATION_RULES:
+            check_location(name, getattr(self, name))
 
     @property
     def label(self) -> str:
@@ -57,15 +103,18 @@ class PlatformConfig:
 def check_platform(name: str) -> str:
     """`name` when it is a known platform, else a PlatformError listing them."""
     if name not in PLATFORMS:
-        raise PlatformError(f"platform {name!r} is not one of {', '.join(PLATFORMS)}")
+        raise PlatformError(f"platform {name!r:.60} is not one of {', '.join(PLATFORMS)}")
     return name
 
 
 def missing_extra(name: str, importable: Any) -> str | None:
     """The one-line hint when `name`'s SDK extra is not installed (`importable(module)` says if it is)."""
     missing = [module for module in EXTRAS.get(name, ()) if not importable(module)]
-    if not missing:
-        return None
+    return install_hint(name, missing) if missing else None
+
+
+def install_hint(name: str, missing: list[str]) -> str:
+    """'Vertex AI needs google.auth: pip install "claude-magic[vertex]"': the one line for any missing extra."""
     return f'{platform_label(name)} needs {", ".join(missing)}: pip install "claude-magic[{name}]"'
 
 

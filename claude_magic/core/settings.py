@@ -163,10 +163,13 @@ COMPACT_BETA = "compact-2026-01-12"  # the beta header that threshold compaction
 # An HTTP header field name (RFC 9110 token); values may not carry line breaks or other control characters.
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _BETA_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
-# Headers the SDK or claude_magic sets itself: overriding them would break authentication or the protocol.
+# Headers the SDK or claude_magic sets itself: overriding them would break authentication or the protocol
+# (api-key is Foundry's key header; host names the server the request is for).
 RESERVED_HEADERS = (
     "x-api-key",
     "authorization",
+    "api-key",
+    "host",
     "anthropic-version",
     "anthropic-beta",
     "content-type",

@@ -290,6 +290,19 @@ def audit_notebook(host: CommandHost, args: list[str]) -> None:
         print(f"claude_magic: every request is in {parsed.check_replay}: the notebook reruns from it for $0")
 
 
+@command("trust", "[--revoke] apply this project's pyproject.toml settings that need consent, and remember it")
+def trust_project(host: CommandHost, args: list[str]) -> None:
+    from pathlib import Path
+
+    from .project_trust import revoke, trust
+
+    parsed = _parse("trust", args, ("--revoke", {"action": "store_true"}))
+    if parsed.revoke:
+        print(revoke(Path.cwd()))
+        return
+    print("\n".join(trust(host, Path.cwd(), skip=set(host.shell.config.get("ClaudeMagics", {})))))  # type: ignore[arg-type]
+
+
 def notebook_path(namespace: dict[str, Any]) -> str | None:
     """The notebook file the kernel runs, when its frontend says (Jupyter Server 2: `__session__`; VS Code)."""
     import os

@@ -13,9 +13,9 @@ from traitlets.config import Config
 from .._session import Session
 from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
 from ..core.budget import PREFLIGHT_TOKENS, check_cost_cap
-from ..core.errors import CallInterrupted, ClaudeMagicError, SettingsError, StructuredOutputError
+from ..core.errors import ClaudeMagicError, PlatformError, SettingsError, StructuredOutputError
 from ..core.models import DEFAULT_MODEL, EFFORTS
-from ..core.platforms import PLATFORMS
+from ..core.platforms import PLATFORMS, check_location
 from ..core.settings import (
     CACHE_POLICIES,
     SETTING_NAMES,
@@ -95,7 +95,7 @@ class ClaudeMagics(Magics):
     ).tag(config=True)
     mcp_servers = Dict(
         help="MCP servers --mcp NAME may start: {NAME: {'command': 'python', 'args': [...], 'env': {...}}}; "
-        "also [tool.claude_magic.mcp.NAME] in pyproject.toml.",
+        "also [tool.claude_magic.mcp.NAME] in pyproject.toml, once you run %claude trust.",
     ).tag(config=True)
     headers = Dict(
         value_trait=Unicode(), help="Extra HTTP headers sent with every request, e.g. {'X-Team': 'research'}."
@@ -286,6 +286,10 @@ class ClaudeMagics(Magics):
     @observe(*NETWORK_TRAITS)
     def _apply_network(self, change: Any) -> None:
         self.session.configure_network(**{change["name"]: change["new"]})
+
+    @validate(*PLATFORM_TRAITS[1:])
+    def _check_platform_setting(self, proposal: Any) -> str | None:
+        return _as_trait_error(check_location, proposal["trait"].name, proposal["value"])  # type: ignore[no-any-return]
 
     @observe(*PLATFORM_TRAITS)
     def _apply_platform(self, change: Any) -> None:
@@ -637,5 +641,5 @@ def _has_widgets() -> bool:
 def _as_trait_error(func: Any, *args: Any) -> Any:
     try:
         return func(*args)
-    except SettingsError as error:
+    except (SettingsError, PlatformError) as error:
         raise TraitError(error.message) from None

@@ -164,15 +164,19 @@ def test_foundry_without_a_resource_says_how_to_set_one(run, magics, monkeypatch
     assert result.error_in_exec.message.startswith("Foundry: no resource; set %config ClaudeMagics.foundry_resource")
 
 
-def test_platform_settings_come_from_pyproject(shell, session, tmp_path, monkeypatch):
+def test_platform_settings_come_from_a_trusted_pyproject(shell, session, tmp_path, monkeypatch):
     from claude_magic.ipython.magics import ClaudeMagics
     from claude_magic.ipython.project_config import apply_project_config
 
-    (tmp_path / "pyproject.toml").write_text('[tool.claude_magic]\nplatform = "vertex"\nvertex-project = "p-1"\n')
+    monkeypatch.setenv("CLAUDE_MAGIC_TRUST_FILE", str(tmp_path / "trusted.json"))
+    (tmp_path / "pyproject.toml").write_text('[tool.claude_magic]\nplatform = "vertex"\nvertex-project = "proj-1"\n')
     magics = ClaudeMagics(shell=shell, session=session)
     try:
-        assert apply_project_config(magics, tmp_path) == []
-        assert session.connection.platform.name == "vertex" and session.connection.platform.vertex_project == "p-1"
+        [held] = apply_project_config(magics, tmp_path)
+        assert "sets platform, vertex_project; not applied until you run %claude trust" in held
+        assert session.connection.platform.name == "anthropic"
+        assert apply_project_config(magics, tmp_path, trust=True) == []
+        assert session.connection.platform.name == "vertex" and session.connection.platform.vertex_project == "proj-1"
     finally:
         shell.configurables.remove(magics)  # Magics.__init__ registers it with the shared shell
 
