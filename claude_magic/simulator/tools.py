@@ -110,7 +110,7 @@ def _check_custom(where: str, tool: Dict) -> None:
     name = tool.get("name")
     if name is None:
         raise invalid(f"{where}.name: Field required")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):  # `$` alone would let a final "\n" pass
         raise invalid(f"{where}.name: String should match pattern '{NAME_PATTERN}'")
     schema = tool.get("input_schema")
     if schema is None:
