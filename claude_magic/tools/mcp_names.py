@@ -71,15 +71,20 @@ def description(text: str) -> str:
 
 def schema_problem(schema: Any) -> str | None:
     """Why the API would refuse `schema` as an input_schema, or None if it is fit to send."""
+    import jsonschema
+
     if not isinstance(schema, dict) or schema.get("type") != "object":
         return "its input schema is not a JSON object schema"
-    properties, required = schema.get("properties", {}), schema.get("required", [])
-    if not isinstance(properties, dict) or not all(isinstance(p, dict) for p in properties.values()):
-        return "its input schema's properties are not a table of schemas"
-    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
-        return "its input schema's required is not a list of names"
     try:
         size = len(json.dumps(schema, allow_nan=False))
     except (TypeError, ValueError, RecursionError):
         return "its input schema is not plain JSON"
-    return f"its input schema is {size:,} characters (at most {SCHEMA_CHARS:,})" if size > SCHEMA_CHARS else None
+    if size > SCHEMA_CHARS:
+        return f"its input schema is {size:,} characters (at most {SCHEMA_CHARS:,})"
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)  # the API's own rule for input_schema
+    except RecursionError:
+        return "its input schema is nested too deeply"
+    except jsonschema.SchemaError as error:
+        return f"its input schema is not valid JSON Schema 2020-12 ({' '.join(error.message.split())[:80]})"
+    return None

@@ -1,8 +1,9 @@
 """A hostile stdio MCP server for the fault tests: raw JSON-RPC lines, no SDK, so it can break every rule.
 
 `python hostile_mcp_server.py MODE`; MODE picks the tools it lists (`TOOLSETS`) and how it misbehaves:
-`names` lists names the Messages API refuses; `schemas` lists bad schemas and huge descriptions; `noisy`
-writes lines that are not JSON-RPC to stdout around every answer; `deaf-start` never reads stdin, as a
+`names` lists names the Messages API refuses; `schemas` lists schemas it refuses, a name twice and a
+huge description; `not-object` a schema the MCP SDK refuses; `noisy` writes lines that are not JSON-RPC
+to stdout around every answer, `noisy-mute` writes only those; `deaf-start` never reads stdin, as a
 server stuck starting. Every tool answers with the name it was called by, so a test sees what the server got.
 The pid goes to $MCP_TEST_PID_FILE first, if set.
 """
@@ -31,18 +32,30 @@ TOOLSETS: dict[str, list[dict[str, Any]]] = {
         {"name": "trailing\n", "inputSchema": OBJECT},  # Python's `$` matches before a final newline
     ],
     "schemas": [
-        {"name": "string_schema", "inputSchema": {"type": "string"}},
-        {"name": "no_type", "inputSchema": {"properties": {"q": {"type": "string"}}}},
+        {"name": "unknown_type", "inputSchema": {"type": "object", "properties": {"q": {"type": "strin"}}}},
+        {"name": "numeric_additional", "inputSchema": {"type": "object", "additionalProperties": 5}},
+        {"name": "huge_schema", "inputSchema": {"type": "object", "description": "s" * 200_000}},
         {"name": "huge_description", "description": "d" * 2_000_000, "inputSchema": OBJECT},
+        {"name": "twice", "inputSchema": OBJECT},
+        {"name": "twice", "inputSchema": {"type": "object", "properties": {"x": {"type": "string"}}}},
         {"name": "fine", "description": "A good tool.", "inputSchema": OBJECT},
+    ],
+    "not-object": [
+        {"name": "fine", "inputSchema": OBJECT},
+        {"name": "string_schema", "inputSchema": {"type": "string"}},  # the MCP SDK refuses the whole list
     ],
     "noisy": [{"name": "fine", "description": "A good tool.", "inputSchema": OBJECT}],
 }
 
 
+def send_noise() -> None:
+    sys.stdout.write("Server starting... not JSON\n{broken json\n")
+    sys.stdout.flush()
+
+
 def send(message: dict[str, Any], noisy: bool) -> None:
     if noisy:
-        sys.stdout.write("Server starting... not JSON\n{broken json\n")
+        send_noise()
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
 
@@ -70,9 +83,11 @@ def main(mode: str) -> None:
             file.write(str(os.getpid()))
     if mode == "deaf-start":
         time.sleep(3600)
-    tools = TOOLSETS[mode]
+    tools = TOOLSETS.get(mode, [])
     for line in sys.stdin:
-        if line.strip():
+        if mode == "noisy-mute":
+            send_noise()
+        elif line.strip():
             reply = answer(json.loads(line), tools)
             if reply is not None:
                 send(reply, mode == "noisy")
