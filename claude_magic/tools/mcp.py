@@ -152,7 +152,8 @@ class _ToServerTail(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         server = _serving.get(None)
         if server is not None:
-            server.note(_log_line(record))
+            if record.levelno >= logging.WARNING:  # debug chatter would push the server's own lines out
+                server.note(_log_line(record))
         elif threading.current_thread() is not _thread:
             logging.getLogger().handle(record)
 
