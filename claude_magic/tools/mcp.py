@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from mcp.types import Tool as McpToolInfo
 
 T = TypeVar("T")
+Warn = Callable[[str], None]  # takes one line about a tool left out
 
 START_TIMEOUT_S = 20.0  # spawn, initialize and list_tools
 CALL_TIMEOUT_S = 60.0  # one tools/call
@@ -489,11 +490,26 @@ class McpServers:
         self._servers: dict[str, _Server] = {}  # touched on the background loop only
         atexit.register(self._stop_at_exit)
 
-    def tools(self, config: McpServerConfig) -> list[McpTool]:
+    def tools(self, config: McpServerConfig, warn: Warn | None = None) -> list[McpTool]:
         """The server's tools, starting it first if it is not running (blocking); McpError if it cannot start.
 
-        An interrupt while it starts cancels the start and kills its process: McpError, no process left.
+        Each is named as the API allows; a tool it would refuse is left out (see `tools_for`).
         """
+        return self.tools_for([config], warn)
+
+    async def atools(self, config: McpServerConfig, warn: Warn | None = None) -> list[McpTool]:
+        """`tools`, awaited."""
+        return _named(self._tools_of(await asyncio.wrap_future(_submit(self._ensure(config)))), warn or _warn)
+
+    def tools_for(self, configs: Sequence[McpServerConfig], warn: Warn | None = None) -> list[McpTool]:
+        """The tools of several servers, each named as the API allows (`mcp_names.aliases`).
+
+        A tool the API would refuse, or a name a server lists twice, is left out; `warn` gets one line saying so.
+        """
+        return _named([tool for config in configs for tool in self._started(config)], warn or _warn)
+
+    def _started(self, config: McpServerConfig) -> list[McpTool]:
+        """The tools as the server lists them, started if need be; an interrupt cancels the start: no process left."""
         try:
             return self._tools_of(_wait(self._ensure(config), self._backstop(self.start_timeout)))
         except KeyboardInterrupt:
@@ -503,23 +519,6 @@ class McpServers:
                 f"MCP server `{config.name}`: interrupted while starting; it was stopped and nothing was sent. "
                 "Run the cell again to start it."
             ) from None
-
-    async def atools(self, config: McpServerConfig) -> list[McpTool]:
-        """`tools`, awaited."""
-        return self._tools_of(await asyncio.wrap_future(_submit(self._ensure(config))))
-
-    def tools_for(self, configs: Sequence[McpServerConfig], warn: Callable[[str], None] | None = None) -> list[McpTool]:
-        """The tools of several servers, each named as the API allows (`mcp_names.aliases`).
-
-        A tool the API would refuse, or a name a server lists twice, is left out; `warn` gets one line saying so.
-        """
-        tell = warn or _warn
-        tools = _usable([tool for config in configs for tool in self.tools(config)], tell)
-        for tool, alias in zip(tools, names.aliases([(t.server, t.mcp_name) for t in tools]), strict=True):
-            tool.alias(alias)
-        if len({tool.name for tool in tools}) != len(tools):
-            raise McpError("MCP tools: two tools of these servers cannot be given distinct names; use fewer servers.")
-        return tools
 
     def running(self) -> list[str]:
         """Names of the servers that are up, in start order."""
@@ -593,7 +592,17 @@ class McpServers:
         return timeout + 2 * STOP_TIMEOUT_S  # the inner timeouts fire first; cleanup gets time too
 
 
-def _usable(tools: list[McpTool], warn: Callable[[str], None]) -> list[McpTool]:
+def _named(tools: list[McpTool], warn: Warn) -> list[McpTool]:
+    """The tools fit to send, each given its alias; McpError if two cannot be told apart."""
+    tools = _usable(tools, warn)
+    for tool, alias in zip(tools, names.aliases([(t.server, t.mcp_name) for t in tools]), strict=True):
+        tool.alias(alias)
+    if len({tool.name for tool in tools}) != len(tools):
+        raise McpError("MCP tools: two tools of these servers cannot be given distinct names; use fewer servers.")
+    return tools
+
+
+def _usable(tools: list[McpTool], warn: Warn) -> list[McpTool]:
     """The tools fit to send: a schema the API would refuse, or a name its server lists twice, is left out."""
     kept: dict[tuple[str, str], McpTool] = {}
     for tool in tools:

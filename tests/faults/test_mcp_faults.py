@@ -124,6 +124,21 @@ def test_clash_names_over_128_characters_are_cut_and_stay_distinct(run, sim, mag
     assert all(API_NAME.fullmatch(name) for name in names) and len(set(names)) == len(names) == 20
 
 
+def test_a_registrys_tools_blocking_or_awaited_carry_aliases_and_call_the_servers_names():
+    import asyncio
+
+    registry = McpServers(start_timeout=30)
+    config = McpServerConfig("hostile", sys.executable, (str(HOSTILE), "names"))
+    try:
+        blocking, awaited = registry.tools(config), asyncio.run(registry.atools(config))
+        assert [tool.name for tool in blocking] == [tool.name for tool in awaited]
+        assert all(API_NAME.fullmatch(tool.definition()["name"]) for tool in blocking)
+        dotted = next(tool for tool in blocking if tool.name == "dotted_name")
+        assert result_text(dotted.call({})) == "called 'dotted.name'"
+    finally:
+        registry.stop_all()
+
+
 def test_aliases_are_valid_unique_and_the_same_every_time():
     hostile = ["a.b", "a_b", "a b", "", "x" * 300, "x" * 299 + "y", "é", "ok", "ok", "a_b_0b3cd863", "-", "\n"]
     tools = [(server, name) for server in ("one", "two" * 21) for name in hostile[:-3]]
@@ -289,6 +304,7 @@ def test_an_interrupt_while_a_server_starts_in_a_kernel_is_one_line_and_leaves_n
         reap(pid_file)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the guard uses Linux's PR_SET_PDEATHSIG")
 def test_a_hard_killed_kernel_leaves_no_server_behind(kernel, tmp_path):
     manager, client = kernel
     pid_file = tmp_path / "pid"
