@@ -59,7 +59,7 @@ def function_tools(names: tuple[str, ...], namespace: Mapping[str, Any]) -> list
 
 
 def mcp_tools(names: tuple[str, ...], configured: Mapping[str, Any], registry: Callable[[], McpServers]) -> list[Tool]:
-    """The tools of the named MCP servers, each started on first use and reused after (clashing names get SERVER__)."""
+    """The tools of the named MCP servers, each started on first use and reused after, named as the API allows."""
     from ..core.errors import McpError
     from ..tools.mcp import McpServerConfig
 

@@ -41,6 +41,12 @@ NO_FORCED_TOOL_MODELS = frozenset({"claude-opus-5-5", "claude-fable-5-1", "claud
 UNIQUE_NAMES = "tools: Tool names must be unique."
 CHOICE_WITHOUT_TOOLS = "tool_choice may only be specified while providing tools."
 FORCED_WITH_THINKING = "Thinking may not be enabled when tool_choice forces tool use."
+# UNVERIFIED: the text as quoted in users' reports of the real 400 (anthropics/claude-code#86665, 2026-08);
+# no recording in tests/fixtures/recorded confirms it.
+INVALID_SCHEMA = (
+    "JSON schema is invalid. It must match JSON Schema draft 2020-12 (https://json-schema.org/draft/2020-12). "
+    "Learn more about tool use at https://platform.claude.com/docs/en/agents-and-tools/tool-use/overview."
+)
 
 Dict = dict[str, Any]
 
@@ -110,7 +116,7 @@ def _check_custom(where: str, tool: Dict) -> None:
     name = tool.get("name")
     if name is None:
         raise invalid(f"{where}.name: Field required")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):  # `$` alone would let a final "\n" pass
         raise invalid(f"{where}.name: String should match pattern '{NAME_PATTERN}'")
     schema = tool.get("input_schema")
     if schema is None:
@@ -119,6 +125,19 @@ def _check_custom(where: str, tool: Dict) -> None:
         raise invalid(f"{where}.input_schema: Input should be a valid dictionary")
     if schema.get("type") != "object":
         raise invalid(f"{where}.input_schema.type: Input should be 'object'")
+    if not _is_json_schema(schema):
+        raise invalid(f"{where}.input_schema: {INVALID_SCHEMA}")
+
+
+def _is_json_schema(schema: Dict) -> bool:
+    """The schema matches the JSON Schema draft 2020-12 meta-schema."""
+    import jsonschema
+
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except (jsonschema.SchemaError, RecursionError):
+        return False
+    return True
 
 
 def _check_server(where: str, tool: Dict, name: str | None, counted: bool) -> None:

@@ -13,9 +13,14 @@ temporary file, never to the notebook; its last lines end up in the error.
 A server gets `env` on top of the SDK's small default environment (PATH, HOME, ...), not the kernel's
 whole environment, so API keys are not handed to every server.
 
-Tool names: a tool keeps its MCP name. When tools of several servers are used together
-(`McpServers.tools_for`) and two servers offer the same name, every tool of that name is called
-`SERVER__TOOL` instead (the model sees that name; the server is still asked for `TOOL`).
+Tool names: the model sees an alias the API takes (`mcp_names.aliases`: the tool's own name when it
+can, `SERVER__TOOL` when two servers share a name, invalid characters replaced, cut, hashed); the
+server is still asked for its own name, and the tool's row shows it. A tool whose schema the API would
+refuse is left out of the cell, with one line saying why.
+
+The `mcp` library's log records (a server writing lines that are not JSON-RPC, say) go to that server's
+stderr tail, not to the notebook. A server is started through `mcp_guard.py` on Linux, so it dies with
+the kernel even when the kernel is killed hard.
 
 `mcp` is imported inside functions only: `%load_ext claude_magic` must not import it.
 """
@@ -26,17 +31,22 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import contextvars
 import logging
+import os
 import re
+import signal
+import sys
 import tempfile
 import threading
-from collections import Counter
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from ..core.errors import McpError
 from . import ToolOutput
+from . import mcp_names as names
 
 if TYPE_CHECKING:
     from mcp import ClientSession
@@ -44,6 +54,7 @@ if TYPE_CHECKING:
     from mcp.types import Tool as McpToolInfo
 
 T = TypeVar("T")
+Warn = Callable[[str], None]  # takes one line about a tool left out
 
 START_TIMEOUT_S = 20.0  # spawn, initialize and list_tools
 CALL_TIMEOUT_S = 60.0  # one tools/call
@@ -51,7 +62,9 @@ STOP_TIMEOUT_S = 15.0  # the SDK's own shutdown waits 2 s for an exit, then 2 s 
 STDERR_LINES = 5  # how much of a server's stderr an McpError keeps
 _STDERR_TAIL_BYTES = 8192
 _EXIT_POLL_S = 0.05
-_SEPARATOR = "__"  # SERVER__TOOL when two servers offer the same tool name
+_LOG_CHARS = 300  # one log record, as a line of the server's stderr tail
+_GUARD = Path(__file__).with_name("mcp_guard.py")
+_GUARD_CANNOT_RUN = 127  # mcp_guard.CANNOT_RUN
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONFIG_KEYS = ("command", "args", "env", "cwd", "type")
 
@@ -127,6 +140,39 @@ def _cwd(name: str, value: Any) -> str | None:
 _loop_lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _thread: threading.Thread | None = None
+_serving: contextvars.ContextVar[_Server] = contextvars.ContextVar("claude_magic_mcp_server")
+
+
+class _ToServerTail(logging.Handler):
+    """The `mcp` library's records: those of a server's tasks become a line of its stderr tail.
+
+    A handler on the `mcp` logger cannot stop propagation, so the logger propagates no more; records
+    from outside our servers (the user's own use of `mcp`) are handed to the root logger as before.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        server = _serving.get(None)
+        if server is not None:
+            if record.levelno >= logging.WARNING:  # debug chatter would push the server's own lines out
+                server.note(_log_line(record))
+        elif threading.current_thread() is not _thread:
+            logging.getLogger().handle(record)
+
+
+def _log_line(record: logging.LogRecord) -> str:
+    with contextlib.suppress(Exception):  # a record whose arguments do not format is still a line
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f": {_brief(record.exc_info[1])}"
+        return " ".join(f"[mcp {record.levelname.lower()}] {text}".split())[:_LOG_CHARS]
+    return f"[mcp {record.levelname.lower()}] (a record that does not format)"
+
+
+def _route_mcp_logs() -> None:
+    logger = logging.getLogger("mcp")
+    if not any(isinstance(handler, _ToServerTail) for handler in logger.handlers):
+        logger.addHandler(_ToServerTail())
+        logger.propagate = False
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
@@ -134,9 +180,7 @@ def _background_loop() -> asyncio.AbstractEventLoop:
     global _loop, _thread
     with _loop_lock:
         if _loop is None or _thread is None or not _thread.is_alive():
-            # The SDK logs transport trouble; a NullHandler keeps Python's last-resort handler from
-            # printing it into the notebook. The errors reach the user as McpError lines instead.
-            logging.getLogger("mcp").addHandler(logging.NullHandler())
+            _route_mcp_logs()
             _loop = asyncio.new_event_loop()
             _thread = threading.Thread(target=_loop.run_forever, name="claude-magic-mcp", daemon=True)
             _thread.start()
@@ -176,6 +220,7 @@ class _Server:
         self.process: Any = None  # anyio Process, when the SDK's stdio_client lets us see it
         self.cause: BaseException | None = None  # why the start failed
         self.last_stderr: list[str] | None = None  # the stderr tail, kept when the file closes
+        self.bad_answer = False  # the start failed on what the running server answered, not on its exit
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.stopping = asyncio.Event()
         # Closed by _serve when the server is gone; stdio_client wants a file with a fileno.
@@ -183,6 +228,7 @@ class _Server:
         self.task = asyncio.create_task(self._serve(), name=f"mcp:{config.name}")
 
     async def _serve(self) -> None:
+        _serving.set(self)  # the SDK's tasks inherit it: their log records are this server's
         try:
             await self._run()
         except Exception as exc:  # spawning failed, or the SDK's task groups raised on the way out
@@ -197,9 +243,8 @@ class _Server:
         from mcp import ClientSession, StdioServerParameters
         from mcp.client.stdio import stdio_client
 
-        params = StdioServerParameters(
-            command=self.config.command, args=list(self.config.args), env=self.config.env, cwd=self.config.cwd
-        )
+        command, args = _guarded(self.config.command, list(self.config.args))
+        params = StdioServerParameters(command=command, args=args, env=self.config.env, cwd=self.config.cwd)
         transport = stdio_client(params, errlog=cast(TextIO, self.stderr))
         async with transport as (read, write):
             self.process = _process_of(transport)
@@ -207,7 +252,7 @@ class _Server:
                 try:
                     self.tools = await asyncio.wait_for(_handshake(session), self.start_timeout)
                 except Exception as exc:
-                    self.cause = exc
+                    self.cause, self.bad_answer = exc, not (self.exited or _connection_closed(exc))
                     return
                 self.session = session
                 self.ready.set_result(None)
@@ -235,16 +280,22 @@ class _Server:
     def _start_error(self, cause: BaseException) -> McpError:
         name, tail = self.config.name, self.stderr_tail()
         last = f": {tail[-1]}" if tail else ""
-        if isinstance(cause, OSError) and self.process is None:
-            why = cause.strerror or str(cause)
+        unrunnable = self._guard_could_not_run(tail)
+        if (isinstance(cause, OSError) and self.process is None) or unrunnable:
+            why = unrunnable or (cause.strerror if isinstance(cause, OSError) else None) or str(cause)
             return McpError(f"MCP server `{name}`: cannot run `{self.config.command}`: {why}. Check its command.")
         if isinstance(cause, asyncio.TimeoutError):
             text = f"MCP server `{name}` did not finish starting within {self.start_timeout:g} s{last}"
-        elif self.returncode is not None and not self._killed_by_us:
+        elif self.returncode is not None and not self._killed_by_us and not self.bad_answer:
             text = f"MCP server `{name}` exited during start (exit code {self.returncode}){last}"
         else:
-            text = f"MCP server `{name}` failed to start: {_describe(cause)}{last}"
+            text = f"MCP server `{name}` failed to start: {_refusal(cause)}{last}"
         return McpError(text, stderr="\n".join(tail))
+
+    def _guard_could_not_run(self, tail: list[str]) -> str | None:
+        """Why mcp_guard.py could not exec the command (its exit code and stderr line say so), else None."""
+        said = [line for line in tail if line.startswith("cannot run `")]
+        return said[-1].rpartition(": ")[2] if said and self.returncode == _GUARD_CANNOT_RUN else None
 
     @property
     def _killed_by_us(self) -> bool:
@@ -262,6 +313,18 @@ class _Server:
     @property
     def running(self) -> bool:
         return self.ready.done() and not self.ready.exception() and not self.task.done() and not self.exited
+
+    def note(self, line: str) -> None:
+        """Add a line of our own (a log record about this server) to its stderr file, after what it wrote."""
+        with contextlib.suppress(OSError, ValueError):  # the file is closed once the server is gone
+            os.write(self.stderr.fileno(), (line + "\n").encode("utf-8", "replace"))
+
+    def kill(self) -> None:
+        """SIGKILL the server's process group now (it is its own session leader): for an interrupted start."""
+        pid = getattr(self.process, "pid", None)
+        if isinstance(pid, int) and not self.exited:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
 
     def stderr_tail(self) -> list[str]:
         """The last STDERR_LINES non-blank lines the server wrote to stderr."""
@@ -333,6 +396,36 @@ def _process_of(transport: Any) -> Any:
     return getattr(frame, "f_locals", {}).get("process")
 
 
+def _guarded(command: str, args: list[str]) -> tuple[str, list[str]]:
+    """The command line that runs the server through mcp_guard.py, where that works (Linux, a known Python)."""
+    if not sys.platform.startswith("linux") or not sys.executable or not _GUARD.is_file():
+        return command, args
+    return sys.executable, ["-I", str(_GUARD), str(os.getpid()), command, *args]
+
+
+def _refusal(exc: BaseException) -> str:
+    """What was wrong with a server's answer: the first thing the SDK's validation names, or the exception."""
+    from pydantic import ValidationError
+
+    exc = _leaf(exc)
+    if not isinstance(exc, ValidationError) or not exc.errors():
+        return _describe(exc)
+    first, more = exc.errors()[0], exc.error_count() - 1
+    where = ".".join(str(part) for part in first["loc"])
+    also = f" (and {more} more)" if more else ""
+    return f"the MCP SDK refuses its {exc.title} at {where}: {first['msg']}{also}; fix the server or leave it out"
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception in a few words; a validation error as its first message and the input it was about."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        return f"{first['msg']} in {str(first.get('input', ''))[:80]!r}"
+    return _describe(exc)
+
+
 def _leaf(exc: BaseException) -> BaseException:
     """The first real exception inside (nested) exception groups, as anyio task groups raise them."""
     while isinstance(getattr(exc, "exceptions", None), tuple) and exc.exceptions:  # type: ignore[attr-defined]
@@ -397,22 +490,35 @@ class McpServers:
         self._servers: dict[str, _Server] = {}  # touched on the background loop only
         atexit.register(self._stop_at_exit)
 
-    def tools(self, config: McpServerConfig) -> list[McpTool]:
-        """The server's tools, starting it first if it is not running (blocking); McpError if it cannot start."""
-        return self._tools_of(_wait(self._ensure(config), self._backstop(self.start_timeout)))
+    def tools(self, config: McpServerConfig, warn: Warn | None = None) -> list[McpTool]:
+        """The server's tools, starting it first if it is not running (blocking); McpError if it cannot start.
 
-    async def atools(self, config: McpServerConfig) -> list[McpTool]:
+        Each is named as the API allows; a tool it would refuse is left out (see `tools_for`).
+        """
+        return self.tools_for([config], warn)
+
+    async def atools(self, config: McpServerConfig, warn: Warn | None = None) -> list[McpTool]:
         """`tools`, awaited."""
-        return self._tools_of(await asyncio.wrap_future(_submit(self._ensure(config))))
+        return _named(self._tools_of(await asyncio.wrap_future(_submit(self._ensure(config)))), warn or _warn)
 
-    def tools_for(self, configs: Sequence[McpServerConfig]) -> list[McpTool]:
-        """The tools of several servers; a name two servers share becomes SERVER__TOOL for each of them."""
-        tools = [tool for config in configs for tool in self.tools(config)]
-        clashing = {name for name, count in Counter(tool.name for tool in tools).items() if count > 1}
-        for tool in tools:
-            if tool.name in clashing:
-                tool.name = f"{tool.server}{_SEPARATOR}{tool.mcp_name}"
-        return tools
+    def tools_for(self, configs: Sequence[McpServerConfig], warn: Warn | None = None) -> list[McpTool]:
+        """The tools of several servers, each named as the API allows (`mcp_names.aliases`).
+
+        A tool the API would refuse, or a name a server lists twice, is left out; `warn` gets one line saying so.
+        """
+        return _named([tool for config in configs for tool in self._started(config)], warn or _warn)
+
+    def _started(self, config: McpServerConfig) -> list[McpTool]:
+        """The tools as the server lists them, started if need be; an interrupt cancels the start: no process left."""
+        try:
+            return self._tools_of(_wait(self._ensure(config), self._backstop(self.start_timeout)))
+        except KeyboardInterrupt:
+            with contextlib.suppress(McpError, KeyboardInterrupt):  # a second interrupt: the stop goes on alone
+                _wait(self._cancel_start(config.name), self._backstop(STOP_TIMEOUT_S))
+            raise McpError(
+                f"MCP server `{config.name}`: interrupted while starting; it was stopped and nothing was sent. "
+                "Run the cell again to start it."
+            ) from None
 
     def running(self) -> list[str]:
         """Names of the servers that are up, in start order."""
@@ -465,6 +571,12 @@ class McpServers:
         await server.stop()
         return True
 
+    async def _cancel_start(self, name: str) -> None:
+        server = self._servers.get(name)
+        if server is not None and not server.ready.done():
+            server.kill()
+        await self._stop(name)
+
     async def _stop_all(self) -> None:
         await asyncio.gather(*(self._stop(name) for name in list(self._servers)))
 
@@ -480,25 +592,58 @@ class McpServers:
         return timeout + 2 * STOP_TIMEOUT_S  # the inner timeouts fire first; cleanup gets time too
 
 
+def _named(tools: list[McpTool], warn: Warn) -> list[McpTool]:
+    """The tools fit to send, each given its alias; McpError if two cannot be told apart."""
+    tools = _usable(tools, warn)
+    for tool, alias in zip(tools, names.aliases([(t.server, t.mcp_name) for t in tools]), strict=True):
+        tool.alias(alias)
+    if len({tool.name for tool in tools}) != len(tools):
+        raise McpError("MCP tools: two tools of these servers cannot be given distinct names; use fewer servers.")
+    return tools
+
+
+def _usable(tools: list[McpTool], warn: Warn) -> list[McpTool]:
+    """The tools fit to send: a schema the API would refuse, or a name its server lists twice, is left out."""
+    kept: dict[tuple[str, str], McpTool] = {}
+    for tool in tools:
+        key = (tool.server, tool.mcp_name)
+        problem = "its server lists the name twice" if key in kept else names.schema_problem(tool.input_schema)
+        if problem is None:
+            kept[key] = tool
+        else:
+            warn(f"MCP server `{tool.server}`: tool `{names.shown(tool.mcp_name)}` left out: {problem}.")
+    return list(kept.values())
+
+
+def _warn(line: str) -> None:
+    print(f"claude_magic: {line}", file=sys.stderr)
+
+
 class McpTool:
     """One tool of an MCP server, as a `Tool`: its definition comes from the server's tools/list."""
 
     def __init__(
         self, servers: McpServers, config: McpServerConfig, mcp_name: str, description: str, schema: dict[str, Any]
     ) -> None:
-        self.name = mcp_name  # SERVER__TOOL after McpServers.tools_for found a clash
+        self.name = mcp_name  # the alias the model sees, once McpServers.tools_for gave it
         self.source = f"mcp:{config.name}"
         self.server = config.name
-        self.mcp_name = mcp_name
-        self.description = description
+        self.mcp_name = mcp_name  # the server's own name for it: what it is called by
+        self.description = names.description(description)
         self.input_schema = schema
         self._servers = servers
         self._config = config
 
     @classmethod
     def from_info(cls, servers: McpServers, config: McpServerConfig, info: McpToolInfo) -> McpTool:
-        description = info.description or f"Tool `{info.name}` of the MCP server `{config.name}`."
+        description = info.description or f"Tool `{names.shown(info.name)}` of the MCP server `{config.name}`."
         return cls(servers, config, info.name, description, dict(info.input_schema))
+
+    def alias(self, name: str) -> None:
+        """Offer the tool to the model as `name`; its row then shows the server's own name too."""
+        self.name = name
+        own = "" if name == self.mcp_name else f" tool {names.shown(self.mcp_name)}"
+        self.source = f"mcp:{self.server}{own}"
 
     def definition(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "input_schema": self.input_schema}

@@ -54,7 +54,7 @@ def of_type(message: Any, kind: str) -> list[Any]:
 # -- validation of tools ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["get price", "", "x" * 129, "caf\u00e9"])
+@pytest.mark.parametrize("name", ["get price", "", "x" * 129, "caf\u00e9", "probe\n"])
 def test_a_custom_tool_name_must_match_the_pattern(client, name):
     message = rejected(client, tools=[tool("ok"), tool(name)])
     assert message == "tools.1.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'"
@@ -67,6 +67,15 @@ def test_a_128_character_name_with_dashes_and_underscores_is_accepted(client):
 def test_input_schema_must_be_an_object_schema(client):
     message = rejected(client, tools=[{"name": "probe", "input_schema": {"type": "array"}}])
     assert message == "tools.0.custom.input_schema.type: Input should be 'object'"
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [{"additionalProperties": 5}, {"properties": {"q": {"type": "strin"}}}, {"required": "q"}, {"minProperties": "x"}],
+)
+def test_input_schema_must_be_json_schema_2020_12(client, schema):
+    message = rejected(client, tools=[{"name": "probe", "input_schema": {"type": "object", **schema}}])
+    assert message.startswith("tools.0.custom.input_schema: JSON schema is invalid. It must match JSON Schema draft")
 
 
 def test_a_custom_tool_needs_an_input_schema(client):
