@@ -232,19 +232,18 @@ class NotedBar:
 
 
 def test_the_kernel_side_join_puts_its_outcome_on_the_bar(shell, magics, run, sim):
-    from claude_magic.batches.store import JobStore
-    from claude_magic.ipython.batch_command import auto_join
+    from claude_magic.ipython.batch_command import runner_for
 
     shell.user_ns["df"] = reviews(3)
     run('%claude batch df --prompt "{{row.text}}" --out r')
     [saved] = list(Path(".claude_magic/batches").glob("*.json"))
     bar = NotedBar()
     shell.user_ns["df"] = reviews(2)  # the frame changed before the batch ended
-    auto_join(magics, saved.stem, JobStore(), bar)
+    runner_for(magics).auto_join(saved.stem, bar)
     assert bar.notes[-1].startswith("not joined: df changed since batch") and "%claude batch wait" in bar.notes[-1]
     shell.user_ns["df"] = reviews(3)
-    auto_join(magics, saved.stem, JobStore(), bar)
+    runner_for(magics).auto_join(saved.stem, bar)
     assert bar.notes[-1] == "joined 3 rows into df['r'] (3 succeeded)"
-    auto_join(magics, saved.stem, JobStore(), bar)
+    runner_for(magics).auto_join(saved.stem, bar)
     assert bar.notes[-1] == "already joined into df['r']"
     assert [record.kind for record in magics.session.usage.records] == ["batch"]
