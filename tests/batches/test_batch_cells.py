@@ -109,6 +109,16 @@ def test_a_cap_the_estimate_crosses_sends_nothing(shell, magics, run, sim):
     assert "x" not in shell.user_ns["df"].columns
 
 
+def test_a_batch_and_a_cell_read_one_budget_the_sessions(shell, magics, run, sim):
+    shell.user_ns["df"] = reviews(50)
+    magics.session.budget_usd = 0.001  # set on the session (claude_magic.session()), not through %config
+    result, _ = run('%claude batch df --prompt "{{row.text}}" --out x --max-tokens 4000')
+    assert not result.success and "over the $0.0010 budget" in str(result.error_in_exec)
+    assert not posts(sim, "/v1/messages/batches")
+    cell, _ = run("%claude --max-tokens 4000 hello")
+    assert not cell.success and "over the $0.0010 budget" in str(cell.error_in_exec)
+
+
 @pytest.mark.parametrize(
     ("line", "words"),
     [
