@@ -21,7 +21,9 @@ class Bar(Protocol):
 class BatchHost(Protocol):
     """The notebook side of a batch line (ipython/batch_command.py gives one for a shell)."""
 
-    namespace: Mapping[str, Any]  # the user's names: frames and --schema models
+    @property
+    def namespace(self) -> Mapping[str, Any]:
+        """The user's names: frames and --schema models."""
 
     def say(self, line: str) -> None:
         """Tell the user one line (printed under the cell)."""

@@ -242,14 +242,9 @@ def _ended(client: Any, job: Job) -> list[Any]:
 
 def _saved_columns(batch_id: str, job: Job | None) -> dict[str, Any]:
     """What the saved job file says of an API batch (None for a batch started elsewhere)."""
-    known = job is not None
-    return {
-        "batch": batch_id,
-        "job": job.id if known else None,
-        "frame": job.frame if known else None,
-        "out": job.out if known else None,
-        "joined": known and batch_id in job.joined,
-    }
+    if job is None:
+        return {"batch": batch_id, "job": None, "frame": None, "out": None, "joined": False}
+    return {"batch": batch_id, "job": job.id, "frame": job.frame, "out": job.out, "joined": batch_id in job.joined}
 
 
 def _all_joined(job: Job) -> bool:

@@ -50,9 +50,9 @@ class BatchSpec:
     @classmethod
     def of_job(cls, job: Job, *, wait: bool) -> BatchSpec:
         """The line that made `job`, from its saved options (a retry)."""
-        options = {key: job.options.get(key) for key in SAVED_OPTIONS}
-        options["attach"] = tuple(options["attach"] or ())
-        return cls(frame=job.frame, out=job.out, schema=job.schema, wait=wait, **options)
+        saved: dict[str, Any] = {key: job.options.get(key) for key in SAVED_OPTIONS}
+        saved["attach"] = tuple(saved["attach"] or ())
+        return cls(frame=job.frame, out=job.out, schema=job.schema, wait=wait, **saved)
 
 
 @dataclass(frozen=True)
