@@ -1,7 +1,6 @@
-"""A batch job's life against the API: build rows from a frame, submit (split to fit), join results, record cost.
+"""A batch job's pieces: rows from a frame, the API batches they go as (split to fit), their ledger row.
 
-Used by `%claude batch` (ipython/batch_command.py) and by benchmarks; knows nothing of IPython.
-Joining and recording happen on the caller's thread; only polling runs in the background.
+Used by the batch runner (runner.py, start.py); knows nothing of IPython.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 from ..core.usage import CallRecord, Usage, cost_usd, cost_without_cache_usd
 from .errors import BatchInputError, BatchStateError
 from .ids import custom_ids
-from .join import Outcomes, check_frame, check_unique, read_results, write_columns
+from .join import Outcomes, check_unique
 from .requests import RowRequests
 from .store import Job
 from .template import INDEX, parse_template
@@ -57,20 +56,6 @@ def submit(client: Any, rows: RowRequests, positions: Sequence[int], on_created:
     return Submitted(tuple(ids), tuple(sizes))
 
 
-def ended_batches(client: Any, job: Job) -> list[Any]:
-    """The job's API batches that ended and are not joined yet."""
-    pending = [client.messages.batches.retrieve(b) for b in job.batches if b not in job.joined]
-    return [batch for batch in pending if batch.processing_status == "ended"]
-
-
-def join_batch(client: Any, job: Job, batch: Any, frame: Any, frame_name: str, shape: Any = None) -> Outcomes:
-    """Stream one ended batch's results into `frame`'s columns; returns what they said (usage included)."""
-    check_frame(frame, job, frame_name)
-    outcomes = read_results(job, client.messages.batches.results(batch.id))
-    write_columns(frame, job, outcomes, shape)
-    return outcomes
-
-
 def batch_record(call: int, job: Job, batch: Any, outcomes: Outcomes, prices: Any, price_of: Any) -> CallRecord:
     """The ledger row of one API batch: its rows' summed usage at batch prices, and its request count."""
     created = batch.created_at.timestamp()
@@ -104,3 +89,14 @@ def find_frame(namespace: Mapping[str, Any], name: str) -> Any:
     if not (hasattr(frame, "columns") and hasattr(frame, "index") and hasattr(frame, "iloc")):
         raise BatchInputError(f"{name} is a {type(frame).__name__}, not a DataFrame; nothing was sent")
     return frame
+
+
+def schema_shape(namespace: Mapping[str, Any], schema: str | None) -> Any:
+    """The OutputSchema of `--schema NAME` (a model defined in the notebook), or None without one."""
+    if schema is None:
+        return None
+    if schema not in namespace:
+        raise BatchInputError(f"--schema {schema}: no such name in the notebook; define the model first")
+    from ..tools.structured import output_schema
+
+    return output_schema(namespace[schema], schema)

@@ -29,7 +29,7 @@ MAX_JOB_BYTES = 256 * 2**20  # a job of 100,000 rows with long index labels stay
 # Batch ids go into request paths: only the API's own id alphabet (and our custom_id one).
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _TEXTS = ("ids", "labels", "batches", "joined", "recorded")
-# What retry may take from a file, with the types it may have (see `_options` in ipython/batch_command.py).
+# What retry may take from a file, with the types it may have (see `SAVED_OPTIONS` in start.py).
 _OPTIONS: dict[str, tuple[type, ...]] = {
     "prompt": (str,),
     "model": (str, type(None)),

@@ -7,36 +7,18 @@ import difflib
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
 from ..core.errors import ClaudeMagicError
 from ..core.models import ModelInfo
 from ..core.transcript import DEFAULT_CHAT, Chat
-from .options import CellOptions, parse_options
+from .options import parse_options
+from .subcommand import CommandHost, Flag, SubcommandParser
 
 if TYPE_CHECKING:
     from .._session import Session
-
-
-class CommandHost(Protocol):
-    """What a subcommand may use of the magics that run it."""
-
-    session: Session
-    shell: Any  # the InteractiveShell (user_ns)
-
-    def ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
-        """Send `prompt` as a %%claude cell with `options` would."""
-
-    def fix_last_error(self) -> None:
-        """Send the kernel's last traceback and ask for an explanation and a fix."""
-
-    def settings_panel(self) -> Any:
-        """Live controls bound to the settings traits."""
-
-    def config_rows(self) -> list[dict[str, Any]]:
-        """One row per %config setting: name, value, help."""
 
 
 Handler = Callable[[CommandHost, list[str]], Any]
@@ -99,25 +81,12 @@ def _reject_typo(word: str, rest: list[str]) -> None:
         )
 
 
-def _parse(name: str, args: list[str], *flags: tuple[str, dict[str, Any]]) -> argparse.Namespace:
-    parser = _Parser(prog=f"%claude {name}", add_help=False)
-    for flag, spec in flags:
-        parser.add_argument(flag, **spec)
-    parsed, extra = parser.parse_known_args(args)
-    if extra:
-        raise UsageError(
-            f"%claude {name} does not take {' '.join(extra)!r}; "
-            f"to send a prompt that starts with {name!r}, write %claude -- {name} ..."
-        )
-    return parsed
+def _parse(name: str, args: list[str], *flags: Flag) -> argparse.Namespace:
+    hint = f"; to send a prompt that starts with {name!r}, write %claude -- {name} ..."
+    return SubcommandParser(name, *flags, hint=hint).read(args)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse would print usage and exit
-        raise UsageError(f"{self.prog}: {message}")
-
-
-_CHAT = ("--chat", {"metavar": "NAME"})
+_CHAT: Flag = ("--chat", {"metavar": "NAME"})
 
 
 def current_chat(session: Session, name: str | None = None) -> Chat:
@@ -239,7 +208,7 @@ def show_config(host: CommandHost, args: list[str]) -> Any:
     return pd.DataFrame(host.config_rows()).set_index("setting")
 
 
-_PATH = ("path", {"metavar": "PATH"})
+_PATH: Flag = ("path", {"metavar": "PATH"})
 
 
 @command("export", "PATH: save the transcript")

@@ -109,6 +109,16 @@ def test_a_cap_the_estimate_crosses_sends_nothing(shell, magics, run, sim):
     assert "x" not in shell.user_ns["df"].columns
 
 
+def test_a_batch_and_a_cell_read_one_budget_the_sessions(shell, magics, run, sim):
+    shell.user_ns["df"] = reviews(50)
+    magics.session.budget_usd = 0.001  # set on the session (claude_magic.session()), not through %config
+    result, _ = run('%claude batch df --prompt "{{row.text}}" --out x --max-tokens 4000')
+    assert not result.success and "over the $0.0010 budget" in str(result.error_in_exec)
+    assert not posts(sim, "/v1/messages/batches")
+    cell, _ = run("%claude --max-tokens 4000 hello")
+    assert not cell.success and "over the $0.0010 budget" in str(cell.error_in_exec)
+
+
 @pytest.mark.parametrize(
     ("line", "words"),
     [
@@ -232,19 +242,18 @@ class NotedBar:
 
 
 def test_the_kernel_side_join_puts_its_outcome_on_the_bar(shell, magics, run, sim):
-    from claude_magic.batches.store import JobStore
-    from claude_magic.ipython.batch_command import auto_join
+    from claude_magic.ipython.batch_command import runner_for
 
     shell.user_ns["df"] = reviews(3)
     run('%claude batch df --prompt "{{row.text}}" --out r')
     [saved] = list(Path(".claude_magic/batches").glob("*.json"))
     bar = NotedBar()
     shell.user_ns["df"] = reviews(2)  # the frame changed before the batch ended
-    auto_join(magics, saved.stem, JobStore(), bar)
+    runner_for(magics).auto_join(saved.stem, bar)
     assert bar.notes[-1].startswith("not joined: df changed since batch") and "%claude batch wait" in bar.notes[-1]
     shell.user_ns["df"] = reviews(3)
-    auto_join(magics, saved.stem, JobStore(), bar)
+    runner_for(magics).auto_join(saved.stem, bar)
     assert bar.notes[-1] == "joined 3 rows into df['r'] (3 succeeded)"
-    auto_join(magics, saved.stem, JobStore(), bar)
+    runner_for(magics).auto_join(saved.stem, bar)
     assert bar.notes[-1] == "already joined into df['r']"
     assert [record.kind for record in magics.session.usage.records] == ["batch"]
