@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .masking import Secrets, mask_text
+from .masking import MASK, Secrets, mask_text
 from .tokens import estimate_tokens
 
 DEFAULT_CONTEXT_TOKENS = 1_500
@@ -119,6 +119,8 @@ def make_items(
 
 def _item(kind: ItemKind, name: str, text: str, secrets: Secrets, order: int, mentions: set[str]) -> ContextItem:
     clean, labels = mask_text(text, secrets)
+    if kind == "variable" and MASK in text:  # masked by the name rule when it was summarised
+        labels = tuple(sorted({*labels, name}))
     errors = int(kind == "cell" and "\n<error>\n" in text)
     return ContextItem(kind, name, clean, estimate_tokens(clean), labels, order, frozenset(mentions), errors)
 
