@@ -78,7 +78,12 @@ class Secrets:
 
 
 def is_secret_name(name: str) -> bool:
-    """True when one of the name's words (split at `_`, `-` and case changes) is a credential word."""
+    """True when one of the name's words (split at `_`, `-` and case changes) is a credential word.
+
+    Exception classes (`KeyError: 'b'` reads like an assignment) are not credentials.
+    """
+    if name.endswith(("Error", "Exception", "Warning")):
+        return False
     return any(word.lower() in SECRET_WORDS for word in _WORDS.findall(name))
 
 
