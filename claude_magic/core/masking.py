@@ -58,7 +58,7 @@ VALUE_PATTERNS: tuple[tuple[str, str, int], ...] = (
     ("bearer token", r"(?i:\bbearer)\s+([A-Za-z0-9._~+/\-]{8,}=*)", 1),
     ("password in a URL", r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@'\"]{1,200}:([^\s@/'\"]{1,200})@", 1),
 )
-_NAME = r"(?P<name>[A-Za-z_][A-Za-z0-9_\-]{0,80})['\"]?\]?"
+_NAME = r"(?<![A-Za-z0-9_\-])(?P<name>[A-Za-z_][A-Za-z0-9_\-]{0,80})['\"]?\]?"
 _ANNOTATION = r"(?:\s*:\s*[A-Za-z_][\w\[\]., |]{0,40})?"
 _OPERATOR = r"\s*(?:[:=]=?|!=)\s*"
 # `name = "value"`, `"name": 'value'`, `env["NAME"] = "value"`, `f(name=b"value")`: a credential-named value.

@@ -21,6 +21,7 @@ from typing import Any
 from ..core.context import CellError, CellRun
 from ..core.provenance import METADATA_KEY
 
+MAX_SOURCE_CHARS = 8_000  # a cell's source: its start and its end are kept
 MAX_CELL_CHARS = 4_000  # printed text of one cell: its start and its end are kept
 MAX_DISPLAY_CHARS = 2_000  # one displayed text form (a frame's text, an Out value)
 MAX_DISPLAYS = 10  # displayed outputs kept per cell; later ones are counted
@@ -54,7 +55,7 @@ class CellRecording:
     """What one cell showed so far, in order: printed runs and displayed text, figures named."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
+        self.source = _capped(source, MAX_SOURCE_CHARS)
         self.outputs: list[CappedText | str] = []
         self.figures: list[str] = []
         self.printed = CappedText(MAX_CELL_CHARS)  # shared by every printed run: the cap is per cell

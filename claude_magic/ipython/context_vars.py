@@ -164,7 +164,7 @@ def _scalar(value: Any) -> str:
 def _frame(frame: Any) -> str:
     rows, columns = frame.shape
     listed = [f"{_label(label)} ({dtype})" for label, dtype in itertools.islice(frame.dtypes.items(), MAX_COLUMNS)]
-    more = f", ... (+{columns - MAX_COLUMNS} more)" if columns > MAX_COLUMNS else ""
+    more = f", ... (+{columns - MAX_COLUMNS:,} more)" if columns > MAX_COLUMNS else ""
     return f"DataFrame, {rows:,} rows x {columns:,} columns; columns: {', '.join(listed)}{more}"
 
 
