@@ -157,6 +157,7 @@ class BadList(list):
 
 
 def test_hostile_objects_are_summarised_without_calling_their_hooks(watcher, shell, cell):
+    CALLS.clear()
     shell.user_ns.update(hostile=Hostile(), bad_list=BadList([1, "a"]))
     watcher.mark_sent("chat")
     shell.user_ns.update(hostile=Hostile(), bad_list=BadList([1, "a", 2.0]))
@@ -189,11 +190,11 @@ def test_fingerprints_see_sampled_changes_and_miss_deep_in_place_edits():
     assert fingerprint(missing) == fingerprint(missing)  # NaN samples compare equal to themselves
 
 
-HOSTILE_DEFAULT = Hostile()
-
-
 def test_a_function_summary_never_reprs_its_defaults():
-    def fetch(url, token="abcdefgh", retries=3, session=HOSTILE_DEFAULT):
+    hostile = Hostile()
+    CALLS.clear()
+
+    def fetch(url, token="abcdefgh", retries=3, session=hostile):
         """Fetch a page.
 
         More text."""
