@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 from IPython.utils.capture import capture_output
+from jupyter_client.manager import start_new_kernel
 
 from claude_magic.ipython.context_build import build_context
 from claude_magic.ipython.context_capture import MAX_CELL_CHARS
@@ -163,7 +165,7 @@ def test_hostile_objects_are_summarised_without_calling_their_hooks(watcher, she
     shell.user_ns.update(hostile=Hostile(), bad_list=BadList([1, "a", 2.0]))
     text = plan_for(watcher, shell).text
     assert Hostile.calls == []
-    assert "hostile: test_context_watch.Hostile instance (payload: list)" in text or "Hostile instance" in text
+    assert "Hostile instance (payload: list) (changed)" in text
     assert "bad_list: BadList, 3 items; elements float/int/str" in text
     assert summarise("h", Hostile()).summary.endswith("instance (payload: list)") and Hostile.calls == []
     del shell.user_ns["hostile"], shell.user_ns["bad_list"]
@@ -202,3 +204,56 @@ def test_a_function_summary_never_reprs_its_defaults():
     summary = summarise("fetch", fetch).summary
     assert summary == "function fetch(url, token=<str>, retries=3, session=<Hostile>): Fetch a page."
     assert Hostile.calls == []
+
+
+KERNEL_SETUP = (
+    "from claude_magic.ipython.context_watch import NotebookWatcher\n"
+    "from claude_magic.ipython.context_build import build_context\n"
+    "watcher = NotebookWatcher(get_ipython())\n"
+    "watcher.register()"
+)
+
+
+@pytest.fixture
+def kernel():
+    manager, client = start_new_kernel(kernel_name="python3")
+    client.execute_interactive(KERNEL_SETUP, timeout=30, output_hook=lambda msg: None)
+    yield client
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+
+
+def execute(client: Any, code: str) -> list[dict[str, Any]]:
+    outputs: list[dict[str, Any]] = []
+    client.execute_interactive(code, timeout=30, output_hook=outputs.append)
+    return outputs
+
+
+def evaluate(client: Any, expression: str) -> str:
+    reply = client.execute_interactive("", user_expressions={"x": expression}, timeout=30)
+    return str(reply["content"]["user_expressions"]["x"]["data"]["text/plain"])
+
+
+def test_in_a_kernel_what_the_user_saw_is_the_context(kernel):
+    execute(kernel, "import pandas as pd\nsales = pd.DataFrame({'region': ['n', 's'], 'units': [3, 4]})")
+    printed = execute(kernel, f"print('units', sales.units.sum())\nprint('key', {KEY!r})")
+    execute(kernel, "sales")
+    execute(kernel, "import matplotlib.pyplot as plt\nfig, axes = plt.subplots(1, 2)")
+    execute(kernel, "1 / 0")
+    streams = [m["content"]["text"] for m in printed if m["msg_type"] == "stream"]
+    assert "units 7\n" in "".join(streams)  # the kernel still publishes what the cell printed
+    text = evaluate(kernel, "build_context(watcher, get_ipython(), 'chat', 'why?').text")
+    assert "sales: DataFrame, 2 rows x 2 columns; columns: region" in text
+    assert "units 7" in text and "key <masked>" in text and KEY[:20] not in text
+    assert "region units" in " ".join(text.split())  # the frame's text form, as displayed
+    assert "figure 1 (matplotlib, 2 axes)" in text
+    assert "ZeroDivisionError: division by zero" in text
+
+
+def test_in_a_kernel_the_second_prompt_carries_only_the_new_variable(kernel):
+    execute(kernel, "first = 1")
+    execute(kernel, "sent = build_context(watcher, get_ipython(), 'chat', 'hi')")
+    execute(kernel, "watcher.mark_sent('chat', sent.changes)")
+    execute(kernel, "second_value = 2")
+    text = evaluate(kernel, "build_context(watcher, get_ipython(), 'chat', 'hi').text")
+    assert "second_value: int = 2 (new)" in text and "first" not in text
