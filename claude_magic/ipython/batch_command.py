@@ -188,9 +188,9 @@ class BatchCell:
 
         settings = prepared.settings
         budget = Budget(budget_usd=getattr(self.host, "budget_usd", None), max_cost=self.args.max_cost)
-        cloud = self.session.connection.routed.cloud  # Bedrock's SDK client has no count_tokens
+        counts = self.session.connection.routed.entry.count_tokens  # Bedrock's SDK client has no count_tokens
         estimate = estimate_batch(
-            None if cloud else lambda request: count_input_tokens(self.session.connection.api, request),
+            (lambda request: count_input_tokens(self.session.connection.api, request)) if counts else None,
             rows,
             positions,
             self.session.prices_for(settings.model),
