@@ -219,7 +219,3 @@ REGISTRY: dict[str, Platform] = {
 }
 CLAUDE_API = REGISTRY["anthropic"]
 
-
-def lookup_platform(name: str) -> Platform | None:
-    """The registry's entry for `name`, or None for a name it does not know."""
-    return REGISTRY.get(name)
