@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ._network import Announce, NetworkPolicy, prepare_client
 from .core.errors import MissingKeyError, RequestFailed
 from .core.models import REGISTRY, ModelInfo, lookup
+from .core.platform_registry import CLAUDE_API
+from .core.platform_registry import REGISTRY as PLATFORM_REGISTRY
 from .core.platforms import PlatformConfig, missing_extra
 
 if TYPE_CHECKING:
@@ -22,17 +24,16 @@ if TYPE_CHECKING:
 
 SIMULATE_ENV = "CLAUDE_MAGIC_SIMULATE"
 SIMULATED_KEY = "sk-simulated"
-# Fake platform credentials for the simulator: the real platform clients sign and send them to it.
-SIMULATED_AWS_KEY, SIMULATED_AWS_SECRET = "AKIASIMULATED0000000", "simulated-aws-secret"
-SIMULATED_GOOGLE_TOKEN = "ya29.simulated-google-token"
-SIMULATED_FOUNDRY_KEY = "simulated-foundry-key"
 REPLAY_ENV = "CLAUDE_MAGIC_REPLAY"
 REPLAY_MODE_ENV = "CLAUDE_MAGIC_REPLAY_MODE"
 
 Notify = Callable[[str, str], None]
 # The SDK's platform clients, by class name (sync and async), for a client given to use_client().
 INJECTED_PLATFORMS = {
-    f"{prefix}Anthropic{kind}": kind.lower() for prefix in ("", "Async") for kind in ("Bedrock", "Vertex", "Foundry")
+    f"{prefix}{entry.sdk_class}": entry.name
+    for entry in PLATFORM_REGISTRY.values()
+    if entry.sdk_class
+    for prefix in ("", "Async")
 }
 
 
@@ -62,7 +63,7 @@ class Connection:
         """The platform requests really go through: the setting, or an injected client's own platform."""
         if not self._injected:
             return self.platform
-        name = INJECTED_PLATFORMS.get(type(self._client).__name__, "anthropic")
+        name = INJECTED_PLATFORMS.get(type(self._client).__name__, CLAUDE_API.name)
         return PlatformConfig(name, aws_region=getattr(self._client, "aws_region", None))
 
     def use_platform(self, platform: PlatformConfig) -> None:
@@ -131,10 +132,9 @@ class Connection:
 
     def models(self) -> list[ModelInfo]:
         """Models from `client.models.list()` when the API answers, else the registry; a platform's own served list."""
-        if self.routed.cloud:
-            from .core.platform_models import PLATFORM_IDS
-
-            return [info for info in REGISTRY if info.id in PLATFORM_IDS[self.routed.name]]
+        served = self.routed.entry.model_ids
+        if served is not None:
+            return [info for info in REGISTRY if info.id in served]
         try:
             listed = list(self.api().models.list(limit=100))
         except Exception:  # no key, offline, or a client without the Models API: the registry will do
@@ -168,6 +168,8 @@ class Connection:
             self._notify("replay:platform", f"replay and recording are off on {self.platform.label}")
         if self._simulate:
             self._notify(f"simulator:{self.platform.name}", f"using the built-in simulator as {self.platform.label}")
+            from ._platform_clients import simulated_platform_client
+
             return simulated_platform_client(self.platform, self.simulator.url)
         from ._platform_clients import real_platform_client
 
@@ -193,25 +195,6 @@ def importable(module: str) -> bool:
         return find_spec(module) is not None
     except (ImportError, ValueError):  # find_spec imports the parents; ValueError: a module whose __spec__ is None
         return False
-
-
-def simulated_platform_client(platform: PlatformConfig, url: str) -> Any:
-    """The real SDK platform client, aimed at the simulator's route for that platform, with fake credentials."""
-    import anthropic
-
-    if platform.name == "bedrock":
-        region = platform.aws_region or "us-east-1"
-        return anthropic.AnthropicBedrock(
-            aws_access_key=SIMULATED_AWS_KEY, aws_secret_key=SIMULATED_AWS_SECRET, aws_region=region, base_url=url
-        )
-    if platform.name == "vertex":
-        return anthropic.AnthropicVertex(
-            access_token=SIMULATED_GOOGLE_TOKEN,
-            project_id=platform.vertex_project or "simulated-project",
-            region=platform.vertex_region or "us-east5",
-            base_url=f"{url}/v1",
-        )
-    return anthropic.AnthropicFoundry(api_key=SIMULATED_FOUNDRY_KEY, base_url=f"{url}/anthropic/")
 
 
 def _real_client(options: dict[str, Any]) -> anthropic.Anthropic:

@@ -13,10 +13,12 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from .core.platform_registry import REGISTRY
+
 MASK = "****"
 LOGGERS = ("anthropic", "httpx", "httpx2", "httpcore")
 # Client attributes holding credentials: the Claude API's key and token, and the platform clients'.
-CREDENTIALS = ("api_key", "auth_token", "aws_access_key", "aws_secret_key", "aws_session_token", "access_token")
+CREDENTIALS = tuple(dict.fromkeys(name for platform in REGISTRY.values() for name in platform.secrets))
 MIN_SECRET = 8  # shorter strings are masked only inside header mappings, not wherever they appear
 _DEPTH = 6  # request options nest headers two levels down; deeper values are left as they are
 

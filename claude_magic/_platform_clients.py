@@ -1,4 +1,7 @@
-"""The SDK's platform clients (Bedrock, Vertex AI, Foundry) built from each platform's usual credential sources.
+"""The SDK's platform clients (Bedrock, Vertex AI, Foundry): one builder per registry entry's `builder` name.
+
+Each builder makes the real client from the platform's usual credential sources, and the simulated one:
+the same SDK client aimed at the simulator's route for that platform, with fake credentials.
 
 Credentials never come from a trait: AWS from the environment, ~/.aws profiles and SSO (boto3); Google
 from application-default credentials (google-auth); Foundry from ANTHROPIC_FOUNDRY_API_KEY or Entra ID
@@ -10,31 +13,55 @@ A missing piece is one RequestFailed line naming the platform and its fix.
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from .core.errors import ClaudeMagicError, RequestFailed
-from .core.platforms import CREDENTIAL_HINTS, EXTRAS, PlatformConfig, check_location, credential_failure, install_hint
+from .core.platforms import CREDENTIAL_HINTS, PlatformConfig, check_location, credential_failure, install_hint
 
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
+# Fake platform credentials for the simulator: the real platform clients sign and send them to it.
+SIMULATED_AWS_KEY, SIMULATED_AWS_SECRET = "AKIASIMULATED0000000", "simulated-aws-secret"
+SIMULATED_GOOGLE_TOKEN = "ya29.simulated-google-token"
+SIMULATED_FOUNDRY_KEY = "simulated-foundry-key"
+
+
+class Builder(NamedTuple):
+    """How one platform's SDK client is made: for real requests, and aimed at the simulator's `url`."""
+
+    real: Callable[[PlatformConfig], Any]
+    simulated: Callable[[PlatformConfig, str], Any]
 
 
 def real_platform_client(platform: PlatformConfig) -> Any:
     """The platform's SDK client for real requests."""
-    build = {"bedrock": _bedrock, "vertex": _vertex, "foundry": _foundry}[platform.name]
     try:
-        return build(platform)
+        return _builder(platform).real(platform)
     except RequestFailed:
         raise
     except ClaudeMagicError as error:  # a region or resource from the environment that is not one
         raise RequestFailed(error.message) from None
     except ImportError as error:  # a part of the platform's extra that imports but is broken or half there
-        if platform.name not in EXTRAS:
+        modules = platform.entry.modules
+        if not modules:
             raise RequestFailed(f"{platform.label} needs {error.name}: pip install {error.name}") from None
-        raise RequestFailed(install_hint(platform.name, [error.name or EXTRAS[platform.name][0]])) from None
+        raise RequestFailed(install_hint(platform.name, [error.name or modules[0]])) from None
     except Exception as error:  # the credential libraries' own errors, as one line
         hint = credential_failure(error)
         raise RequestFailed(hint or f"{platform.label}: {type(error).__name__}: {error}") from None
+
+
+def simulated_platform_client(platform: PlatformConfig, url: str) -> Any:
+    """The real SDK platform client, aimed at the simulator's route for that platform, with fake credentials."""
+    return _builder(platform).simulated(platform, url)
+
+
+def _builder(platform: PlatformConfig) -> Builder:
+    name = platform.entry.builder
+    if name is None:
+        raise RequestFailed(f"{platform.label} has no platform client; requests go through the Claude API's")
+    return BUILDERS[name]
 
 
 def _bedrock(platform: PlatformConfig) -> Any:
@@ -109,3 +136,37 @@ def _entra_token_provider() -> Any:
 
 def _first_env(*names: str) -> str | None:
     return next((os.environ[name] for name in names if os.environ.get(name)), None)
+
+
+def _simulated_bedrock(platform: PlatformConfig, url: str) -> Any:
+    import anthropic
+
+    region = platform.aws_region or "us-east-1"
+    return anthropic.AnthropicBedrock(
+        aws_access_key=SIMULATED_AWS_KEY, aws_secret_key=SIMULATED_AWS_SECRET, aws_region=region, base_url=url
+    )
+
+
+def _simulated_vertex(platform: PlatformConfig, url: str) -> Any:
+    import anthropic
+
+    return anthropic.AnthropicVertex(
+        access_token=SIMULATED_GOOGLE_TOKEN,
+        project_id=platform.vertex_project or "simulated-project",
+        region=platform.vertex_region or "us-east5",
+        base_url=f"{url}/v1",
+    )
+
+
+def _simulated_foundry(platform: PlatformConfig, url: str) -> Any:
+    import anthropic
+
+    return anthropic.AnthropicFoundry(api_key=SIMULATED_FOUNDRY_KEY, base_url=f"{url}/anthropic/")
+
+
+# Keyed by the registry entries' `builder` (core/platform_registry.py).
+BUILDERS: dict[str, Builder] = {
+    "bedrock": Builder(_bedrock, _simulated_bedrock),
+    "vertex": Builder(_vertex, _simulated_vertex),
+    "foundry": Builder(_foundry, _simulated_foundry),
+}

@@ -130,8 +130,8 @@ def _check_cost(
     rows, positions = sending
     connection = session.connection
     estimate = estimate_batch(
-        None if connection.routed.cloud else lambda request: count_input_tokens(connection.api, request),
-        rows,  # Bedrock's SDK client has no count_tokens: on a cloud platform every row is estimated locally
+        (lambda request: count_input_tokens(connection.api, request)) if connection.routed.entry.count_tokens else None,
+        rows,  # a platform whose SDK client has no count_tokens (Bedrock's) has every row estimated locally
         positions,
         session.prices_for(settings.model),
         cache=settings.cache,

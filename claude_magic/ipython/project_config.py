@@ -17,6 +17,7 @@ from typing import Any
 
 from traitlets import HasTraits, TraitError
 
+from ..core.platforms import PLATFORM_SETTINGS
 from . import trust_store
 
 if sys.version_info >= (3, 11):
@@ -30,11 +31,7 @@ WHERE = "pick where credentials go"
 NEEDS_TRUST = {
     "mcp_servers": "start processes",
     "platform": WHERE,
-    "aws_region": WHERE,
-    "aws_profile": WHERE,
-    "vertex_project": WHERE,
-    "vertex_region": WHERE,
-    "foundry_resource": WHERE,
+    **dict.fromkeys(PLATFORM_SETTINGS, WHERE),
     "headers": "add headers",
 }
 # Files these settings write (or read): inside the project file's folder they apply, elsewhere they wait.

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from ipywidgets import Widget
 
-from claude_magic import _client
+from claude_magic import _platform_clients
 from claude_magic.simulator import ScriptedError
 
 FAKE = {
-    "bedrock": (_client.SIMULATED_AWS_KEY, _client.SIMULATED_AWS_SECRET),
-    "vertex": (_client.SIMULATED_GOOGLE_TOKEN,),
-    "foundry": (_client.SIMULATED_FOUNDRY_KEY,),
+    "bedrock": (_platform_clients.SIMULATED_AWS_KEY, _platform_clients.SIMULATED_AWS_SECRET),
+    "vertex": (_platform_clients.SIMULATED_GOOGLE_TOKEN,),
+    "foundry": (_platform_clients.SIMULATED_FOUNDRY_KEY,),
 }
 AWS_CANARY = ("AKIACANARY7QX2Z9PLMN", "canary-aws-secret-4f1d9c0b7e", "canary-aws-session-token-88ab1e")
 FOUNDRY_CANARY = ("canary-foundry-key-51c3e07ad2",)
