@@ -25,7 +25,7 @@ def test_public_names():
 
 
 def test_sources_import_only_stdlib_core_and_themselves():
-    # jsonschema: the JSON Schema standard's own meta-schema check, which the API applies to tool schemas; no code of ours.
+    # jsonschema: the JSON Schema standard's own meta-schema check, as the API applies it; no code of ours.
     allowed = set(sys.stdlib_module_names) | {"__future__", "jsonschema"}
     for path in SOURCES.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
