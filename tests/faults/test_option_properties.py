@@ -201,6 +201,8 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "max_retry_wait": ("5", "60.0"),
     "preflight_tokens": ("0", "50000"),
     "budget_usd": ("None", "2.5"),
+    "approval_timeout": ("None", "30", "0.5"),
+    "max_tool_rounds": ("1", "10"),
     "mcp_servers": ("{}", "{'calc': {'command': 'python', 'args': ['server.py']}}"),
     "headers": ("{}", "{'X-Team': 'research'}"),
     "user_id": ("None", "'4f1c2e9a'"),
