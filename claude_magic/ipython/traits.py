@@ -12,9 +12,9 @@ from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, TraitError,
 from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
 from ..core.budget import PREFLIGHT_TOKENS
 from ..core.errors import SettingsError
-from ..core.models import DEFAULT_MODEL, EFFORTS
+from ..core.models import CACHE_POLICIES, DEFAULT_MODEL, EFFORTS
 from ..core.platforms import PLATFORMS
-from ..core.settings import CACHE_POLICIES, THINKING_WORDS, parse_thinking
+from ..core.settings import THINKING_WORDS, parse_thinking
 
 MASK = "••••••"  # what listings show instead of a header value
 
