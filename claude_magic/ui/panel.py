@@ -34,6 +34,7 @@ from ..core.render import closed_prefix_end
 from ..core.tools import ToolCall
 from ..core.transcript import Reply
 from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
+from .settling import SettlesOnExit
 from .throttle import Throttle
 
 OMITTED_THINKING = "The model thought, but omitted the text; --show-thinking asks for a summary."
@@ -125,8 +126,8 @@ class TextStream:
         return ["x", key, html]
 
 
-class ResponsePanel:
-    """One reply as a live panel; when it ends, the panel becomes static HTML that notebooks keep."""
+class ResponsePanel(SettlesOnExit):
+    """One reply as a live panel; when it ends (`with panel:` sees to it), it becomes static HTML notebooks keep."""
 
     def __init__(self, model: str, chat: str, *, live: bool = True, show: Callable[[Any], Any] | None = None) -> None:
         self.model, self.chat, self.live = model, chat, live
@@ -270,7 +271,7 @@ class ResponsePanel:
         return f"<ol>{items}</ol>"
 
     def _settle(self, status: str) -> None:
-        self.status = status
+        self.status, self.settled = status, True
         if self._handle is not None:
             label = f"{self.model} · {self.chat} · {self.status}"
             self._handle.update(_StaticPanel(self.static_html(), label, self.metadata))

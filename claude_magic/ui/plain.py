@@ -22,11 +22,12 @@ from ..core.events import (
 )
 from ..core.render import safe_markdown
 from ..core.transcript import Reply
+from .settling import SettlesOnExit
 from .throttle import Throttle
 
 
-class MarkdownView:
-    """Shows one reply as Markdown, updated in place at most ~10 times a second."""
+class MarkdownView(SettlesOnExit):
+    """Shows one reply as Markdown, updated in place at most ~10 times a second; `with view:` settles it."""
 
     def __init__(self, *, live: bool = True, rich: bool = True, fmt: str = "markdown") -> None:
         self.live, self.rich, self.fmt = live, rich, fmt
@@ -64,6 +65,7 @@ class MarkdownView:
     def finish(self, reply: Reply, spend: str | None = None) -> None:
         """Show the final reply with its one-line summary (and the session's spend, when a budget is set)."""
         self.text = self.text if reply.tool_calls else reply.text
+        self.settled = True
         summary = reply.summary() + (f" · {spend}" if spend else "")
         notes = (compaction_note(reply), stop_note(reply))
         self._show(summary, "\n\n".join(note for note in notes if note))
@@ -83,6 +85,7 @@ class MarkdownView:
     def stop(self, partial: Reply | None, reason: str) -> None:
         """Keep the partial text visible, marked incomplete with `reason`."""
         self.text = partial.text if partial else self.text
+        self.settled = True
         if self.text:
             self._show(f"incomplete: {reason}", "")
         elif self.metadata and self.rich:  # a paid call with nothing to show: an empty output keeps its row

@@ -20,7 +20,8 @@ from IPython.utils.capture import capture_output
 
 from claude_magic import Session
 from claude_magic.core.settings import SETTING_NAMES, parse_thinking
-from claude_magic.ipython.magics import PLATFORM_TRAITS, ClaudeMagics
+from claude_magic.ipython.bindings import PLATFORM_NAMES
+from claude_magic.ipython.magics import ClaudeMagics
 from claude_magic.ipython.options import parse_options
 from claude_magic.ipython.transform import protect_question_marks
 
@@ -257,7 +258,7 @@ def trait_view(magics: ClaudeMagics) -> dict[str, Any]:
     view = {name: getattr(magics, name) for name in mirrored}
     view.update(thinking=parse_thinking(magics.thinking), autosave=magics.autosave, replay=magics.replay)
     view.update(betas=tuple(magics.betas), headers=magics.headers)  # the session keeps betas as a tuple
-    view.update(name=magics.platform, **{name: getattr(magics, name) for name in PLATFORM_TRAITS[1:]})
+    view.update(name=magics.platform, **{name: getattr(magics, name) for name in PLATFORM_NAMES[1:]})
     return view
 
 
