@@ -8,6 +8,7 @@ tool has been called, the reply states the last tool's number as the answer.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -41,17 +42,24 @@ def ordered_by_mention(tools: list[Dict], prompt: str) -> list[Dict]:
     return sorted(tools, key=lambda t: _position(str(t["name"]), prompt))
 
 
-def next_calls(remaining: list[Dict], hints: dict[str, str], previous: float | None) -> list[tuple[Dict, Dict]]:
-    """(tool, extra hints) to call now: those not waiting for a result, stopping at the first that waits."""
+def next_calls(
+    remaining: list[Dict], hints: dict[str, str], previous: float | None, first_round: bool
+) -> list[tuple[Dict, Dict]]:
+    """(tool, extra hints) to call now: those not waiting for a result, stopping at the first that waits.
+
+    A waiting tool is called when nothing precedes it: with the last result's number, or, in the
+    first round, with its schema's defaults. After results with no number in them it is not called.
+    """
     batch: list[tuple[Dict, Dict]] = []
     for tool in remaining:
         missing = [n for n in _required_numbers(tool) if n not in hints]
         if not missing:
             batch.append((tool, {}))
             continue
-        if not batch:
-            fed = {} if previous is None else {n: _plain(previous) for n in missing}
-            batch.append((tool, fed))
+        if not batch and previous is not None:
+            batch.append((tool, {n: _plain(previous) for n in missing}))
+        elif not batch and first_round:
+            batch.append((tool, {}))
         break
     return batch
 
@@ -62,7 +70,7 @@ def last_number(results: list[Dict]) -> float | None:
         if result.get("is_error"):
             continue
         match = _NUMBER.search(result_text(result.get("content")))
-        if match:
+        if match and math.isfinite(float(match.group())):
             return float(match.group())
     return None
 

@@ -36,7 +36,7 @@ def tool_reply(body: Dict) -> Acted | None:
         return None
     calls = chosen_tools(body, choice)
     if calls:
-        planned = next_calls(calls, hints_from(prompt_of(body)[0]), None)
+        planned = next_calls(calls, hints_from(prompt_of(body)[0]), None, first_round=True)
         return Acted(_tool_uses(body, planned, forced=choice["type"] != "auto"), "tool_use")
     return _web_reply(body, choice)
 
@@ -48,7 +48,7 @@ def _after_results(body: Dict, choice: Dict) -> Acted:
         turn = TurnSoFar(turn.calls, opening_results(body["messages"]))
     called = {str(c.get("name")) for c in turn.calls}
     named = [t for t in chosen_tools(body, {"type": "auto"}) if t["name"] not in called]
-    planned = next_calls(named, hints_from(prompt_of(body)[0]), last_number(turn.results))
+    planned = next_calls(named, hints_from(prompt_of(body)[0]), last_number(turn.results), first_round=False)
     if planned and choice["type"] != "none":
         return Acted(_tool_uses(body, planned, forced=False), "tool_use")
     return Acted([{"type": "text", "text": answer_text(turn, tool_names(body["messages"]))}], "end_turn")
