@@ -91,6 +91,12 @@ def test_batches_join_themselves_between_cells(monkeypatch):
     shown = next(c for c in nb.cells if c.source == "reviews")
     html = "".join(o.get("data", {}).get("text/html", "") for o in shown.outputs)
     assert "label_sentiment" in html and "label_status" in html and "expired" in html
+    retried = next(c for c in nb.cells if c.source.startswith("%claude batch retry"))
+    table = "".join(o.get("data", {}).get("text/plain", "") for o in retried.outputs)
+    negative = ("Arrived broken, support never answered.", "Stopped working after a week.", "Too loud, returned it.")
+    for review in negative:
+        row = next(line for line in table.splitlines() if review in line)
+        assert "negative" in row.split(review, 1)[1], f"the simulator's cue-word rule should label {review!r} negative"
     wait = next(c for c in nb.cells if c.source == "%claude batch wait")
     assert "is already joined into reviews['label']; nothing to do" in all_output_text(
         nbformat.v4.new_notebook(cells=[wait])

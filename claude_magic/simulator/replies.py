@@ -10,12 +10,15 @@ from typing import Any
 from ..core.models import ADAPTIVE, ENABLED, STANDARD_IMAGE_EDGE, ModelInfo
 from .blocks import Block, complete, streamed
 from .cite import citing_sentence, default_citations
-from .prompt import LABEL, fingerprint, plural, prompt_of, quote
-from .schema import hints_from, instance
+from .context_seen import context_sentence
+from .length import asked_length
+from .longform import element_sections, long_text, short_text
+from .prompt import LABEL, context_of, fingerprint, plural, prompt_of, quote
+from .schema import fill_from, instance
 from .script import ScriptedReply
 from .signing import sign_thinking
 from .structured import output_format
-from .tokens import estimate_tokens
+from .tokens import CHARS_PER_TOKEN, estimate_tokens
 from .tool_replies import tool_reply
 
 DEFAULT_CHUNK = 12
@@ -39,8 +42,10 @@ def default_reply(body: Dict, info: ModelInfo) -> Reply:
     """The deterministic reply to a request when nothing is scripted: tool use, structured JSON or text."""
     if body["max_tokens"] == 0:  # cache pre-warm: no content, nothing billed
         return Reply((), "max_tokens", None, 0, None)
-    thinking = default_thinking(body) if wants_thinking(body, info) else None
+    thinking = default_thinking(body) if thinks_here(body, info) else None
     thinking_tokens = None if thinking is None else estimate_tokens(thinking)
+    if thinking_tokens is None and wants_thinking(body, info):
+        thinking_tokens = 0  # adaptive thinking that chose not to think, as recorded Fable 5.1 streams report
     head = _thinking(thinking, shows_thinking(body, info))
     acted = tool_reply(body)
     if acted is not None:
@@ -49,9 +54,9 @@ def default_reply(body: Dict, info: ModelInfo) -> Reply:
         return Reply(blocks, acted.stop_reason, None, output, thinking_tokens, acted.usage)
     budget = max(0, body["max_tokens"] - (thinking_tokens or 0))
     citations = default_citations(body)
-    text = structured_text(body) or default_text(body) + citing_sentence(citations)
+    text = structured_text(body) or default_text(body, budget) + citing_sentence(citations)
     stop = "end_turn" if estimate_tokens(text) <= budget else "max_tokens"
-    text = text[: budget * 4]
+    text = text[: budget * CHARS_PER_TOKEN]
     output = min(body["max_tokens"], (thinking_tokens or 0) + estimate_tokens(text))
     blocks = tuple(streamed(b, DEFAULT_CHUNK) for b in head + text_blocks(text, citations))
     return Reply(blocks, stop, None, output, thinking_tokens)
@@ -62,7 +67,7 @@ def structured_text(body: Dict) -> str | None:
     schema = output_format(body)
     if schema is None:
         return None
-    value = instance(schema, schema, hints_from(prompt_of(body)[0]))
+    value = instance(schema, schema, fill_from(prompt_of(body)[0]))
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
@@ -107,6 +112,16 @@ def wants_thinking(body: dict[str, Any], info: ModelInfo) -> bool:
     return thinking.get("type") in (ADAPTIVE, ENABLED)
 
 
+def thinks_here(body: dict[str, Any], info: ModelInfo) -> bool:
+    """The default reply thinks when the request asks for thinking by name.
+
+    A model that thinks by default does so adaptively: for a request that names no `thinking`,
+    the simulator takes adaptive thinking's choice not to think (no thinking block), as recorded
+    real streams of such models show for short questions.
+    """
+    return body.get("thinking") is not None and wants_thinking(body, info)
+
+
 def shows_thinking(body: dict[str, Any], info: ModelInfo) -> bool:
     """True when thinking text is streamed (display "summarized"), False for "omitted"."""
     display = (body.get("thinking") or {}).get("display")
@@ -116,13 +131,22 @@ def shows_thinking(body: dict[str, Any], info: ModelInfo) -> bool:
     return info.image_long_edge == STANDARD_IMAGE_EDGE
 
 
-def default_text(body: dict[str, Any]) -> str:
-    """Markdown that quotes the prompt and states what the simulator saw."""
+def default_text(body: dict[str, Any], budget: int | None = None) -> str:
+    """Markdown that quotes the question and states what the simulator saw, at the length the question asks."""
     prompt, images, documents = prompt_of(body)
+    asked = asked_length(prompt)
+    seen = context_sentence(context_of(body))
+    if asked.length == "long":
+        limit = (body["max_tokens"] if budget is None else budget) * CHARS_PER_TOKEN
+        return _with_seen(long_text(prompt, asked, limit), seen)
+    if asked.length == "short":
+        return _with_seen(short_text(prompt, asked.words), seen)
     mark = fingerprint(prompt)
+    extra = element_sections(prompt, asked.elements)
     return (
         f'{LABEL} You asked: "{quote(prompt)}"\n\n'
-        "This answer comes from `claude_magic.simulator`, a local stand-in for the "
+        + seen
+        + "This answer comes from `claude_magic.simulator`, a local stand-in for the "
         "Messages API; no model ran.\n\n"
         f"- model: `{body['model']}`\n"
         f"- messages in the conversation: {len(body['messages'])}\n"
@@ -131,8 +155,14 @@ def default_text(body: dict[str, Any]) -> str:
         "```python\n"
         f"words = {len(prompt.split())}  # words in your prompt\n"
         f'print(f"{{words}} words, fingerprint {mark}")\n'
-        "```\n"
+        "```\n" + "".join(f"\n{section}\n" for section in extra)
     )
+
+
+def _with_seen(text: str, seen: str) -> str:
+    """`text` with the context sentence after its first paragraph."""
+    head, sep, rest = text.partition("\n\n")
+    return head + "\n\n" + seen + rest if sep else text + ("\n\n" + seen.rstrip() if seen else "")
 
 
 def default_thinking(body: dict[str, Any]) -> str:

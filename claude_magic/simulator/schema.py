@@ -1,12 +1,28 @@
-"""A deterministic instance of a JSON schema: the input of a default tool call, or a structured-output reply."""
+"""A deterministic instance of a JSON schema: the input of a default tool call, or a structured-output reply.
+
+What the question says fills it in: `name=value` (or `name 12.5`) sets the property `name`; an
+integer property that is required, or named like a count (QUANTITY_NAMES), takes the first free
+integer of the question ("3 units" -> 3); an enum takes the option the question names, and a
+sentiment enum the label of `sentiment.py`'s cue-word rule.
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
+from .sentiment import is_sentiment_enum, pick, sentiment
+
 MAX_DEPTH = 8
+QUANTITY_NAMES = frozenset({"quantity", "qty", "count", "n", "number", "units", "copies", "times", "items"})
+CONFIDENCE_NAMES = frozenset({"confidence", "certainty", "probability", "score"})
 _HINT = re.compile(r"([A-Za-z_][\w-]*)=([^\s,;]+)")
+_PROSE_NUMBER = re.compile(
+    r"\b([A-Za-z_]\w*)\s+(?:of\s+|is\s+|:\s*)?(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)\b"
+)
+_FREE_INT = re.compile(r"(?<![\w.,=-])(\d{1,9})(?![\w.]|,\d)")
 _FORMATS = {
     "date": "2026-01-01",
     "date-time": "2026-01-01T00:00:00Z",
@@ -18,11 +34,30 @@ _FORMATS = {
 Schema = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Fill:
+    """What fills an instance: values by property name, the question's first free integer, the question."""
+
+    hints: dict[str, str] = field(default_factory=dict)
+    free_int: int | None = None
+    text: str = ""
+
+
+def fill_from(question: str, extra: dict[str, str] | None = None) -> Fill:
+    """The Fill a question gives; `extra` values win over the question's."""
+    hints = {**hints_from(question), **(extra or {})}
+    bare = _HINT.sub(" ", question)
+    free = _FREE_INT.search(bare)
+    return Fill(hints, int(free.group(1)) if free else None, question)
+
+
 def hints_from(prompt: str) -> dict[str, str]:
-    """`name=value` pairs written in a prompt (the first value of each name wins)."""
+    """`name=value` pairs, then `name 12.5` numbers, written in a prompt (the first value of each name wins)."""
     hints: dict[str, str] = {}
     for name, value in _HINT.findall(prompt):
         hints.setdefault(name, value.rstrip(".!?"))
+    for name, value in _PROSE_NUMBER.findall(prompt):
+        hints.setdefault(name, value.replace(",", ""))
     return hints
 
 
@@ -43,62 +78,90 @@ def lookup(ref: str, root: Schema) -> Any:
     return node
 
 
-def instance(schema: Any, root: Schema, hints: dict[str, str] | None = None) -> Any:
-    """A value that validates against `schema`: required properties only, first enum/anyOf option."""
-    return _value(schema, root, hints or {}, "", 0)
+def instance(schema: Any, root: Schema, fill: Fill | None = None) -> Any:
+    """A value that validates against `schema`: required properties (and hinted ones), first anyOf option."""
+    return _value(schema, root, fill or Fill(), "", 0)
 
 
-def _value(schema: Any, root: Schema, hints: dict[str, str], name: str, depth: int) -> Any:
+def _value(schema: Any, root: Schema, fill: Fill, name: str, depth: int) -> Any:
     if not isinstance(schema, dict) or depth > MAX_DEPTH:
         return None
     if "$ref" in schema:
-        return _value({**resolve(str(schema["$ref"]), root), **_without(schema, "$ref")}, root, hints, name, depth + 1)
+        return _value({**resolve(str(schema["$ref"]), root), **_without(schema, "$ref")}, root, fill, name, depth + 1)
     if "const" in schema:
         return schema["const"]
     if schema.get("enum"):
-        return schema["enum"][0]
+        return _enum(list(schema["enum"]), fill, name)
     for key in ("anyOf", "oneOf"):
         if schema.get(key):
-            return _value(_pick(schema[key], root), root, hints, name, depth + 1)
+            return _value(_pick(schema[key], root), root, fill, name, depth + 1)
     if schema.get("allOf"):
-        return _value(_merged(schema, root), root, hints, name, depth + 1)
-    return _typed(schema, _type_of(schema), root, hints, name, depth)
+        return _value(_merged(schema, root), root, fill, name, depth + 1)
+    return _typed(schema, _type_of(schema), root, fill, name, depth)
 
 
-def _typed(schema: Schema, kind: str, root: Schema, hints: dict[str, str], name: str, depth: int) -> Any:
+def _enum(options: list[Any], fill: Fill, name: str) -> Any:
+    """The option hinted by name, else the sentiment rule's label, else the first option."""
+    hinted = [o for o in options if str(o) == fill.hints.get(name)]
+    if hinted:
+        return hinted[0]
+    return pick(options, fill.text) if is_sentiment_enum(options) else options[0]
+
+
+def _typed(schema: Schema, kind: str, root: Schema, fill: Fill, name: str, depth: int) -> Any:
     if kind == "object":
-        return _object(schema, root, hints, depth)
+        return _object(schema, root, fill, depth)
     if kind == "array":
-        return _array(schema, root, hints, name, depth)
+        return _array(schema, root, fill, name, depth)
     if kind == "integer":
-        return _number(hints.get(name), int, 1)
+        return _number(fill.hints.get(name), int, fill.free_int or 1)
     if kind == "number":
-        return _number(hints.get(name), float, 1.0)
+        return _number(fill.hints.get(name), float, _default_number(name, fill))
     if kind == "boolean":
         return True
     if kind == "null":
         return None
-    return hints.get(name) or _FORMATS.get(str(schema.get("format")), "example")
+    return fill.hints.get(name) or _FORMATS.get(str(schema.get("format")), "example")
 
 
-def _object(schema: Schema, root: Schema, hints: dict[str, str], depth: int) -> dict[str, Any]:
+def _default_number(name: str, fill: Fill) -> float:
+    """1.0, or a confidence-named property's confidence by the sentiment rule."""
+    return sentiment(fill.text)[1] if name.lower() in CONFIDENCE_NAMES else 1.0
+
+
+def _object(schema: Schema, root: Schema, fill: Fill, depth: int) -> dict[str, Any]:
     properties = schema.get("properties") or {}
+    if not isinstance(properties, dict):
+        properties = {}
     required = [n for n in schema.get("required") or [] if isinstance(n, str)]
-    return {n: _value(properties.get(n, {}), root, hints, n, depth + 1) for n in required}
+    wanted = required + [n for n in properties if n not in required and _filled(n, properties[n], fill)]
+    return {n: _value(properties.get(n, {}), root, fill, n, depth + 1) for n in wanted}
 
 
-def _array(schema: Schema, root: Schema, hints: dict[str, str], name: str, depth: int) -> list[Any]:
+def _filled(name: str, schema: Any, fill: Fill) -> bool:
+    """An optional property the question gives a value for: a hint, or a count-named integer."""
+    if name in fill.hints:
+        return True
+    kind = _type_of(schema) if isinstance(schema, dict) else ""
+    return kind == "integer" and name.lower() in QUANTITY_NAMES and fill.free_int is not None
+
+
+def _array(schema: Schema, root: Schema, fill: Fill, name: str, depth: int) -> list[Any]:
     prefix = schema.get("prefixItems")
     if isinstance(prefix, list):
-        return [_value(item, root, hints, name, depth + 1) for item in prefix]
-    return [_value(schema.get("items", {}), root, hints, name, depth + 1)]
+        return [_value(item, root, fill, name, depth + 1) for item in prefix]
+    return [_value(schema.get("items", {}), root, fill, name, depth + 1)]
 
 
 def _number(hint: str | None, kind: type[int] | type[float], default: float) -> Any:
+    """The hint as `kind` when it is a finite number (`12.5` for an integer gives 12), else the default."""
     try:
-        return kind(hint) if hint is not None else kind(default)
+        value = float(hint) if hint is not None else default
     except ValueError:
-        return kind(default)
+        value = default
+    if not math.isfinite(value):
+        value = default
+    return kind(value) if kind is float else kind(int(value))
 
 
 def _type_of(schema: Schema) -> str:

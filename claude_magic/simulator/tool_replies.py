@@ -8,13 +8,13 @@ from typing import Any
 
 from .blocks import tool_id
 from .conversation import merge_turns
-from .prompt import LABEL, fingerprint, plural, prompt_of, quote
-from .schema import hints_from, instance
+from .prompt import fingerprint, prompt_of
+from .schema import fill_from, hints_from, instance
 from .structured import output_format
+from .tool_chain import TurnSoFar, answer_text, last_number, next_calls, ordered_by_mention, tool_names, turn_so_far
 from .tools import WEB_FETCH, WEB_SEARCH, choice_of, custom_tools, server_tool
 from .web_tools import urls_in, used_in_turn, web_fetch, web_search
 
-RESULT_CHARS = 60
 Dict = dict[str, Any]
 
 
@@ -29,16 +29,29 @@ class Acted:
 
 def tool_reply(body: Dict) -> Acted | None:
     """The reply when tools decide it; None leaves the reply to plain text (or the structured output)."""
-    results = opening_results(body["messages"])
-    if results:
-        return None if output_format(body) is not None else Acted([_results_text(body, results)], "end_turn")
     choice = choice_of(body)
+    if opening_results(body["messages"]):
+        return None if output_format(body) is not None else _after_results(body, choice)
     if choice["type"] == "none":
         return None
     calls = chosen_tools(body, choice)
     if calls:
-        return Acted(_tool_uses(body, calls, forced=choice["type"] != "auto"), "tool_use")
+        planned = next_calls(calls, hints_from(prompt_of(body)[0]), None, first_round=True)
+        return Acted(_tool_uses(body, planned, forced=choice["type"] != "auto"), "tool_use")
     return _web_reply(body, choice)
+
+
+def _after_results(body: Dict, choice: Dict) -> Acted:
+    """The next calls of the chain the question named, or, when it is done, the answer from the results."""
+    turn = turn_so_far(body["messages"])
+    if not turn.results:  # results of an earlier question open this one
+        turn = TurnSoFar(turn.calls, opening_results(body["messages"]))
+    called = {str(c.get("name")) for c in turn.calls}
+    named = [t for t in chosen_tools(body, {"type": "auto"}) if t["name"] not in called]
+    planned = next_calls(named, hints_from(prompt_of(body)[0]), last_number(turn.results), first_round=False)
+    if planned and choice["type"] != "none":
+        return Acted(_tool_uses(body, planned, forced=False), "tool_use")
+    return Acted([{"type": "text", "text": answer_text(turn, tool_names(body["messages"]))}], "end_turn")
 
 
 def opening_results(messages: list[Dict]) -> list[Dict]:
@@ -61,7 +74,8 @@ def chosen_tools(body: Dict, choice: Dict) -> list[Dict]:
         chosen = [t for t in tools if t["name"] == choice.get("name")]
     else:
         prompt = prompt_of(body)[0]
-        chosen = [t for t in tools if named_in(t["name"], prompt)] or (tools[:1] if choice["type"] == "any" else [])
+        named = ordered_by_mention([t for t in tools if named_in(t["name"], prompt)], prompt)
+        chosen = named or (tools[:1] if choice["type"] == "any" else [])
     return chosen[:1] if choice.get("disable_parallel_tool_use") else chosen
 
 
@@ -70,21 +84,20 @@ def named_in(name: str, prompt: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", prompt) is not None
 
 
-def _tool_uses(body: Dict, tools: list[Dict], forced: bool) -> list[Dict]:
+def _tool_uses(body: Dict, planned: list[tuple[Dict, Dict]], forced: bool) -> list[Dict]:
     """A short text (none when tool use is forced, as the API prefills), then one tool_use per tool."""
     prompt = prompt_of(body)[0]
-    hints = hints_from(prompt)
     seed = f"{fingerprint(prompt)}:{len(body['messages'])}"
     uses = [
         {
             "type": "tool_use",
             "id": tool_id("tool_use", f"{seed}:{tool['name']}"),
             "name": tool["name"],
-            "input": instance(tool["input_schema"], tool["input_schema"], hints),
+            "input": instance(tool["input_schema"], tool["input_schema"], fill_from(prompt, extra)),
         }
-        for tool in tools
+        for tool, extra in planned
     ]
-    names = " and ".join(str(t["name"]) for t in tools)
+    names = " and ".join(str(t["name"]) for t, _ in planned)
     return uses if forced else [{"type": "text", "text": f"I'll call {names}."}, *uses]
 
 
@@ -102,35 +115,3 @@ def _web_reply(body: Dict, choice: Dict) -> Acted | None:
     else:
         return None
     return Acted(blocks, "end_turn", {"server_tool_use": usage})
-
-
-def _results_text(body: Dict, results: list[Dict]) -> Dict:
-    """A text block listing what each tool returned, errors marked."""
-    names = _tool_names(body["messages"])
-    lines = [_result_line(names.get(str(r.get("tool_use_id")), "tool"), r) for r in results]
-    head = f"{LABEL} The tools returned {plural(len(results), 'result')}:"
-    return {"type": "text", "text": "\n".join([head, "", *lines])}
-
-
-def _result_line(name: str, result: Dict) -> str:
-    mark = " (error)" if result.get("is_error") else ""
-    return f'- `{name}`{mark}: "{quote(_result_text(result.get("content")), RESULT_CHARS)}"'
-
-
-def _result_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        return ""
-    parts = [str(b.get("text", "")) if b.get("type") == "text" else f"[{b.get('type')}]" for b in content]
-    return " ".join(parts)
-
-
-def _tool_names(messages: list[Dict]) -> dict[str, str]:
-    """{tool_use id: tool name} over every assistant message."""
-    names: dict[str, str] = {}
-    for message in messages:
-        if message.get("role") == "assistant" and isinstance(message.get("content"), list):
-            uses = [b for b in message["content"] if b.get("type") == "tool_use"]
-            names.update({str(b.get("id")): str(b.get("name")) for b in uses})
-    return names

@@ -45,12 +45,12 @@ def test_a_tool_cell_runs_the_loop_and_binds_the_reply(run, shell, sim, tools):
     assert result.error_in_exec is None
     reply = shell.user_ns["r"]
     assert [call.name for call in reply.tool_calls] == ["get_price", "convert_currency"]
-    assert reply.tool_calls[0].content == "12.5"
-    assert reply.tool_calls[1].content == "0.92"  # the async function was awaited
-    assert "get_price" in out.stdout and "12.5" in out.stdout
+    assert reply.tool_calls[0].content == "37.5"  # 3 units
+    assert reply.tool_calls[1].content == "34.5"  # the async function was awaited, on the price
+    assert "get_price" in out.stdout and "37.5" in out.stdout
     definitions = sim.requests[0].body["tools"]
     assert definitions[0]["input_schema"]["properties"]["sku"]["description"] == "the product code, e.g. SKU-12"
-    assert len(sim.requests) == 2
+    assert len(sim.requests) == 3  # the conversion waits for the price
 
 
 def test_the_next_plain_cell_after_a_tool_cell_is_valid(run, sim, tools):
@@ -58,7 +58,7 @@ def test_the_next_plain_cell_after_a_tool_cell_is_valid(run, sim, tools):
     result, _ = run("%claude And in yen?")
     assert result.error_in_exec is None
     roles = [m["role"] for m in sim.requests[-1].body["messages"]]
-    assert roles == ["user", "assistant", "user", "assistant", "user"]
+    assert roles == ["user", "assistant", "user", "assistant", "user", "assistant", "user"]
 
 
 def test_a_raising_tool_goes_back_as_an_error_and_the_cell_succeeds(run, sim, tools):

@@ -17,16 +17,28 @@ def final(client, model: str, max_tokens: int = 4096, **kwargs):
         return stream.get_final_message(), events
 
 
+ADAPTIVE = {"type": "adaptive"}
+
+
 def test_omitted_display_sends_no_thinking_delta_only_a_signature(sim):
-    frames = sse_frames(post_messages(sim, body_of(model="claude-fable-5-2", stream=True, max_tokens=4096)).body)
+    body = body_of(model="claude-fable-5-2", stream=True, max_tokens=4096, thinking=ADAPTIVE)
+    frames = sse_frames(post_messages(sim, body).body)
     block0 = [data for name, data in frames if name.startswith("content_block") and data["index"] == 0]
     assert [f["type"] for f in block0] == ["content_block_start", "content_block_delta", "content_block_stop"]
     assert block0[0]["content_block"] == {"type": "thinking", "thinking": "", "signature": ""}
     assert block0[1]["delta"]["type"] == "signature_delta" and block0[1]["delta"]["signature"]
 
 
+def test_a_model_that_thinks_by_default_skips_the_block_when_the_request_names_no_thinking(client):
+    # Adaptive thinking may choose not to think: recorded Fable 5.1 streams then have no thinking
+    # block and report thinking_tokens 0 (tests/fixtures/recorded/text_input_transformations.sse).
+    message, _ = final(client, "claude-opus-5-5")
+    assert [b.type for b in message.content] == ["text"]
+    assert message.usage.output_tokens_details.thinking_tokens == 0
+
+
 def test_omitted_display_final_block_through_the_sdk(client):
-    message, _ = final(client, "claude-opus-5-5")  # always thinks; display defaults to omitted
+    message, _ = final(client, "claude-opus-5-5", thinking=ADAPTIVE)  # display defaults to omitted
     thinking, text = message.content
     assert thinking.type == "thinking" and thinking.thinking == "" and len(thinking.signature) > 40
     assert text.type == "text"
@@ -82,15 +94,15 @@ def test_scripted_thinking_streams_its_text_regardless_of_display(client, sim):
 
 
 def test_same_thinking_gives_the_same_signature(client):
-    first, _ = final(client, "claude-opus-5-5")
-    second, _ = final(client, "claude-opus-5-5")
-    other, _ = final(client, "claude-opus-5-5", max_tokens=4000)
+    first, _ = final(client, "claude-opus-5-5", thinking=ADAPTIVE)
+    second, _ = final(client, "claude-opus-5-5", thinking=ADAPTIVE)
+    other, _ = final(client, "claude-opus-5-5", max_tokens=4000, thinking=ADAPTIVE)
     assert first.content[0].signature == second.content[0].signature
     assert other.content[0].signature == first.content[0].signature  # the thinking text is the same
 
 
 def test_thinking_blocks_can_be_sent_back_in_the_next_turn(client):
-    message, _ = final(client, "claude-opus-5-5")
+    message, _ = final(client, "claude-opus-5-5", thinking=ADAPTIVE)
     history = [*HELLO, message.to_param(), {"role": "user", "content": "And now?"}]
     with client.messages.stream(model="claude-opus-5-5", max_tokens=4096, messages=history) as stream:
         follow_up = stream.get_final_message()
