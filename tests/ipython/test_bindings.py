@@ -89,5 +89,6 @@ def test_thinking_refuses_other_forms_in_one_line(magics, value):
 
 def test_start_up_leaves_an_environment_simulator_on(shell, session):
     session.connection.simulate = True
-    ClaudeMagics(shell=shell, session=session)  # simulate trait False: only a change turns it off
+    second = ClaudeMagics(shell=shell, session=session)  # simulate trait False: only a change turns it off
+    shell.configurables.remove(second)  # a second instance would hear every later %config of the shared shell
     assert session.connection.simulate
