@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tomllib
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,11 @@ from claude_magic.core.errors import RequestFailed, StreamFailed
 from claude_magic.simulator import ScriptedReply
 from tests.faults import wire
 from tests.faults.test_network import TEXT, fails, is_delta, is_event, wired
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pyproject's own requirement on 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).parents[2]
 LOWEST = ROOT / "constraints" / "lowest.txt"
