@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-lowest lowest-constraints lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,33 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# `make test-lowest`: the same suite on the lowest versions pyproject.toml allows, in its own venv. Every direct
+# requirement (runtime and [test]) is pinned at its lower bound in constraints/lowest.txt, the rest resolved to
+# versions that work with those; the file is `uv pip compile --resolution lowest-direct` of pyproject.toml for
+# Python 3.11. After changing a bound, `make lowest-constraints` rewrites it (tests/faults/test_dependency_versions.py
+# fails until then).
+LOWEST_PYTHON ?= python3.11
+LOWEST_VENV := .venv-lowest
+LOWEST_PY := $(LOWEST_VENV)/bin/python
+LOWEST_STAMP := $(LOWEST_VENV)/.installed
+LOWEST := constraints/lowest.txt
+
+$(LOWEST_PY):
+	$(LOWEST_PYTHON) -m venv $(LOWEST_VENV)
+
+$(LOWEST_STAMP): $(LOWEST_PY) pyproject.toml $(LOWEST)
+	$(LOWEST_PY) -m pip install --quiet --upgrade pip
+	$(LOWEST_PY) -m pip install --quiet -c $(LOWEST) -e ".[test]"
+	touch $(LOWEST_STAMP)
+
+test-lowest: $(LOWEST_STAMP)
+	$(LOWEST_PY) -m pytest -q
+
+lowest-constraints: $(LOWEST_PY)
+	$(LOWEST_PY) -m pip install --quiet uv
+	$(LOWEST_VENV)/bin/uv pip compile pyproject.toml --extra test --resolution lowest-direct \
+		--python-version 3.11 --no-emit-package claude-magic --quiet -o $(LOWEST)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check claude_magic tests benchmarks
 	$(VENV)/bin/mypy
@@ -28,7 +55,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/load_ext.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST_VENV) build .pytest_cache .mypy_cache .ruff_cache
 
 # `make e2e`: the response panel in JupyterLab 4 and Notebook 7, driven in Debian's headless Chromium.
 # Chromium comes from apt only when it is missing; the browser deps go into the same venv as `.[e2e]`.

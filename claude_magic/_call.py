@@ -70,6 +70,7 @@ class Call:
         self.request_id: str | None = None
         self.replay_key: str | None = None  # the fingerprint of what was sent, as a recording keys its reply
         self.retried_on_timeout = False
+        self.answered = False  # the API's response headers arrived; what breaks after is a cut mid-body
 
     def run(self, connect: Callable[[], Any], request: dict[str, Any]) -> Reply:
         """The complete reply; RequestFailed, StreamFailed or CallInterrupted carry the partial one.
@@ -100,6 +101,7 @@ class Call:
     def _stream(self, client: Any, request: dict[str, Any]) -> Any:
         self.state.finished = False  # the state may carry a paused turn's earlier calls, which did finish
         with self._open(client, request) as stream:
+            self.answered = True
             self.request_id = stream.request_id
             self.replay_key = _replay_key(stream.response.request)
             _check_event_stream(stream.response)
@@ -151,10 +153,11 @@ class Call:
             return str(credential_failure(error))
         if isinstance(error, json.JSONDecodeError):  # an SSE `data:` line that is not JSON
             return f"The API's stream carried a malformed event ({error}); re-run the cell."
+        broke = _cut_mid_body(error, answered=self.answered)
+        if broke is not None:
+            return f"The connection to the API broke ({broke or type(broke).__name__}); re-run the cell."
         if isinstance(error, anthropic.APIConnectionError):
             return f"Could not reach the API ({error.message}); check the network and re-run the cell."
-        if isinstance(error, httpx2.TransportError):  # a connection cut mid-body escapes the SDK's iterator unwrapped
-            return f"The connection to the API broke ({error or type(error).__name__}); re-run the cell."
         return f"Unexpected {type(error).__name__}: {error} (the full error is on the exception's __cause__)."
 
     def _timeout_message(self) -> str:
@@ -246,6 +249,23 @@ def _sent_request(error: Exception) -> Any:
     """The request a failed call sent: the SDK's status and connection errors carry it."""
     response = getattr(error, "response", None)
     return getattr(response, "request", None) or getattr(error, "request", None)
+
+
+def _cut_mid_body(error: Exception, answered: bool) -> Exception | None:
+    """The transport error of a connection cut while the reply's body was read, else None.
+
+    A cut mid-body escapes anthropic 2.12.0's stream iterator as the bare httpx2 error; 2.17.0 wraps it
+    in APIConnectionError (checked on 2.12.0 and 2.17.0). Either way the API had answered.
+    """
+    import anthropic
+    import httpx2
+
+    if isinstance(error, httpx2.TransportError):
+        return error
+    cause = error.__cause__
+    if answered and isinstance(error, anthropic.APIConnectionError) and isinstance(cause, httpx2.TransportError):
+        return cause
+    return None
 
 
 def _kind(error: Exception, started: bool) -> type[RequestFailed]:

@@ -26,10 +26,17 @@ def execute(path: Path, monkeypatch: pytest.MonkeyPatch, *, marked: bool = False
 
 
 def all_output_text(nb: nbformat.NotebookNode) -> str:
-    parts = []
+    parts: list[str] = []
     for cell in nb.cells:
+        stream = None
         for output in cell.get("outputs", []):
-            parts.append(output.get("text", ""))
+            same = output.get("output_type") == "stream" and output.get("name") == stream
+            # One print may arrive as several stream outputs (ipykernel 6.29 flushes mid-print); frontends join them.
+            if same:
+                parts[-1] += output["text"]
+            else:
+                parts.append(output.get("text", ""))
+            stream = output.get("name") if output.get("output_type") == "stream" else None
             parts.extend(str(v) for v in output.get("data", {}).values())
     return "\n".join(parts)
 
