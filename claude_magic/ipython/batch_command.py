@@ -162,6 +162,7 @@ class BatchCell:
             print(f"claude_magic: --out {self.args.out} replaces the data in {self.args.frame} column(s) {names}")
 
     def _rows(self, ids: list[str], prompts: list[str], shape: Any) -> tuple[Any, Any]:
+        from .._planning import RequestOptions, shared_prefix
         from ..batches.requests import RowRequests, without_prompt
         from .references import build_content
 
@@ -170,15 +171,10 @@ class BatchCell:
         content, records = build_content(
             list(self.args.attach), self.namespace, model=model, table_budget=self.host.table_token_budget
         )
-        prepared = self.session.prepare(
-            prompts[0],
-            history=False,
-            content=content,
-            attachments=records,
-            overrides=overrides,
-            body={"output_config": {"format": shape.format}} if shape is not None else None,
-        )
-        base = self.session.plan_shared_prefix(prepared.settings, without_prompt(prepared.unplanned))
+        body = {"output_config": {"format": shape.format}} if shape is not None else None
+        request = RequestOptions(history=False, content=content, attachments=records, overrides=overrides, body=body)
+        prepared = self.session.prepare(prompts[0], request)
+        base = shared_prefix(prepared.settings, without_prompt(prepared.unplanned))
         return RowRequests(base, tuple(ids), tuple(prompts)), prepared
 
     def _check_cost(self, rows: Any, positions: list[int], prepared: Any) -> None:

@@ -163,11 +163,11 @@ class ClaudeMagics(Magics):
         self.session.history_window = self.history_window
         self.session.budget_usd, self.session.preflight_tokens = self.budget_usd, self.preflight_tokens
         if self.simulate:
-            self.session.simulate = True
+            self.session.connection.simulate = True
         self.session.prices = dict(self.prices)
         self.session.headers = dict(self.headers)
         self._apply_transcript_files(None)
-        self.session.configure_network(**{name: getattr(self, name) for name in NETWORK_TRAITS})
+        self.session.connection.configure_network(**{name: getattr(self, name) for name in NETWORK_TRAITS})
         self._apply_platform(None)
 
     # -- traits -------------------------------------------------------------------------
@@ -285,7 +285,7 @@ class ClaudeMagics(Magics):
 
     @observe(*NETWORK_TRAITS)
     def _apply_network(self, change: Any) -> None:
-        self.session.configure_network(**{change["name"]: change["new"]})
+        self.session.connection.configure_network(**{change["name"]: change["new"]})
 
     @validate(*PLATFORM_TRAITS[1:])
     def _check_platform_setting(self, proposal: Any) -> str | None:
@@ -300,13 +300,13 @@ class ClaudeMagics(Magics):
 
     @observe("simulate")
     def _apply_simulate(self, change: Any) -> None:
-        self.session.simulate = change["new"]
+        self.session.connection.simulate = change["new"]
 
     @observe("autosave", "replay", "replay_mode")
     def _apply_transcript_files(self, change: Any) -> None:
         self.session.autosave = self.autosave
         if self.replay or change is not None:
-            self.session.use_replay(self.replay, self.replay_mode)
+            self.session.connection.use_replay(self.replay, self.replay_mode)
 
     # -- the magic ----------------------------------------------------------------------
 
@@ -384,7 +384,7 @@ class ClaudeMagics(Magics):
         transcript = self.session.transcript
         return SettingsPanel(
             self,
-            self.session.models(),
+            self.session.connection.models(),
             cache_in_use=lambda: any(chat.exchanges for chat in transcript.chats.values()),
         )
 
@@ -451,20 +451,10 @@ class ClaudeMagics(Magics):
         """Prepare (nothing shown if invalid), then stream into a view; with tools, run the loop."""
         toolset = self._toolset(options, blocking) if options.uses_tools else None
         shape = self._output_shape(options)
-        prepared = self.session.prepare(
-            prompt,
-            chat=options.chat,
-            history=not options.no_history,
-            new=options.new,
-            content=content,
-            attachments=attachments,
-            extra_body=options.params or None,
-            overrides=options.overrides,
-            tools=toolset.definitions() if toolset else None,
-            body={"output_config": {"format": shape.format}} if shape is not None else None,
-            headers=options.headers,
-            max_cost=options.max_cost,
-        )
+        tools = toolset.definitions() if toolset else None
+        body = {"output_config": {"format": shape.format}} if shape is not None else None
+        request = options.request(content=content, attachments=attachments, tools=tools, body=body)
+        prepared = self.session.prepare(prompt, request)
         fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
         view = self._view(options, fmt)
         made = len(self.session.usage)

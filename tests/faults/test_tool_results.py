@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from claude_magic._planning import RequestOptions
 from claude_magic._tool_loop import Loop, ToolSet, run_blocking
 from claude_magic.core.errors import ClaudeMagicError, RequestFailed
 from claude_magic.simulator import ScriptedError, ScriptedReply
@@ -39,7 +40,7 @@ def asks(*uses: dict[str, Any]) -> ScriptedReply:
 
 
 def loop(session: Any, tools: dict[str, Any], prompt: str = "Go.", **ask: Any) -> Any:
-    prepared = session.prepare(prompt, tools=ToolSet(tools).definitions(), **ask)
+    prepared = session.prepare(prompt, RequestOptions.of(tools=ToolSet(tools).definitions(), **ask))
     return run_blocking(Loop(session, ToolSet(tools), lambda event: None).run(prepared))
 
 
