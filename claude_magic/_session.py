@@ -163,15 +163,16 @@ class Session:
         """
         from .core.stream import StreamState
 
-        state, request, rounds = StreamState(citation_base=citation_base), prepared.request, []
-        self._announce(self.estimate(prepared, request), on_estimate)
+        state, rounds, platform = StreamState(citation_base=citation_base), [], self.connection.routed
+        sent = for_platform(platform, prepared.request)  # each round's request, as the platform in use takes it
+        self._announce(self._priced(prepared, sent), on_estimate)
         for _ in range(MAX_CONTINUATIONS + 1):
-            rounds.append(self._call(prepared, request, state, on_event, on_status, wrap_client))
+            rounds.append(self._call(prepared, sent, state, on_event, on_status, wrap_client))
             if rounds[-1].stop_reason != "pause_turn":
                 break
-            request = continuation(prepared.request, rounds)
+            sent = for_platform(platform, continuation(prepared.request, rounds))
             try:
-                self._announce(self.estimate(prepared, request), on_estimate)
+                self._announce(self._priced(prepared, sent), on_estimate)
             except BudgetExceeded as refused:
                 if on_status is not None:
                     on_status(f"the paused turn was not continued: {refused.message}")
@@ -180,13 +181,16 @@ class Session:
 
     def estimate(self, prepared: Prepared, request: dict[str, Any] | None = None) -> Estimate | None:
         """The cost range of the prepared request when it is large or capped; BudgetExceeded if it may not be sent."""
+        return self._priced(prepared, for_platform(self.connection.routed, request or prepared.request))
+
+    def _priced(self, prepared: Prepared, sent: dict[str, Any]) -> Estimate | None:
         from ._preflight import preflight
         from .core.budget import Budget
 
         settings = prepared.settings
         return preflight(
             self.connection.api,
-            for_platform(self.connection.routed, request or prepared.request),
+            sent,
             self.prices_for(settings.model),
             threshold=self.preflight_tokens,
             budget=Budget(self.budget_usd, prepared.max_cost),
@@ -216,7 +220,6 @@ class Session:
         call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, policy, on_status, prepared.headers)
         if connection.routed.cloud:
             call.platform = connection.routed.name
-        request = for_platform(connection.routed, request)
         try:
             reply = call.run(lambda: wrap_client(connection.client) if wrap_client else connection.client, request)
         except (ClaudeMagicError, CallInterrupted) as error:
