@@ -76,7 +76,7 @@ def batch_figures(rows: int) -> dict[str, float]:
         quietly(lambda: run_batch(host, shlex.split(line)))
         submit_s = time.perf_counter() - start
         [job] = JobStore().all()
-        results = host.session.client.messages.batches.results(job.id)
+        results = host.session.connection.client.messages.batches.results(job.id)
         results_bytes = sum(len(item.to_json(indent=None)) + 1 for item in results)
         start = time.perf_counter()
         quietly(lambda: run_batch(host, ["wait", job.id]))

@@ -24,6 +24,7 @@ import anthropic
 from PIL import Image
 
 from claude_magic import Session
+from claude_magic._planning import RequestOptions
 from claude_magic._tool_loop import Loop, ToolSet, run_blocking
 from claude_magic.core.caching import prefix_positions
 from claude_magic.core.models import resolve_prices
@@ -177,7 +178,7 @@ def run_tool_loop(sim: Simulator, policy: str) -> tuple[list[CallRecord], int]:
     session = Session(client=PolicyClient(client, policy))
     session.configure(model=MODEL, system=SYSTEM, cache="auto" if policy == "claude_magic" else "off")
     toolset = ToolSet({name: LoopTool(name) for name in LOOP_TOOLS}, max_rounds=LOOP_ROUNDS)
-    prepared = session.prepare("Gather every figure for SKU-0 to SKU-10.", tools=toolset.definitions())
+    prepared = session.prepare("Gather every figure for SKU-0 to SKU-10.", RequestOptions(tools=toolset.definitions()))
     run_blocking(Loop(session, toolset, lambda event: None).run(prepared))
     marks = max(str(request.body).count("cache_control") for request in sim.requests)
     return list(session.usage.records), marks

@@ -116,6 +116,11 @@ class Connection:
             self.replay, self.replay_mode = path, mode
             self._drop_default_client()
 
+    def configure_network(self, **changes: Any) -> NetworkPolicy:
+        """Change timeout, max_retries, retry_on_timeout or max_retry_wait; invalid values raise SettingsError."""
+        self.policy = self.policy.with_changes(**changes)
+        return self.policy
+
     def close(self) -> None:
         """Stop the simulator, if one was started."""
         if self._simulator is not None:
@@ -140,6 +145,13 @@ class Connection:
         except Exception:  # no key, offline, or a client without the Models API: the registry will do
             return list(REGISTRY)
         return [model_info(model) for model in listed] or list(REGISTRY)
+
+    def platform_ids(self) -> dict[str, str]:
+        """Claude API id -> the platform's model id, for the cloud platform in use (empty on the Claude API)."""
+        from .core.platform_models import listed_ids
+
+        platform = self.routed
+        return listed_ids(platform.name, platform.aws_region) if platform.cloud else {}
 
     def _drop_default_client(self) -> None:
         """Forget the client we made, so the next request builds one for the new mode."""

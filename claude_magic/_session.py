@@ -3,56 +3,29 @@
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ._client import Connection
 from ._exportable import SessionTranscript, UsageLedger
+from ._ledger import append_row, autosave, reply_row
+from ._planning import Basis, Prepared, RequestOptions, continuation, for_platform, prepare
 from .core.budget import PREFLIGHT_TOKENS
 from .core.errors import BudgetExceeded, CallInterrupted, ClaudeMagicError
-from .core.models import Prices, lookup, resolve_prices, resolve_tool_prices
+from .core.models import Prices, resolve_prices, resolve_tool_prices
 from .core.settings import Settings
-from .core.transcript import DEFAULT_CHAT, Chat, Exchange, Reply
+from .core.transcript import DEFAULT_CHAT, Exchange, Reply
 
 # A paused turn (a server tool loop hit its iteration limit) is continued at most this many times.
 MAX_CONTINUATIONS = 4
-UNSENT_HINT = "The chat keeps a note in their place: ask again, `%claude undo` to drop this round, or --new."
 
 if TYPE_CHECKING:
-    import anthropic
-
-    from ._call import EventSink, StatusSink
-    from ._network import NetworkPolicy
+    from ._call import Call, EventSink, StatusSink
     from ._preflight import Estimate
-    from .core.caching import CachePlan
-    from .core.models import ModelInfo
     from .core.stream import StreamState
     from .core.usage import CallRecord, Usage
-    from .simulator import Simulator
     from .tools.mcp import McpServers
-
-
-_LEDGER_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One request, planned and checked, with what committing its reply needs."""
-
-    chat: Chat
-    prompt: str
-    user_content: tuple[dict[str, Any], ...]
-    attachments: tuple[dict[str, Any], ...]
-    settings: Settings
-    request: dict[str, Any]
-    plan: CachePlan
-    keep: bool  # False for --no-history: the exchange joins no chat
-    new: bool
-    unplanned: dict[str, Any] | None = None  # the request before cache breakpoints (a tool loop's next round grows it)
-    headers: dict[str, str] = field(default_factory=dict, repr=False)  # extra HTTP headers; values are never shown
-    max_cost: float | None = None  # --max-cost: each request's worst case must fit, in USD
 
 
 class Session:
@@ -73,51 +46,14 @@ class Session:
         self._warned: set[str] = set()
         self._mcp: McpServers | None = None
 
-    # -- the connection ------------------------------------------------------------------
-
-    @property
-    def client(self) -> anthropic.Anthropic:
-        """The SDK client, created on first use (the simulator's when simulating)."""
-        return self.connection.client
+    # -- what the session started ---------------------------------------------------------
 
     def use_client(self, client: Any) -> None:
-        """Send every later request through `client` (e.g. AnthropicBedrock, AnthropicVertex)."""
+        """Send every later request through `client` (e.g. AnthropicBedrock): the face README and the guide document.
+
+        Everything else about the connection is `session.connection` (`_client.Connection`).
+        """
         self.connection.use_client(client)
-
-    @property
-    def simulate(self) -> bool:
-        """True when requests go to the built-in simulator instead of the real API."""
-        return self.connection.simulate
-
-    @simulate.setter
-    def simulate(self, on: bool) -> None:
-        self.connection.simulate = on
-
-    @property
-    def simulator(self) -> Simulator:
-        """The in-process simulator, started on first use."""
-        return self.connection.simulator
-
-    @property
-    def replay(self) -> str | None:
-        return self.connection.replay
-
-    @property
-    def replay_mode(self) -> str:
-        return self.connection.replay_mode
-
-    def use_replay(self, path: str | None, mode: str = "auto") -> None:
-        """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""
-        self.connection.use_replay(path, mode)
-
-    def configure_network(self, **changes: Any) -> NetworkPolicy:
-        """Change timeout, max_retries, retry_on_timeout or max_retry_wait; invalid values raise SettingsError."""
-        self.connection.policy = self.connection.policy.with_changes(**changes)
-        return self.connection.policy
-
-    def models(self) -> list[ModelInfo]:
-        """The models the API lists (the registry when it cannot be reached)."""
-        return self.connection.models()
 
     @property
     def mcp(self) -> McpServers:
@@ -183,22 +119,11 @@ class Session:
 
     # -- asking ---------------------------------------------------------------------------
 
-    def ask(
-        self,
-        prompt: str,
-        *,
-        chat: str = DEFAULT_CHAT,
-        history: bool = True,
-        new: bool = False,
-        content: list[dict[str, Any]] | None = None,
-        attachments: list[dict[str, Any]] | None = None,
-        on_event: EventSink | None = None,
-        extra_body: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        **overrides: Any,
-    ) -> Reply:
+    def ask(self, prompt: str, *, on_event: EventSink | None = None, **options: Any) -> Reply:
         """Send `prompt` (after any `content` blocks) in `chat`, stream the reply, and return it.
 
+        `options` are `RequestOptions` by name (chat, history, new, content, attachments, extra_body,
+        headers, ...); every other keyword overrides a setting for this call (model=..., effort=...).
         `attachments` (name, kind, bytes, tokens per entry) are recorded on the exchange; `extra_body`
         fields (from --param) go into the request body unchanged; `headers` are extra HTTP headers for
         this call, on top of `session.headers` (their values are never shown). A bad setting or content that
@@ -206,118 +131,15 @@ class Session:
         call is still recorded in the ledger, and RequestFailed (StreamFailed once output began) or
         CallInterrupted is raised, carrying the partial reply.
         """
-        prepared = self.prepare(
-            prompt,
-            chat=chat,
-            history=history,
-            new=new,
-            content=content,
-            attachments=attachments,
-            extra_body=extra_body,
-            overrides=overrides,
-            headers=headers,
-        )
+        prepared = self.prepare(prompt, RequestOptions.of(**options))
         return self.commit(prepared, self.send(prepared, on_event))
 
-    def prepare(
-        self,
-        prompt: str,
-        *,
-        chat: str = DEFAULT_CHAT,
-        history: bool = True,
-        new: bool = False,
-        content: list[dict[str, Any]] | None = None,
-        attachments: list[dict[str, Any]] | None = None,
-        extra_body: dict[str, Any] | None = None,
-        overrides: dict[str, Any] | None = None,
-        tools: list[dict[str, Any]] | None = None,
-        body: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        max_cost: float | None = None,
-    ) -> Prepared:
-        """Build, check and cache-plan the request; nothing is sent and nothing changes.
-
-        `tools` are the API's tool definitions; `body` adds request fields claude_magic builds
-        elsewhere (tool_choice, output_config.format), merged into what the settings build.
-        `headers` are this request's extra HTTP headers, on top of `session.headers`.
-        `max_cost` caps what each of the cell's requests may cost at worst (USD).
-        """
-        # Imported on first use, not at module top: %load_ext stays cheap (benchmarks/load_ext.py).
-        from .core.content import check_request_content
-        from .core.history import pending_results, without_unfinished_executions
-        from .core.request import build_request, merge_body, text_block
-        from .core.settings import check_headers
-
-        settings = self.settings.with_changes(**overrides) if overrides else self.settings
-        self._warn_unknown_model(settings.model)
-        # A new prompt may not join the tool_results a pending code execution waits for: that execution is left out.
-        past = without_unfinished_executions(self.history(chat, keep=history, new=new))
-        conversation = self.transcript.chat(chat)
-        # A reply that asked for tools must be answered first: with what a stopped loop ran, else "not run".
-        answers = pending_results(past, conversation.pending_results if history and not new else ())
-        user_content = [*answers, *(content or []), text_block(prompt)]
-        request = merge_body(build_request(settings, past, user_content, tools), body or {})
-        check_request_content(request["messages"], lookup(settings.model))
-        self._check_platform(settings.model, request)
-        if extra_body:
-            request["extra_body"] = extra_body  # the SDK merges these fields into the body unchanged
-        planned, plan = self._plan_cache(conversation if history else None, settings, request, continuing=bool(past))
-        return Prepared(
-            conversation,
-            prompt,
-            tuple(user_content),
-            tuple(attachments or ()),
-            settings,
-            planned,
-            plan,
-            history,
-            new,
-            request,
-            {**check_headers(self.headers), **check_headers(headers or {})},
-            max_cost,
+    def prepare(self, prompt: str, options: RequestOptions | None = None) -> Prepared:
+        """Build, check and cache-plan the request (`_planning.py`); nothing is sent and nothing changes."""
+        basis = Basis(
+            self.settings, self.history, self.transcript.chat, self.headers, self.connection.routed, self.notify
         )
-
-    def follow_up(self, prepared: Prepared, reply: Reply, results: list[dict[str, Any]]) -> Prepared:
-        """The next round of a tool loop: the same request plus the reply and the tool results that answer it."""
-        from .core.history import sendable_assistant_content
-
-        base = prepared.unplanned or prepared.request
-        turn = [
-            {"role": "assistant", "content": sendable_assistant_content(reply.content)},
-            {"role": "user", "content": list(results)},
-        ]
-        request = _answering(base, reply, {**base, "messages": [*base["messages"], *turn]})
-        self._check_follow_up(prepared, request, results)
-        planned, plan = _planned(prepared.settings, request, prepared.plan)
-        if "diagnostics" in prepared.request:
-            planned["diagnostics"] = {"previous_message_id": reply.message_id or None}
-        return replace(
-            prepared,
-            prompt="",
-            user_content=tuple(results),
-            attachments=(),
-            request=planned,
-            plan=plan,
-            new=False,
-            unplanned=request,
-        )
-
-    def _check_follow_up(self, prepared: Prepared, request: dict[str, Any], results: list[dict[str, Any]]) -> None:
-        """The API's size and model limits, as a first request is checked; results that break them are never sent.
-
-        The chat keeps a note in their place, so its next turn can be sent; the line says how to go on.
-        """
-        from .core.content import check_request_content
-        from .core.errors import continue_hint
-        from .core.history import unsent_results
-
-        try:
-            check_request_content(request["messages"], lookup(prepared.settings.model))
-            self._check_platform(prepared.settings.model, request)
-        except ClaudeMagicError as error:
-            if prepared.keep:
-                prepared.chat.pending_results = tuple(unsent_results(results, error.message))
-            raise type(error)(continue_hint(f"the tool results were not sent: {error.message}", UNSENT_HINT)) from None
+        return prepare(prompt, options or RequestOptions(), basis)
 
     def send(
         self,
@@ -341,15 +163,16 @@ class Session:
         """
         from .core.stream import StreamState
 
-        state, request, rounds = StreamState(citation_base=citation_base), prepared.request, []
-        self._announce(self.estimate(prepared, request), on_estimate)
+        state, rounds, platform = StreamState(citation_base=citation_base), [], self.connection.routed
+        sent = for_platform(platform, prepared.request)  # each round's request, as the platform in use takes it
+        self._announce(self._priced(prepared, sent), on_estimate)
         for _ in range(MAX_CONTINUATIONS + 1):
-            rounds.append(self._call(prepared, request, state, on_event, on_status, wrap_client))
+            rounds.append(self._call(prepared, sent, state, on_event, on_status, wrap_client))
             if rounds[-1].stop_reason != "pause_turn":
                 break
-            request = _continuation(prepared.request, rounds)
+            sent = for_platform(platform, continuation(prepared.request, rounds))
             try:
-                self._announce(self.estimate(prepared, request), on_estimate)
+                self._announce(self._priced(prepared, sent), on_estimate)
             except BudgetExceeded as refused:
                 if on_status is not None:
                     on_status(f"the paused turn was not continued: {refused.message}")
@@ -358,13 +181,16 @@ class Session:
 
     def estimate(self, prepared: Prepared, request: dict[str, Any] | None = None) -> Estimate | None:
         """The cost range of the prepared request when it is large or capped; BudgetExceeded if it may not be sent."""
+        return self._priced(prepared, for_platform(self.connection.routed, request or prepared.request))
+
+    def _priced(self, prepared: Prepared, sent: dict[str, Any]) -> Estimate | None:
         from ._preflight import preflight
         from .core.budget import Budget
 
         settings = prepared.settings
         return preflight(
             self.connection.api,
-            self._on_platform(request or prepared.request),
+            sent,
             self.prices_for(settings.model),
             threshold=self.preflight_tokens,
             budget=Budget(self.budget_usd, prepared.max_cost),
@@ -388,25 +214,31 @@ class Session:
     ) -> Reply:
         from ._call import Call
 
-        model = prepared.settings.model
+        model, connection = prepared.settings.model, self.connection
         cost = lambda usage: self.cost_of(model, usage)  # noqa: E731
-        policy = self.connection.policy
+        policy = connection.policy
         call = Call(prepared.chat.name, model, cost, on_event, self.notify, state, policy, on_status, prepared.headers)
-        if self.connection.routed.cloud:
-            call.platform = self.connection.routed.name
-        request = self._on_platform(request)
+        if connection.routed.cloud:
+            call.platform = connection.routed.name
         try:
-            reply = call.run(lambda: wrap_client(self.client) if wrap_client else self.client, request)
+            reply = call.run(lambda: wrap_client(connection.client) if wrap_client else connection.client, request)
         except (ClaudeMagicError, CallInterrupted) as error:
-            partial = error.partial
-            failure = "interrupted" if isinstance(error, CallInterrupted) else str(error.message)
-            if partial is not None:
-                self.last = partial
-                self._record(partial, failure, call.replay_key)
-            self._autosave_failure(prepared, call.started_at, partial, failure)
+            self._failed(prepared, call, error)
             raise
         self._record(reply, None, call.replay_key)
         return reply
+
+    def _failed(self, prepared: Prepared, call: Call, error: ClaudeMagicError | CallInterrupted) -> None:
+        """A failed call's ledger row (when a partial reply came) and its autosave line."""
+        from .core.records import failed_record
+
+        partial = error.partial
+        failure = "interrupted" if isinstance(error, CallInterrupted) else str(error.message)
+        if partial is not None:
+            self.last = partial
+            self._record(partial, failure, call.replay_key)
+        record = failed_record(prepared.chat.name, prepared.prompt, call.started_at, partial, failure)
+        autosave(self.autosave, record, self.notify)
 
     def commit(self, prepared: Prepared, reply: Reply) -> Reply:
         """Record the complete reply: the ledger, the chat (unless --no-history) and the autosave file."""
@@ -428,148 +260,18 @@ class Session:
             chat.cache_breaks = tuple(avoidable_breaks(chat.cache_signature, signature)) if not prepared.new else ()
             chat.cache_plan, chat.cache_signature = prepared.plan, signature
             chat.pending_results = ()
-        self._autosave(exchange_record(exchange, chat.name, EXCHANGE if prepared.keep else ONE_SHOT))
+        record = exchange_record(exchange, chat.name, EXCHANGE if prepared.keep else ONE_SHOT)
+        autosave(self.autosave, record, self.notify)
         return reply
 
     # -- records -------------------------------------------------------------------------
 
     def _record(self, reply: Reply, error: str | None, replay_key: str | None) -> None:
-        with _LEDGER_LOCK:  # numbering and appending must not interleave between threads
-            self._record_locked(reply, error, replay_key)
-
-    def _record_locked(self, reply: Reply, error: str | None, replay_key: str | None) -> None:
-        from .core.usage import CallRecord, cost_without_cache_usd
-
-        prices = self.prices_for(reply.model)
-        self.usage.append(
-            CallRecord(
-                call=self.usage.next_call_number(),
-                chat=reply.chat,
-                model=reply.model,
-                started_at=reply.started_at or 0.0,
-                ttft_s=reply.ttft_s,
-                duration_s=reply.duration_s or 0.0,
-                usage=reply.usage,
-                cost_usd=reply.cost_usd,
-                cost_without_cache_usd=cost_without_cache_usd(reply.usage, prices, price_of=self.prices_for),
-                stop_reason=reply.stop_reason,
-                request_id=reply.request_id,
-                message_id=reply.message_id or None,
-                error=error,
-                cache_miss_reason=reply.cache_miss_reason,
-                refusal=reply.refusal or None,
-                replay_key=replay_key,
-            )
-        )
+        append_row(self.usage, reply_row(reply, error, replay_key, self.prices_for))
 
     def record_batch(self, record: Callable[[int], CallRecord]) -> CallRecord:
         """Append the ledger row `record(call_number)` builds (a Message Batch's row), numbered under the lock."""
-        with _LEDGER_LOCK:
-            row = record(self.usage.next_call_number())
-            self.usage.append(row)
-        return row
-
-    def plan_shared_prefix(self, settings: Settings, request: dict[str, Any]) -> dict[str, Any]:
-        """`request` (the part many requests share) with cache breakpoints, as a chat's first turn plans them."""
-        return _planned(settings, request, None)[0]
-
-    def _autosave_failure(self, prepared: Prepared, started_at: float, partial: Reply | None, failure: str) -> None:
-        from .core.records import failed_record
-
-        self._autosave(failed_record(prepared.chat.name, prepared.prompt, started_at, partial, failure))
-
-    def _autosave(self, record: dict[str, Any]) -> None:
-        """Append `record` to the autosave file, if one is set; a write failure warns and never fails the cell."""
-        if not self.autosave:
-            return
-        from .transcript_io import append_record
-
-        try:
-            append_record(self.autosave, record)
-        except (OSError, ValueError) as error:  # ValueError: text JSON cannot encode, e.g. a lone surrogate
-            self.notify(f"autosave:{error}", f"autosave to {self.autosave} failed: {error}")
-
-    # -- prompt caching ------------------------------------------------------------------
-
-    def _plan_cache(
-        self, chat: Chat | None, settings: Settings, request: dict[str, Any], *, continuing: bool
-    ) -> tuple[dict[str, Any], CachePlan]:
-        """Place cache breakpoints; `continuing` is False on a chat's first turn (or a --new one)."""
-        previous = chat.cache_plan if chat and continuing else None
-        if chat and continuing and settings.cache != "off":
-            self._warn_cache_breaks(chat, request)
-        planned, plan = _planned(settings, request, previous)
-        if chat:
-            planned["diagnostics"] = {"previous_message_id": chat.last_message_id if continuing else None}
-        return planned, plan
-
-    def _warn_cache_breaks(self, chat: Chat, request: dict[str, Any]) -> None:
-        from .core.caching import avoidable_breaks, cache_signature
-
-        for reason in avoidable_breaks(chat.cache_signature, cache_signature(request)):
-            self.notify(
-                f"cache:{reason}",
-                f"this cell invalidates the prompt cache of chat {chat.name!r} ({reason}); "
-                "keep it unchanged mid-chat, or start a new chat with --new or --chat NAME",
-            )
-
-    def _on_platform(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request as the cloud platform in use takes it: its own model id (unchanged on the Claude API)."""
-        platform = self.connection.routed
-        if not platform.cloud:
-            return request
-        from .core.platform_models import platform_model_id
-
-        return {**request, "model": platform_model_id(platform.name, request["model"], platform.aws_region)}
-
-    def _check_platform(self, model: str, request: dict[str, Any]) -> None:
-        """What the cloud platform in use refuses (its model ids, sources, image sizes, server tools); one line."""
-        platform = self.connection.routed
-        if platform.cloud:
-            from .core.platform_models import platform_model_id
-            from .core.platforms import check_request
-
-            platform_model_id(platform.name, model, platform.aws_region)
-            check_request(platform.name, request)
-
-    def platform_ids(self) -> dict[str, str]:
-        """Claude API id -> the platform's model id, for the cloud platform in use (empty on the Claude API)."""
-        from .core.platform_models import listed_ids
-
-        platform = self.connection.routed
-        return listed_ids(platform.name, platform.aws_region) if platform.cloud else {}
-
-    def _warn_unknown_model(self, model: str) -> None:
-        if lookup(model) is None:
-            self.notify(f"model:{model}", f"unknown model {model!r}: it will be sent as is, and its cost is unknown")
-
-
-def _planned(
-    settings: Settings, request: dict[str, Any], previous: CachePlan | None
-) -> tuple[dict[str, Any], CachePlan]:
-    """The request with its cache breakpoints, planned from the previous request's plan of the same chat."""
-    from .core.caching import plan_cache
-
-    info = lookup(settings.model)
-    return plan_cache(
-        request, min_tokens=info.min_cache_tokens if info else 1024, policy=settings.cache, previous=previous
-    )
-
-
-def _answering(base: dict[str, Any], reply: Reply, request: dict[str, Any]) -> dict[str, Any]:
-    """`request` (answering `reply`'s tool uses) naming the container while the reply's code execution waits."""
-    from .core.history import awaits_execution
-    from .core.request import with_container
-
-    if not awaits_execution(reply.content):
-        return with_container(request, None)
-    return with_container(request, (reply.container or {}).get("id") or base.get("container"))
-
-
-def _continuation(request: dict[str, Any], rounds: list[Reply]) -> dict[str, Any]:
-    """The request that continues a paused turn: the same request with the turn so far as the last message."""
-    content = [block for reply in rounds for block in reply.content]
-    return {**request, "messages": [*request["messages"], {"role": "assistant", "content": content}]}
+        return append_row(self.usage, record)
 
 
 def _joined(rounds: list[Reply]) -> Reply:

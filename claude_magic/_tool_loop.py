@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from ._planning import follow_up
 from .core.errors import CallInterrupted, ClaudeMagicError, continue_hint
 from .core.events import Event, ToolFinished, ToolStarted
 from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, non_finite, non_finite_note, tool_uses
@@ -28,7 +29,8 @@ from .core.transcript import Reply
 
 if TYPE_CHECKING:
     from ._call import EventSink, StatusSink
-    from ._session import Prepared, Session
+    from ._planning import Prepared
+    from ._session import Session
     from .tools import Tool
 
 DEFAULT_MAX_ROUNDS = 10
@@ -100,7 +102,8 @@ class Loop:
     def _follow_up(self, prepared: Prepared, reply: Reply, calls: list[ToolCall]) -> Prepared:
         """The next round's request; one the API's limits refuse ends the cell with the rounds so far."""
         try:
-            return self.session.follow_up(prepared, reply, [call.result_block() for call in calls])
+            results = [call.result_block() for call in calls]
+            return follow_up(prepared, reply, results, self.session.connection.routed)
         except ClaudeMagicError as error:
             error.partial = self.joined(complete=False)
             raise

@@ -138,7 +138,7 @@ def test_a_failed_call_is_carried_and_counted(tmp_path, monkeypatch):
         [
             "%load_ext claude_magic\n%config ClaudeMagics.simulate = True\nimport claude_magic\n"
             "from claude_magic.simulator import ScriptedError\n"
-            "claude_magic.session().simulator.queue(ScriptedError(400, 'invalid_request_error', 'no'))",
+            "claude_magic.session().connection.simulator.queue(ScriptedError(400, 'invalid_request_error', 'no'))",
             "%%claude\nfail",
         ],
         tmp_path,

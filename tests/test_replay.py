@@ -27,7 +27,7 @@ REPLAYER = textwrap.dedent(
     from claude_magic import Session
     from claude_magic.core.errors import ClaudeMagicError
     session = Session()
-    session.use_replay(sys.argv[1], "replay")
+    session.connection.use_replay(sys.argv[1], "replay")
     texts = [session.ask(prompt).text for prompt in json.loads(sys.argv[2])]
     try:
         session.ask("An unrecorded question\\nsecond line")
@@ -126,4 +126,4 @@ def test_replay_env_is_read_by_a_new_session(monkeypatch, tmp_path):
     monkeypatch.setenv("CLAUDE_MAGIC_REPLAY", str(tmp_path / "r.jsonl"))
     monkeypatch.setenv("CLAUDE_MAGIC_REPLAY_MODE", "replay")
     session = Session()
-    assert (session.replay, session.replay_mode) == (str(tmp_path / "r.jsonl"), "replay")
+    assert (session.connection.replay, session.connection.replay_mode) == (str(tmp_path / "r.jsonl"), "replay")

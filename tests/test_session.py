@@ -153,7 +153,7 @@ def test_simulate_env_uses_the_in_process_simulator(monkeypatch):
     session = Session()
     try:
         assert "Simulated reply" in session.ask("offline?").text
-        assert session.client.base_url.host == "127.0.0.1"
+        assert session.connection.client.base_url.host == "127.0.0.1"
     finally:
         session.close()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from claude_magic._planning import RequestOptions
 from claude_magic._tool_loop import Loop, ToolSet, run_blocking
 from claude_magic.core.annotate import stop_note
 from claude_magic.core.errors import CallInterrupted, RequestFailed
@@ -57,7 +58,7 @@ def price(sku: str) -> float:
 
 def run_loop(session: Any, toolset: ToolSet, prompt: str = "What does SKU-12 cost?", **ask: Any) -> tuple[Any, list]:
     events: list[Any] = []
-    prepared = session.prepare(prompt, tools=toolset.definitions(), **ask)
+    prepared = session.prepare(prompt, RequestOptions.of(tools=toolset.definitions(), **ask))
     reply = run_blocking(Loop(session, toolset, events.append).run(prepared))
     return reply, events
 
@@ -203,7 +204,7 @@ def test_the_loop_awaits_an_async_approver_in_a_running_loop(session, sim):
             return await decided
 
     async def cell() -> Any:
-        prepared = session.prepare("price?", tools=[tool.definition()])
+        prepared = session.prepare("price?", RequestOptions(tools=[tool.definition()]))
         return await Loop(session, ToolSet({"get_price": tool}, approver=Click()), lambda e: None, blocking=False).run(
             prepared
         )

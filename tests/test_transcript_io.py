@@ -48,7 +48,7 @@ def test_jsonl_round_trip_is_lossless(session, sim, tmp_path):
     path = session.transcript.to_json(tmp_path / "t.jsonl")
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3 and all(json.loads(line)["version"] == 1 for line in lines)
-    restored = Session(client=session.client)
+    restored = Session(client=session.connection.client)
     assert restored.transcript.load(path) == ["default", "side"]
     for name in ("default", "side"):
         assert restored.transcript.chat(name).exchanges == session.transcript.chat(name).exchanges
@@ -74,7 +74,7 @@ def test_a_corrupt_file_loads_nothing(session, sim, tmp_path):
     converse(session)
     path = session.transcript.to_json(tmp_path / "t.jsonl")
     path.write_text(path.read_text() + '{"version": 1, "kind": "exch\n', encoding="utf-8")
-    fresh = Session(client=session.client)
+    fresh = Session(client=session.connection.client)
     with pytest.raises(TranscriptFileError, match=r"t.jsonl, line 4: not valid JSON"):
         fresh.transcript.load(path)
     assert fresh.transcript.chats == {}
@@ -128,7 +128,7 @@ def test_autosave_appends_each_exchange_and_logs_failures(session, sim, tmp_path
         ("exchange", "second"),
     ]
     assert "bad request" in records[1]["error"]
-    restored = Session(client=session.client)
+    restored = Session(client=session.connection.client)
     restored.transcript.load(tmp_path / "auto.jsonl")
     assert [e.prompt for e in restored.transcript.chat().exchanges] == ["first", "second"]
 

@@ -16,7 +16,8 @@ CELLS = (
     "%%claude\nsecond question",
     "from claude_magic.simulator import ScriptedError\n"
     "import claude_magic\n"
-    "claude_magic.session().simulator.queue(ScriptedError(status=400, type='invalid_request_error', message='nope'))",
+    "sim = claude_magic.session().connection.simulator\n"
+    "sim.queue(ScriptedError(status=400, type='invalid_request_error', message='nope'))",
     "%%claude\nthis call fails",
     "%%claude --chat other\nthird question",
 )

@@ -103,20 +103,16 @@ def _check_out(host: BatchHost, spec: BatchSpec, frame: Any, shape: Any) -> None
 def _rows(
     session: Any, host: BatchHost, spec: BatchSpec, texts: tuple[list[str], list[str]], shape: Any
 ) -> tuple[RowRequests, Any]:
+    from .._planning import RequestOptions, shared_prefix
     from .requests import without_prompt
 
     ids, prompts = texts
     overrides = spec.overrides()
     content, records = host.attach(list(spec.attach), overrides.get("model", session.settings.model))
-    prepared = session.prepare(
-        prompts[0],
-        history=False,
-        content=content,
-        attachments=records,
-        overrides=overrides,
-        body={"output_config": {"format": shape.format}} if shape is not None else None,
-    )
-    base = session.plan_shared_prefix(prepared.settings, without_prompt(prepared.unplanned))
+    body = {"output_config": {"format": shape.format}} if shape is not None else None
+    request = RequestOptions(history=False, content=content, attachments=records, overrides=overrides, body=body)
+    prepared = session.prepare(prompts[0], request)
+    base = shared_prefix(prepared.settings, without_prompt(prepared.unplanned))
     return RowRequests(base, tuple(ids), tuple(prompts)), prepared
 
 

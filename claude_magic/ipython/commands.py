@@ -193,8 +193,8 @@ def show_models(host: CommandHost, args: list[str]) -> Any:
     import pandas as pd
 
     _parse("models", args)
-    platform_ids = host.session.platform_ids()
-    rows = [_model_row(info) for info in host.session.models()]
+    platform_ids = host.session.connection.platform_ids()
+    rows = [_model_row(info) for info in host.session.connection.models()]
     for row in rows if platform_ids else []:
         row["platform_id"] = platform_ids.get(row["id"])
     return pd.DataFrame(rows)

@@ -115,7 +115,7 @@ class ClaudeMagics(Magics, ClaudeTraits):
         transcript = self.session.transcript
         return SettingsPanel(
             self,
-            self.session.models(),
+            self.session.connection.models(),
             cache_in_use=lambda: any(chat.exchanges for chat in transcript.chats.values()),
         )
 
@@ -197,20 +197,10 @@ class ClaudeMagics(Magics, ClaudeTraits):
         shape: Any,
     ) -> Any:
         """The cell's request, checked; nothing is sent or shown yet."""
-        return self.session.prepare(
-            prompt,
-            chat=options.chat,
-            history=not options.no_history,
-            new=options.new,
-            content=content,
-            attachments=attachments,
-            extra_body=options.params or None,
-            overrides=options.overrides,
-            tools=toolset.definitions() if toolset else None,
-            body={"output_config": {"format": shape.format}} if shape is not None else None,
-            headers=options.headers,
-            max_cost=options.max_cost,
-        )
+        tools = toolset.definitions() if toolset else None
+        body = {"output_config": {"format": shape.format}} if shape is not None else None
+        request = options.request(content=content, attachments=attachments, tools=tools, body=body)
+        return self.session.prepare(prompt, request)
 
     async def _reply(self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool) -> Any:
         """The reply, streamed into `view`; a failure is one line (an interrupt stays one, for Run All to stop)."""

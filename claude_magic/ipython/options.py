@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from .._planning import RequestOptions
 from ..core.errors import SettingsError
 from ..core.models import EFFORTS
 from ..core.settings import (
@@ -211,6 +212,19 @@ class CellOptions:
     def uses_tools(self) -> bool:
         """True when the cell hands Claude any tool."""
         return bool(self.tools or self.mcp or self.web_search is not None or self.web_fetch)
+
+    def request(self, **built: Any) -> RequestOptions:
+        """The cell's request options; `built` is what the magic made of the rest: content, attachments, tools, body."""
+        return RequestOptions(
+            chat=self.chat,
+            history=not self.no_history,
+            new=self.new,
+            extra_body=self.params or None,
+            overrides=self.overrides,
+            headers=self.headers,
+            max_cost=self.max_cost,
+            **built,
+        )
 
 
 def parse_options(line: str) -> CellOptions:

@@ -15,7 +15,8 @@ import pandas as pd
 from claude_magic.simulator import ScriptedError
 
 session = claude_magic.session()
-session.simulator.script_batch({"2": "expired", "3": ScriptedError(529, "overloaded_error", "Overloaded")}, delay_s=3)
+sim = session.connection.simulator
+sim.script_batch({"2": "expired", "3": ScriptedError(529, "overloaded_error", "Overloaded")}, delay_s=3)
 df = pd.DataFrame({"text": ["great", "awful", "fine", "meh", "superb"]})
 """
 # The bar's label, read through ipywidgets' own registry of live widgets.
@@ -87,4 +88,4 @@ def test_a_batch_joins_between_cells_while_the_kernel_stays_free(client):
     assert content["status"] == "ok", printed
     assert "is already joined into df['label']; nothing to do" in printed
     assert value(client, "[r.kind for r in session.usage.records]") == ["batch"]
-    assert value(client, "len([r for r in session.simulator.requests if r.path.endswith('/results')])") == 1
+    assert value(client, "len([r for r in session.connection.simulator.requests if r.path.endswith('/results')])") == 1

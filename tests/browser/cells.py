@@ -13,7 +13,7 @@ def queue(**reply: Any) -> str:
     return (
         "import claude_magic\n"
         "from claude_magic.simulator import ScriptedReply\n"
-        f"claude_magic.session().simulator.queue(ScriptedReply({args}))"
+        f"claude_magic.session().connection.simulator.queue(ScriptedReply({args}))"
     )
 
 
@@ -23,7 +23,7 @@ def paced(tokens_per_second: float, **reply: Any) -> str:
         "import os\n"
         f"os.environ['CLAUDE_MAGIC_SIM_TPS'] = '{tokens_per_second}'\n"
         f"{queue(**reply)}\n"
-        "claude_magic.session().simulator.tokens_per_second"
+        "claude_magic.session().connection.simulator.tokens_per_second"
     )
 
 

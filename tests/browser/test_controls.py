@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from .servers import JupyterServer
 
 SHOW_SETTINGS = "import claude_magic\nclaude_magic.settings_panel()"
-SENT_MAX_TOKENS = "print('max_tokens sent:', claude_magic.session().simulator.requests[-1].body['max_tokens'])"
+SENT_MAX_TOKENS = (
+    "print('max_tokens sent:', claude_magic.session().connection.simulator.requests[-1].body['max_tokens'])"
+)
 TYPED = 2048  # typed into the slider's readout; then its handle is dragged
 DRAG_PX = 40  # right: on a 1..128,000 slider a few hundred pixels wide, some thousands of tokens more
 CONFIGURED = 1234

@@ -3,7 +3,7 @@
 Every assertion is on the page (DOM text, element counts, computed styles), in JupyterLab 4 unless
 the test takes the `server` fixture (JupyterLab 4 and Notebook 7) or its name says Notebook 7.
 Replies come from the simulator: the default reply (which quotes the prompt) or a scripted one
-queued from inside the kernel on `claude_magic.session().simulator`.
+queued from inside the kernel on `claude_magic.session().connection.simulator`.
 """
 
 from __future__ import annotations

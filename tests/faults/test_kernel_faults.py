@@ -14,7 +14,7 @@ SETUP = (
     "%config ClaudeMagics.display = 'text'\n"
     "import claude_magic\n"
     "from claude_magic.simulator import ScriptedError, ScriptedReply\n"
-    "sim = claude_magic.session().simulator"
+    "sim = claude_magic.session().connection.simulator"
 )
 
 

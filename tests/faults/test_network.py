@@ -51,7 +51,7 @@ def wired(sim: Any, *faults: wire.Fault, **policy: Any) -> Iterator[tuple[Sessio
     """A session whose requests meet `faults` first, then the healthy simulator."""
     with wire.serve(*faults, wire.forward(), upstream=sim.url) as served:
         session = Session(client=anthropic.Anthropic(base_url=served.url, api_key=TEST_KEY, max_retries=0))
-        session.configure_network(**policy)
+        session.connection.configure_network(**policy)
         yield session, served
 
 
@@ -170,7 +170,7 @@ def test_a_drop_before_the_headers(sim):
 
 def test_connection_refused_is_retried_and_announced():
     session = Session(client=anthropic.Anthropic(base_url=wire.refused_url(), api_key=TEST_KEY))
-    session.configure_network(max_retries=1)
+    session.connection.configure_network(max_retries=1)
     statuses: list[str] = []
     with pytest.raises(RequestFailed) as caught:
         session.send(session.prepare("hi"), on_status=statuses.append)
@@ -231,7 +231,7 @@ def test_network_settings_are_checked():
     session = Session()
     for bad in ({"timeout": 0}, {"max_retries": -1}, {"max_retry_wait": -5}):
         with pytest.raises(ClaudeMagicError):
-            session.configure_network(**bad)
+            session.connection.configure_network(**bad)
 
 
 # -- requests that cannot be sent, and files ----------------------------------------------
@@ -263,8 +263,8 @@ def test_an_unreadable_recording_is_one_line(sim, tmp_path, make):
     path = tmp_path / "recording.jsonl"
     make(path)
     session = Session()
-    session.simulate = True
-    session.use_replay(str(path), "replay")
+    session.connection.simulate = True
+    session.connection.use_replay(str(path), "replay")
     with pytest.raises(TranscriptFileError) as caught:
         session.ask("hi")
     assert len(caught.value._render_traceback_()) == 1 and str(path) in caught.value.message
@@ -276,8 +276,8 @@ def test_a_recording_that_cannot_be_saved_keeps_the_paid_reply(sim, tmp_path, ca
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where a folder should be")
     session = Session()
-    session.simulate = True
-    session.use_replay(str(blocker / "recording.jsonl"), "record")
+    session.connection.simulate = True
+    session.connection.use_replay(str(blocker / "recording.jsonl"), "record")
     reply = session.ask("worth keeping")
     session.close()
     assert reply.complete and session.transcript.chat().exchanges[-1].reply.text == reply.text

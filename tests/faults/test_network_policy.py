@@ -114,16 +114,16 @@ def models_page(*ids: str) -> wire.Fault:
 def test_model_listing_is_retried_as_the_session_says(sim):
     with wire.serve(OVERLOADED, models_page("claude-listed-model")) as served:
         session = Session(client=anthropic.Anthropic(base_url=served.url, api_key=TEST_KEY, max_retries=0))
-        session.configure_network(max_retries=1)
-        assert [model.id for model in session.models()] == ["claude-listed-model"]
+        session.connection.configure_network(max_retries=1)
+        assert [model.id for model in session.connection.models()] == ["claude-listed-model"]
 
 
 def test_a_stalled_model_listing_gives_the_registry_within_the_timeout(sim):
     with wire.serve(wire.stall(STALL_S)) as served:
         session = Session(client=anthropic.Anthropic(base_url=served.url, api_key=TEST_KEY, max_retries=0))
-        session.configure_network(timeout=0.5)
+        session.connection.configure_network(timeout=0.5)
         started = time.monotonic()
-        models = session.models()
+        models = session.connection.models()
         elapsed = time.monotonic() - started
     assert models == list(REGISTRY)
     assert elapsed < 3.5  # the session's 0.5 s, not a fixed 5 s of its own

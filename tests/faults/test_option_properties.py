@@ -245,8 +245,8 @@ def session_view(magics: ClaudeMagics) -> dict[str, Any]:
     """What the session holds for each trait it mirrors."""
     session = magics.session
     view: dict[str, Any] = {name: getattr(session.settings, name) for name in SETTING_NAMES}
-    view.update(prices=session.prices, history_window=session.history_window, simulate=session.simulate)
-    view.update(autosave=session.autosave, replay=session.replay, headers=session.headers)
+    view.update(prices=session.prices, history_window=session.history_window, simulate=session.connection.simulate)
+    view.update(autosave=session.autosave, replay=session.connection.replay, headers=session.headers)
     view.update(budget_usd=session.budget_usd, preflight_tokens=session.preflight_tokens)
     view.update(vars(session.connection.platform))
     return view

@@ -16,6 +16,7 @@ import pytest
 from IPython.utils.capture import capture_output
 
 from claude_magic import Session
+from claude_magic._planning import RequestOptions, follow_up
 from claude_magic.core import history as core_history
 from claude_magic.core.errors import LINE_CHARS, RequestFailed, describe_api_error
 from claude_magic.simulator import ScriptedError
@@ -44,7 +45,7 @@ def recorded_session() -> tuple[Session, Any]:
     with serve_recorded(PTC) as url:
         session = Session(client=client(url))
         session.configure(model=MODEL)
-        prepared = session.prepare("Play the dice game.", tools=[ROLL_DIE])
+        prepared = session.prepare("Play the dice game.", RequestOptions(tools=[ROLL_DIE]))
         reply = session.commit(prepared, session.send(prepared))
     return session, (prepared, reply)
 
@@ -64,7 +65,7 @@ def test_the_tool_loop_answers_with_results_only_and_names_the_container(sim):
     tool_use = next(b for b in reply.content if b["type"] == "tool_use")
     result = {"type": "tool_result", "tool_use_id": tool_use["id"], "content": "5"}
     session.use_client(client(sim.url))
-    following = session.follow_up(prepared, reply, [result])
+    following = follow_up(prepared, reply, [result], session.connection.routed)
     answer = session.send(following)
     assert answer.complete and session.usage.records[-1].error is None
     sent = sim.requests[-1].body

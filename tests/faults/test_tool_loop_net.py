@@ -232,7 +232,7 @@ KERNEL_SETUP = (
     "%config ClaudeMagics.simulate = True\n"
     "import claude_magic\n"
     "from claude_magic.simulator import ScriptedReply\n"
-    "sim = claude_magic.session().simulator\n"
+    "sim = claude_magic.session().connection.simulator\n"
     "ran = []\n"
     "def probe() -> str:\n"
     "    ran.append(1)\n"

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from claude_magic._planning import RequestOptions
 from claude_magic._tool_loop import Loop, ToolSet, run_blocking
 from claude_magic.core.errors import ClaudeMagicError, RequestFailed
 from claude_magic.simulator import ScriptedError, ScriptedReply
@@ -39,7 +40,7 @@ def asks(*uses: dict[str, Any]) -> ScriptedReply:
 
 
 def loop(session: Any, tools: dict[str, Any], prompt: str = "Go.", **ask: Any) -> Any:
-    prepared = session.prepare(prompt, tools=ToolSet(tools).definitions(), **ask)
+    prepared = session.prepare(prompt, RequestOptions.of(tools=ToolSet(tools).definitions(), **ask))
     return run_blocking(Loop(session, ToolSet(tools), lambda event: None).run(prepared))
 
 
@@ -214,7 +215,7 @@ def test_a_follow_up_over_the_image_limit_is_refused_before_sending_and_the_chat
 
     sim.queue(asks(use("frames")))
     with pytest.raises(ClaudeMagicError) as failure:
-        loop(session, tool("frames", frames), overrides={"model": "claude-haiku-4-5"})
+        loop(session, tool("frames", frames), model="claude-haiku-4-5")
     one_line(failure.value, "not sent", "101 images", "%claude undo", "--new")
     assert failure.value.partial is not None and "Let me look." in failure.value.partial.text
     assert len(sim.requests) == 1 and len(session.usage) == 1  # nothing more was sent, so no more rows

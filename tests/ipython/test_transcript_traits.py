@@ -23,10 +23,10 @@ def test_replay_traits_reach_the_session(run, magics, tmp_path):
     path = str(tmp_path / "rec.jsonl")
     run(f"%config ClaudeMagics.replay = {path!r}")
     run("%config ClaudeMagics.replay_mode = 'replay'")
-    assert (magics.session.replay, magics.session.replay_mode) == (path, "replay")
+    assert (magics.session.connection.replay, magics.session.connection.replay_mode) == (path, "replay")
     run("%config ClaudeMagics.replay = None")
     run("%config ClaudeMagics.replay_mode = 'auto'")
-    assert (magics.session.replay, magics.session.replay_mode) == (None, "auto")
+    assert (magics.session.connection.replay, magics.session.connection.replay_mode) == (None, "auto")
 
 
 def test_bad_replay_mode_is_refused(magics):
@@ -34,4 +34,4 @@ def test_bad_replay_mode_is_refused(magics):
 
     with pytest.raises(TraitError):
         magics.replay_mode = "rewind"
-    assert magics.session.replay_mode == "auto"
+    assert magics.session.connection.replay_mode == "auto"

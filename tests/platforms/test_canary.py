@@ -31,7 +31,7 @@ def _exercise(run: Any, session: Any, tmp_path: Path) -> str:
     autosave = tmp_path / "autosave.jsonl"
     run(f"%config ClaudeMagics.autosave = {str(autosave)!r}")
     outputs = [run("%%claude\nhello")[1], run("%claude models")[1], run("%claude config")[1]]
-    session.simulator.queue(ScriptedError(403, "permission_error", "denied", should_retry=False))
+    session.connection.simulator.queue(ScriptedError(403, "permission_error", "denied", should_retry=False))
     failed, captured = run("%%claude\nagain")
     outputs.append(captured)
     from claude_magic.ui.panel import ResponsePanel
@@ -52,7 +52,9 @@ def test_simulated_platform_credentials_never_appear(platform, run, on_platform,
     assert "Simulated reply" in everything and "denied" in everything  # the outputs really were produced
     for secret in FAKE[platform]:
         assert secret not in everything
-    assert all(secret not in json.dumps(r.headers) for r in session.simulator.requests for secret in FAKE[platform])
+    assert all(
+        secret not in json.dumps(r.headers) for r in session.connection.simulator.requests for secret in FAKE[platform]
+    )
 
 
 def test_aws_credentials_from_the_environment_never_appear(run, magics, session, tmp_path, monkeypatch):
@@ -61,21 +63,23 @@ def test_aws_credentials_from_the_environment_never_appear(run, magics, session,
     ):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
-    monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", session.simulator.url)
+    monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", session.connection.simulator.url)
     run("%config ClaudeMagics.simulate = False\n%config ClaudeMagics.platform = 'bedrock'")
     run("%config ClaudeMagics.aws_region = 'us-east-1'")
     everything = _exercise(run, session, tmp_path)
-    assert "Simulated reply" in everything and session.simulator.requests[0].path.startswith("/model/us.anthropic.")
+    assert "Simulated reply" in everything and session.connection.simulator.requests[0].path.startswith(
+        "/model/us.anthropic."
+    )
     for secret in AWS_CANARY:
         assert secret not in everything
-        assert all(secret not in json.dumps(r.headers) for r in session.simulator.requests)
+        assert all(secret not in json.dumps(r.headers) for r in session.connection.simulator.requests)
 
 
 def test_a_foundry_key_from_the_environment_never_appears(run, magics, session, tmp_path, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_FOUNDRY_API_KEY", FOUNDRY_CANARY[0])
-    monkeypatch.setenv("ANTHROPIC_FOUNDRY_BASE_URL", session.simulator.url + "/anthropic/")
+    monkeypatch.setenv("ANTHROPIC_FOUNDRY_BASE_URL", session.connection.simulator.url + "/anthropic/")
     run("%config ClaudeMagics.simulate = False\n%config ClaudeMagics.platform = 'foundry'")
     everything = _exercise(run, session, tmp_path)
-    assert "Simulated reply" in everything and session.simulator.requests[0].path == "/anthropic/v1/messages"
+    assert "Simulated reply" in everything and session.connection.simulator.requests[0].path == "/anthropic/v1/messages"
     assert FOUNDRY_CANARY[0] not in everything
-    assert all(FOUNDRY_CANARY[0] not in json.dumps(r.headers) for r in session.simulator.requests)
+    assert all(FOUNDRY_CANARY[0] not in json.dumps(r.headers) for r in session.connection.simulator.requests)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anthropic
 import pytest
 
+from claude_magic._planning import RequestOptions
 from claude_magic.core.errors import PlatformError, RequestFailed
 from claude_magic.simulator import ScriptedError, ScriptedReply
 
@@ -28,11 +29,11 @@ def test_a_cell_streams_through_the_platform_client(platform, run, on_platform, 
     run("%config ClaudeMagics.aws_region = 'us-west-2'\n%config ClaudeMagics.vertex_project = 'proj-7'")
     run("%config ClaudeMagics.vertex_region = 'europe-west1'")
     on_platform(platform)
-    session.simulator.queue(ScriptedReply(text=f"hello from {platform}"))
+    session.connection.simulator.queue(ScriptedReply(text=f"hello from {platform}"))
     result, captured = run("%%claude\nhello")
     assert result.success and f"hello from {platform}" in captured.stdout
-    assert isinstance(session.client, CLIENTS[platform])
-    request = session.simulator.requests[-1]
+    assert isinstance(session.connection.client, CLIENTS[platform])
+    request = session.connection.simulator.requests[-1]
     assert request.path == PATHS[platform]
     body = request.body or {}
     assert body.get("model") == ("claude-sonnet-5-5" if platform == "foundry" else None)
@@ -47,7 +48,7 @@ def test_preflight_on_vertex_counts_on_its_count_tokens_route(run, on_platform, 
     on_platform("vertex")
     result, captured = run("%%claude\nhello")
     assert result.success
-    count, sent = session.simulator.requests[-2:]
+    count, sent = session.connection.simulator.requests[-2:]
     assert count.path == "/v1/projects/proj-7/locations/global/publishers/anthropic/models/count-tokens:rawPredict"
     assert (count.body or {}).get("model") == "claude-sonnet-5-5" and sent.path.endswith(":streamRawPredict")
     assert "est. $" in captured.stderr and "(~" not in captured.stderr  # counted, not the local estimate
@@ -57,7 +58,7 @@ def test_bedrock_region_chooses_the_inference_profile(run, on_platform, session)
     run("%config ClaudeMagics.aws_region = 'eu-central-1'")
     on_platform("bedrock")
     run("%%claude\nhello")
-    assert session.simulator.requests[-1].path.startswith("/model/eu.anthropic.claude-sonnet-5-5-v1:0/")
+    assert session.connection.simulator.requests[-1].path.startswith("/model/eu.anthropic.claude-sonnet-5-5-v1:0/")
 
 
 def test_models_lists_the_platform_ids(run, on_platform):
@@ -74,7 +75,7 @@ def test_a_model_the_platform_does_not_serve_names_the_nearest(run, on_platform,
     result, _ = run("%%claude --model claude-mythos-5-2\nhello")
     assert isinstance(result.error_in_exec, PlatformError)
     assert str(result.error_in_exec) == "claude-mythos-5-2 is not served on Amazon Bedrock; nearest: claude-mythos-5-1"
-    assert session.simulator.requests == []
+    assert session.connection.simulator.requests == []
 
 
 @pytest.mark.parametrize(
@@ -90,15 +91,15 @@ def test_a_platform_limit_is_refused_before_sending(platform, cell, said, run, o
     on_platform(platform)
     result, _ = run(cell)
     assert isinstance(result.error_in_exec, PlatformError) and said in str(result.error_in_exec)
-    assert session.simulator.requests == []
+    assert session.connection.simulator.requests == []
 
 
 def test_foundry_refuses_file_sources_before_sending(on_platform, session):
     on_platform("foundry")
     file_block = {"type": "document", "source": {"type": "file", "file_id": "file_011"}}
     with pytest.raises(PlatformError, match="Foundry has no Files API"):
-        session.prepare("summarise", content=[file_block])
-    assert session.simulator.requests == []
+        session.prepare("summarise", RequestOptions(content=[file_block]))
+    assert session.connection.simulator.requests == []
 
 
 def test_a_large_image_is_refused_on_bedrock_not_on_foundry(on_platform, session):
@@ -106,9 +107,9 @@ def test_a_large_image_is_refused_on_bedrock_not_on_foundry(on_platform, session
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
     on_platform("bedrock")
     with pytest.raises(PlatformError, match=r"up to 5 MB; this one is 6\.0 MB"):
-        session.prepare("look", content=[image])
+        session.prepare("look", RequestOptions(content=[image]))
     on_platform("foundry")
-    session.prepare("look", content=[image])
+    session.prepare("look", RequestOptions(content=[image]))
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,9 @@ def test_a_large_image_is_refused_on_bedrock_not_on_foundry(on_platform, session
 )
 def test_a_credential_error_is_one_line_naming_the_platform(platform, status, fix, run, on_platform, session):
     on_platform(platform)
-    session.simulator.queue(ScriptedError(status, "authentication_error", "credentials rejected", should_retry=False))
+    session.connection.simulator.queue(
+        ScriptedError(status, "authentication_error", "credentials rejected", should_retry=False)
+    )
     result, _ = run("%%claude\nhello")
     error = result.error_in_exec
     assert isinstance(error, RequestFailed) and "\n" not in error.message
@@ -132,7 +135,7 @@ def test_a_credential_error_is_one_line_naming_the_platform(platform, status, fi
 
 def test_bedrock_rejects_a_bearer_token_where_sigv4_is_expected(run, magics, session, monkeypatch):
     monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "not-a-sigv4-signature")
-    monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", session.simulator.url)
+    monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", session.connection.simulator.url)
     run("%config ClaudeMagics.simulate = False\n%config ClaudeMagics.platform = 'bedrock'")
     run("%config ClaudeMagics.aws_region = 'us-east-1'")
     run("%config ClaudeMagics.max_retries = 0")
@@ -184,12 +187,16 @@ def test_platform_settings_come_from_a_trusted_pyproject(shell, session, tmp_pat
 def test_an_injected_platform_client_routes_as_its_platform(session):
     session.use_client(
         anthropic.AnthropicVertex(
-            access_token="t", project_id="p", region="global", base_url=session.simulator.url + "/v1", max_retries=0
+            access_token="t",
+            project_id="p",
+            region="global",
+            base_url=session.connection.simulator.url + "/v1",
+            max_retries=0,
         )
     )
     reply = session.ask("hello", model="claude-haiku-4-5")
     assert reply.complete
-    assert session.simulator.requests[-1].path.endswith("/models/claude-haiku-4-5@20251001:streamRawPredict")
+    assert session.connection.simulator.requests[-1].path.endswith("/models/claude-haiku-4-5@20251001:streamRawPredict")
 
 
 BATCH_LINE = '%claude batch reviews --prompt "Classify: {{row.text}}" --out label'
@@ -210,7 +217,7 @@ def test_a_batch_on_a_platform_is_one_line_and_sends_nothing(platform, action, s
         "several at a time"
     )
     assert "Traceback" not in captured.stdout + captured.stderr
-    assert session.simulator.requests == []
+    assert session.connection.simulator.requests == []
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -223,8 +230,8 @@ def test_a_sync_batch_runs_on_the_platform(platform, shell, run, on_platform, se
     assert result.success, result.error_in_exec
     assert (shell.user_ns["reviews"]["label_status"] == "succeeded").all()
     assert "2 request(s)" in captured.stdout and "estimated locally from the text" in captured.stdout
-    assert not [r for r in session.simulator.requests if "batches" in r.path or "count" in r.path]
-    assert len(session.simulator.requests) == 2  # the rows' threads share one client and one simulator
+    assert not [r for r in session.connection.simulator.requests if "batches" in r.path or "count" in r.path]
+    assert len(session.connection.simulator.requests) == 2  # the rows' threads share one client and one simulator
 
 
 def test_an_injected_foundry_client_refuses_a_batch(shell, run, session):
@@ -232,8 +239,8 @@ def test_an_injected_foundry_client_refuses_a_batch(shell, run, session):
 
     shell.user_ns["reviews"] = pd.DataFrame({"text": ["good"]})
     session.use_client(
-        anthropic.AnthropicFoundry(api_key="k", base_url=session.simulator.url + "/anthropic", max_retries=0)
+        anthropic.AnthropicFoundry(api_key="k", base_url=session.connection.simulator.url + "/anthropic", max_retries=0)
     )
     result, _ = run(BATCH_LINE)
     assert str(result.error_in_exec).startswith("Foundry has no Message Batches API; add --sync")
-    assert session.simulator.requests == []
+    assert session.connection.simulator.requests == []

@@ -10,7 +10,7 @@ CELLS = [
     "%load_ext claude_magic",
     "import claude_magic\nfrom claude_magic.simulator import ScriptedReply\n"
     "s = claude_magic.session()\n"
-    "s.simulator.queue(ScriptedReply(text='Saved **reply** text costs $5.', thinking='quiet thoughts', "
+    "s.connection.simulator.queue(ScriptedReply(text='Saved **reply** text costs $5.', thinking='quiet thoughts', "
     "citations=({'type': 'page_location', 'cited_text': 'Quoted line', 'document_index': 0, "
     "'document_title': 'Manual', 'start_page_number': 3, 'end_page_number': 4},)))",
     "%%claude\nSay something worth saving.",
