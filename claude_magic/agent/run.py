@@ -123,8 +123,10 @@ def _compiled(code: str, filename: str, shell: Any) -> tuple[Any, Any]:
     flags = getattr(getattr(shell, "compile", None), "flags", 0)
     tree = ast.parse(code, filename, "exec")
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = compile(ast.Expression(tree.body.pop().value), filename, "eval", flags=flags, dont_inherit=True)
+    end = tree.body[-1] if tree.body else None
+    if isinstance(end, ast.Expr):
+        tree.body.pop()
+        last = compile(ast.Expression(end.value), filename, "eval", flags=flags, dont_inherit=True)
     return compile(tree, filename, "exec", flags=flags, dont_inherit=True), last
 
 
