@@ -317,9 +317,10 @@ def _ran(call: ToolCall, output: str | list[dict[str, Any]], started: float) -> 
 
 
 def _failed(call: ToolCall, error: BaseException, started: float) -> ToolCall:
-    from .tools.results import error_text
+    from .tools.results import error_output
 
-    content = _exit_text(error) if isinstance(error, SystemExit) else error_text(error)
+    # A ToolError's content (blocks too) is the result as the tool wrote it; any other error reads as one line.
+    content = _exit_text(error) if isinstance(error, SystemExit) else error_output(error)
     return replace(call, content=_sendable(content), is_error=True, duration_s=time.perf_counter() - started)
 
 

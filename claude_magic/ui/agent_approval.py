@@ -1,0 +1,115 @@
+"""Asking before agent code runs: the code, highlighted, with Approve, Approve the rest of this cell, and Deny.
+
+The same rules as `--confirm` (`ui/approval.py`): buttons only where the cell awaits and the frontend
+says it drew them; otherwise the question goes to input() where the frontend answers it, else the
+asker raises the one-line reason and the loop denies the call. Answers are ONCE, REST or DENY
+(`agent/gate.py`, whose strings these are; ui/ imports nothing above it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from IPython.display import HTML, display
+
+from ..core.errors import ClaudeMagicError
+from ..core.tools import ToolCall
+from .approval import NO_STDIN, RENDER_WAIT_S, RenderProbe, _within
+
+ONCE, REST, DENY = "once", "rest", "deny"
+ANSWERS = {"y": ONCE, "yes": ONCE, "a": REST, "all": REST, "rest": REST}
+CODE_CHARS = 20_000  # the box shows at most this much code; the call runs all of it, and input() shows it all
+VERDICTS = {ONCE: "approved", REST: "approved, with the rest of this cell", DENY: "denied"}
+
+
+def code_of(call: ToolCall) -> str:
+    code = call.input.get("code")
+    return code if isinstance(code, str) else ""
+
+
+def code_html(code: str) -> str:
+    """The code highlighted as Python in inline-styled HTML (pygments escapes every character of it)."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    shown = code if len(code) <= CODE_CHARS else code[:CODE_CHARS] + f"\n# … {len(code) - CODE_CHARS:,} more characters"
+    body = highlight(shown, PythonLexer(), HtmlFormatter(nowrap=True, noclasses=True))
+    return f"<pre class='claude-agent-code'>{body}</pre>"
+
+
+class CodeInput:
+    """Asks on input(): prints the code, then `Run it? [y]es / [a]ll the rest of this cell / [N]o`."""
+
+    def __init__(self, ask: Any = None, *, can_ask: bool = True) -> None:
+        self.ask, self.can_ask = ask, can_ask
+
+    async def choose(self, call: ToolCall) -> str:
+        from IPython.core.error import StdinNotImplementedError
+
+        if not self.can_ask:
+            raise ClaudeMagicError(NO_STDIN)
+        print(f"Claude wants to run this code in your kernel:\n{code_of(call)}")
+        try:
+            answer = (self.ask or input)("Run it? [y]es / [a]ll the rest of this cell / [N]o ")
+        except (StdinNotImplementedError, EOFError):
+            raise ClaudeMagicError(NO_STDIN) from None
+        return ANSWERS.get(str(answer).strip().lower(), DENY)
+
+
+class CodeButtons:
+    """Shows the code with three buttons and waits, without blocking the kernel, for a click."""
+
+    def __init__(self, timeout_s: float | None, fallback: CodeInput) -> None:
+        self.timeout_s, self.fallback = timeout_s, fallback
+
+    async def choose(self, call: ToolCall) -> str:
+        box, decided, rendered = _code_box(call)
+        handle = display(box, display_id=True)
+        answer = DENY
+        try:
+            answer = await self._answer(call, decided, rendered)
+            return answer
+        finally:
+            for widget in (*box.children, box):
+                widget.close()
+            handle.update(HTML(f"<div class='claude-approval'>{VERDICTS[answer]}:{code_html(code_of(call))}</div>"))
+
+    async def _answer(self, call: ToolCall, decided: asyncio.Future[str], rendered: asyncio.Future[bool]) -> str:
+        if not await _within(rendered, RENDER_WAIT_S):
+            return await self.fallback.choose(call)
+        if not await _within(decided, self.timeout_s):  # type: ignore[arg-type]
+            raise ClaudeMagicError(f"no answer within {self.timeout_s:g} s (ClaudeMagics.approval_timeout)")
+        return decided.result()
+
+
+def _code_box(call: ToolCall) -> tuple[Any, asyncio.Future[str], asyncio.Future[bool]]:
+    """The box with the code and the three buttons; futures for the click and for the box being drawn."""
+    import ipywidgets as widgets
+
+    loop = asyncio.get_running_loop()
+    decided: asyncio.Future[str] = loop.create_future()
+    rendered: asyncio.Future[bool] = loop.create_future()
+    question = widgets.HTML(f"Claude wants to run this code in your kernel: {code_html(code_of(call))}")
+    buttons = [
+        _button(widgets, "Approve", "success", "check", lambda: _set(decided, ONCE)),
+        _button(widgets, "Approve the rest of this cell", "info", "check-double", lambda: _set(decided, REST)),
+        _button(widgets, "Deny", "danger", "times", lambda: _set(decided, DENY)),
+    ]
+    probe = RenderProbe()
+    probe.on_msg(lambda _, content, __: rendered.done() or rendered.set_result(bool(content.get("rendered"))))
+    box = widgets.VBox([question, widgets.HBox([*buttons, probe])])
+    box.add_class("claude-approval")
+    return box, decided, rendered
+
+
+def _button(widgets: Any, label: str, style: str, icon: str, pressed: Any) -> Any:
+    button = widgets.Button(description=label, button_style=style, icon=icon, layout={"width": "auto"})
+    button.on_click(lambda _: pressed())
+    return button
+
+
+def _set(future: asyncio.Future[str], answer: str) -> None:
+    if not future.done():
+        future.set_result(answer)
