@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._exportable import UsageLedger
+    from ._transcripts.session_transcript import UsageLedger
     from .core.models import Prices
     from .core.transcript import Reply
     from .core.usage import CallRecord
@@ -56,7 +56,7 @@ def autosave(path: str | None, record: dict[str, Any], notify: Callable[[str, st
     """Append `record` to the autosave file, if one is set; a write failure warns and never fails the cell."""
     if not path:
         return
-    from .transcript_io import append_record
+    from ._transcripts.jsonl import append_record
 
     try:
         append_record(path, record)

@@ -71,7 +71,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_the_graph_is_read_from_the_sources():
-    assert "claude_magic.core.stream" in GRAPH["claude_magic._call"]
+    assert "claude_magic.core.stream" in GRAPH["claude_magic._edge.call"]
     assert "claude_magic.core.events" in GRAPH["claude_magic.ui.panel"]
     assert "claude_magic.ipython.commands" in GRAPH["claude_magic.ipython.magics"]  # a lazy import counts
 

@@ -50,7 +50,7 @@ class Gate:
 
     def middleware(self, request: Any, call_next: Callable[[Any], Any]) -> Any:
         """SDK middleware: wait for the gate, send, and close the gate after a 429/529."""
-        from .._network import retry_after_s
+        from .._edge.network_policy import retry_after_s
 
         self.wait()
         response = call_next(request)

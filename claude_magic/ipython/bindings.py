@@ -17,7 +17,7 @@ from typing import Any
 from traitlets import TraitError
 from traitlets.config import Config
 
-from .._network import NetworkPolicy
+from .._edge.network_policy import NetworkPolicy
 from ..core.budget import check_cost_cap
 from ..core.errors import McpError, PlatformError, SettingsError
 from ..core.platforms import PlatformConfig, check_location

@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from ..attach import Target, attach_image, encode_frame, figure_png, pil_bytes
+from .._attach import Target, attach_image, encode_frame, figure_png, pil_bytes
 from ..core.content import IMAGE_TYPES, PDF_TYPE, sniff
 from ..core.tools import sendable_text, sendable_value
 from . import ToolOutput

@@ -13,9 +13,9 @@ from typing import Any
 import anthropic
 import httpx2
 
-from .core.errors import ClaudeMagicError, TranscriptFileError
-from .core.records import FORMAT_VERSION, parse_record
-from .transcript_io import append_record
+from .._transcripts.jsonl import append_record
+from ..core.errors import ClaudeMagicError, TranscriptFileError
+from ..core.records import FORMAT_VERSION, parse_record
 
 MODES = ("record", "replay", "auto")
 RECORDING = "recording"

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .core.errors import TranscriptFileError
-from .core.records import dumps, parse_lines, transcript_markdown, transcript_records
-from .core.transcript import Exchange, Transcript
+from ..core.errors import TranscriptFileError
+from ..core.records import dumps, parse_lines, transcript_markdown, transcript_records
+from ..core.transcript import Exchange, Transcript
 
 FORMATS = (".jsonl", ".json", ".md", ".csv", ".parquet")
 MAX_LOAD_BYTES = 256 * 1024 * 1024
@@ -231,7 +231,7 @@ def _check_target(target: Path) -> None:
 
 
 def _export_frame(transcript: Transcript, target: Path, chat: str | None) -> Path:
-    from .export import transcript_frame, write_frame
+    from .frames import transcript_frame, write_frame
 
     frame = transcript_frame(transcript, chat)
     return _write_atomically(target, lambda partial: write_frame(frame, partial, target.suffix))
