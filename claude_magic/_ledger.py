@@ -1,4 +1,4 @@
-"""The session's records of what it did: numbered ledger rows for every call, and the autosave file's lines."""
+"""The session's records of what it did: the usage ledger, its numbered rows for every call, and the autosave lines."""
 
 from __future__ import annotations
 
@@ -6,13 +6,32 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .core.usage import Ledger
+
 if TYPE_CHECKING:
-    from ._transcripts.session_transcript import UsageLedger
+    import matplotlib.figure
+    import pandas
+
     from .core.models import Prices
     from .core.transcript import Reply
     from .core.usage import CallRecord
 
 _LOCK = threading.Lock()
+
+
+class UsageLedger(Ledger):
+    """The per-call ledger, exportable to pandas and plotted as the cache and cost dashboard."""
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        from ._transcripts.frames import usage_frame
+
+        return usage_frame(self)
+
+    def plot(self) -> matplotlib.figure.Figure:
+        """The cache and cost dashboard as a static matplotlib Figure."""
+        from .ui.dashboard import dashboard_figure
+
+        return dashboard_figure(self)
 
 
 def append_row(usage: UsageLedger, record: Callable[[int], CallRecord]) -> CallRecord:

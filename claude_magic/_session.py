@@ -8,9 +8,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ._edge.client import Connection
-from ._ledger import append_row, autosave, reply_row
+from ._ledger import UsageLedger, append_row, autosave, reply_row
 from ._planning import Basis, Prepared, RequestOptions, continuation, for_platform, prepare
-from ._transcripts.session_transcript import SessionTranscript, UsageLedger
+from ._transcripts.session_transcript import SessionTranscript
 from .core.budget import PREFLIGHT_TOKENS
 from .core.errors import BudgetExceeded, CallInterrupted, ClaudeMagicError
 from .core.models import Prices, resolve_prices, resolve_tool_prices

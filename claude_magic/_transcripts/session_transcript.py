@@ -1,4 +1,4 @@
-"""The session's transcript and usage ledger with their export methods (pandas and matplotlib imported on use)."""
+"""The session's transcript with its save, load and export methods (pandas imported on use)."""
 
 from __future__ import annotations
 
@@ -6,28 +6,11 @@ import os
 from typing import TYPE_CHECKING
 
 from ..core.transcript import Transcript
-from ..core.usage import Ledger
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import matplotlib.figure
     import pandas
-
-
-class UsageLedger(Ledger):
-    """The per-call ledger, exportable to pandas and plotted as the cache and cost dashboard."""
-
-    def to_dataframe(self) -> pandas.DataFrame:
-        from .frames import usage_frame
-
-        return usage_frame(self)
-
-    def plot(self) -> matplotlib.figure.Figure:
-        """The cache and cost dashboard as a static matplotlib Figure."""
-        from ..ui.dashboard import dashboard_figure
-
-        return dashboard_figure(self)
 
 
 class SessionTranscript(Transcript):
@@ -52,7 +35,7 @@ class SessionTranscript(Transcript):
 
     def export(self, path: str | os.PathLike[str], chat: str | None = None) -> Path:
         """Write in the format named by the extension: .jsonl, .json, .md, .csv or .parquet."""
-        from .jsonl import export
+        from .export import export
 
         return export(self, path, chat)
 
