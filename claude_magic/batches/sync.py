@@ -37,12 +37,10 @@ class Gate:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open_at = 0.0
-        self.closed_times = 0
 
     def close_for(self, seconds: float) -> None:
         with self._lock:
             self._open_at = max(self._open_at, time.monotonic() + max(0.0, seconds))
-            self.closed_times += 1
 
     def wait(self) -> None:
         while (left := self._open_at - time.monotonic()) > 0:
