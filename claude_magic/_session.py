@@ -157,7 +157,7 @@ class Session:
         hears retries as they happen, e.g. "retrying after 529, attempt 2 of 3". Citations are
         numbered after `citation_base` (the earlier rounds of a tool loop). `wrap_client` adapts the
         SDK client for this call (e.g. `with_options(middleware=...)`, as batches' --sync gate does).
-        Each request is priced first (`_preflight.py`): `on_estimate` hears the range of a large or
+        Each request is priced first (`_edge/preflight.py`): `on_estimate` hears the range of a large or
         capped one, and one that could cross a cap is not sent (BudgetExceeded; a continuation stops
         the turn there).
         """

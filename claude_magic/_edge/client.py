@@ -50,7 +50,7 @@ class Connection:
         self.replay_mode = os.environ.get(REPLAY_MODE_ENV) or "auto"
         self._client = client
         self._injected = client is not None
-        self._masked: Any = None  # the client whose credentials the SDK's log records mask (_log_mask.py)
+        self._masked: Any = None  # the client whose credentials the SDK's log records mask (log_mask.py)
         self._simulate = simulate_from_env()
         self._simulator: Simulator | None = None
         self._creating = threading.RLock()  # first use may come from several threads at once (batch --sync rows)
@@ -130,7 +130,7 @@ class Connection:
     def api(self, announce: Announce | None = None) -> Any:
         """The client every request goes through, with the session's timeout, retries and retry-after cap applied.
 
-        Counting, batches and model listing use it as it is; a streamed call (`_call.py`) applies the
+        Counting, batches and model listing use it as it is; a streamed call (`call.py`) applies the
         same `prepare_client` to the client it is given (a --sync gate may wrap it first).
         """
         return prepare_client(self.client, self.policy, announce or _silent)

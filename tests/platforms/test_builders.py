@@ -1,4 +1,4 @@
-"""_platform_clients.BUILDERS: each registry entry's builder makes the SDK's own client, which routes back to it.
+"""_edge/platform_clients.BUILDERS: each registry entry's builder makes the SDK's own client, which routes back to it.
 
 Real parts: the SDK's real platform clients, built offline (the simulated builders need no network).
 """
