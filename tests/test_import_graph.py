@@ -1,4 +1,4 @@
-"""The import graph of claude_magic, computed with ast: no circles, ui below session and ipython, one package face.
+"""The import graph of claude_magic, computed with ast: no circles, ui between its users and what it draws, one face.
 
 Every import counts: module level, inside functions (lazy) and under TYPE_CHECKING alike,
 because a lazy import still ties two modules together.
@@ -13,6 +13,8 @@ import claude_magic
 
 ROOT = Path(claude_magic.__file__).parent
 PACKAGE = "claude_magic"
+# What views are drawn on: these layers hand views events and records, and never import ui/ themselves.
+BELOW_UI = ("core", "_edge", "batches", "tools", "_transcripts", "_attach", "_audit_shape")
 
 
 def module_name(path: Path) -> str:
@@ -90,6 +92,12 @@ def test_ui_imports_neither_session_nor_ipython():
         if name.startswith(f"{PACKAGE}.ui"):
             bad = {t for t in targets if t.startswith((f"{PACKAGE}.ipython", f"{PACKAGE}._session"))}
             assert not bad, f"{name} imports {bad}"
+
+
+def test_nothing_below_ui_imports_ui():
+    for name, targets in GRAPH.items():
+        if name.split(".")[1:2] and name.split(".")[1] in BELOW_UI:
+            assert not {t for t in targets if t.startswith(f"{PACKAGE}.ui")}, name
 
 
 def test_only_the_package_face_imports_the_package_face():
