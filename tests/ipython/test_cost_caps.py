@@ -133,10 +133,11 @@ def test_usage_shows_spend_always_and_the_budget_when_set(run, shell, session):
     run("%%claude\nhi")
     spent = session.usage.records[0].cost_usd
     _, out = run("%claude usage")
-    assert out.stdout.splitlines()[0] == f"spent ${spent:.4f}"
+    assert out.stdout.splitlines()[1] == f"spent ${spent:.4f}", "the summary's first line, after Out[]:"
     shell.run_line_magic("config", "ClaudeMagics.budget_usd = 5")
-    _, out = run("%claude usage")
-    assert out.stdout.splitlines()[0] == f"spent ${spent:.4f} of $5.00 budget (${5 - spent:.2f} left)"
+    summary = shell.run_line_magic("claude", "usage")
+    line = f"spent ${spent:.4f} of $5.00 budget (${5 - spent:.2f} left)"
+    assert repr(summary).splitlines()[0] == line and f"<p>{line}</p>" in summary._repr_html_()
 
 
 def test_budget_and_preflight_are_validated_listed_and_read_from_pyproject(run, magics, tmp_path, caplog):
