@@ -53,7 +53,7 @@ def test_text_stream_ends_done_with_the_whole_text_and_footer(make_panel, stream
     assert panel.status == "done" and " · done" in panel.static_html()
     assert visible_text(panel.body.html(panel.marked)).strip() == state.text.strip()
     footer = panel.footer_html
-    for fragment in ("$0.0123", "cache hit", "first token 0.25 s", "total 1.50 s", "uncached"):
+    for fragment in ("$0.0123", "cache hit", "first token 0.25 s", "API time 1.50 s", "uncached"):
         assert fragment in footer, fragment
     assert "stop reason" not in footer
 
