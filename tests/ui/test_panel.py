@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from claude_magic.core.stream import StreamState, translate
@@ -299,3 +300,36 @@ def test_the_panel_notes_the_compaction(make_panel, session, sim):
     reply = session.ask("Go on.", compact_at=600, on_event=panel.consume)
     panel.finish(reply)
     assert "compacted:" in panel.footer_html and "summary" in panel.footer_html
+
+
+JSON_REPLY = '{"city": "Paris", "rank": 1, "tags": ["a <b>", "x```y"]}'
+
+
+def test_a_json_reply_settles_as_a_highlighted_code_block_not_prose(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=JSON_REPLY))
+    panel, handle = make_panel(fmt="json")
+    reply = session.ask("Give the city as JSON.", on_event=panel.consume)
+    panel._redraw()
+    live = Page.replay(panel.widget.sent_ops)
+    assert live.body.done == [] and live.tail.startswith("````json\n"), "one open code block while it streams"
+    panel.finish(reply)
+    body = re.search(r"<div class='claude-body'>(.*?)</div>", handle.updates[-1].html, re.S).group(1)
+    assert body.startswith("<pre><code>") and "<p>" not in body
+    assert '<span class="s">"Paris"</span>' in body.replace("&quot;", '"'), "highlighted as JSON"
+    assert html.unescape(visible_text(body)).strip() == JSON_REPLY
+    assert "<b>" not in body, "model text stays escaped inside the code block"
+
+
+def test_a_markdown_reply_is_still_prose(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=JSON_REPLY))
+    panel, handle = make_panel()
+    panel.finish(session.ask("Give the city as JSON.", on_event=panel.consume))
+    assert "<p>" in handle.updates[-1].html and "<pre>" not in handle.updates[-1].html
+
+
+def test_a_reply_already_fenced_is_not_fenced_twice(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=f"```json\n{JSON_REPLY}\n```"))
+    panel, handle = make_panel(fmt="json")
+    panel.finish(session.ask("Give the city as JSON.", on_event=panel.consume))
+    html = handle.updates[-1].html
+    assert html.count("<pre>") == 1 and "```" not in visible_text(html).replace('x```y', "")
