@@ -233,9 +233,8 @@ class ResponsePanel:
         self.widget.header = self._header_html()
 
     def stop(self, partial: Reply | None, reason: str) -> None:
-        """Keep the partial text visible; the status says what happened."""
-        error = partial.error if partial is not None and not partial.complete else None
-        self._settle("interrupted" if reason == "interrupted" else f"failed: {error or reason}")
+        """Keep the partial text visible; the status is one word, as the cell's error line below says why."""
+        self._settle("interrupted" if reason == "interrupted" else "failed")
 
     # -- drawing ------------------------------------------------------------------------
 

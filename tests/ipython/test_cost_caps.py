@@ -163,3 +163,14 @@ def _count_of(sim, body):
     client = anthropic.Anthropic(base_url=sim.url, api_key="sk-test", max_retries=0)
     fields = {k: v for k, v in body.items() if k in ("model", "messages", "system", "tools", "thinking")}
     return client.messages.count_tokens(**fields).input_tokens
+
+
+def test_a_refused_cell_in_a_panel_says_why_once_in_the_error_line(run, sim, shell, monkeypatch):
+    monkeypatch.setattr(shell, "kernel", object(), raising=False)  # the panel view, as in a kernel
+    result, out = run("%%claude --max-cost 0.01\nWhat is 2 + 2?")
+    line = refusal(result)
+    settled = [o.data["text/html"] for o in out.outputs if "<div class='claude-header'>" in o.data.get("text/html", "")]
+    assert len(settled) == 1, "the panel settled into static HTML"
+    header = re.search(r"<div class='claude-header'>(.*?)</div>", settled[0]).group(1)
+    assert header.endswith(" · failed") and "nothing was sent" not in header and "--max-cost" not in header
+    assert "nothing was sent" in line

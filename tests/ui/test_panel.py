@@ -152,7 +152,7 @@ def test_unknown_model_cost_stays_unknown(make_panel, session, sim):
     assert "unknown · cache hit" in panel.footer_html and "$0.0000" not in panel.footer_html
 
 
-def test_midstream_failure_keeps_partial_text_and_says_why(make_panel, session, sim):
+def test_midstream_failure_keeps_partial_text_and_says_failed_once(make_panel, session, sim):
     from claude_magic.core.errors import StreamFailed
 
     sim.queue(ScriptedReply(text="partial words " * 40, fail_after_chars=120))
@@ -160,10 +160,11 @@ def test_midstream_failure_keeps_partial_text_and_says_why(make_panel, session, 
     try:
         session.ask("q", on_event=panel.consume)
     except StreamFailed:
-        panel.stop(session.last, "failed")
-    assert panel.status.startswith("failed: ") and "Overloaded" in panel.status
+        panel.stop(session.last, "API error 529 (overloaded_error): Overloaded ...")
+    assert panel.status == "failed", "the cell's error line says why; the header does not say it again"
     assert "partial words" in panel.body.html(panel.marked)
-    assert "partial words" in handle.updates[-1].html and "failed: " in handle.updates[-1].html
+    assert "partial words" in handle.updates[-1].html and " · failed</div>" in handle.updates[-1].html
+    assert "Overloaded" not in handle.updates[-1].html
 
 
 def test_interrupt_keeps_partial_text(make_panel, stream_events):
@@ -181,7 +182,7 @@ def test_a_stale_complete_reply_does_not_become_the_failure_reason(make_panel, s
     old = session.ask("earlier question")
     panel, _ = make_panel()
     panel.stop(old, "failed")
-    assert panel.status == "failed: failed" and old.text not in panel.body.html(panel.marked)
+    assert panel.status == "failed" and old.text not in panel.body.html(panel.marked)
 
 
 def test_settled_panel_becomes_static_html_with_the_reply(make_panel, session, sim):
