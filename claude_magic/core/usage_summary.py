@@ -22,6 +22,7 @@ class SummaryRow:
     model: str
     calls: int = 0
     failed: int = 0
+    batches: int = 0  # Message Batches among the calls (one ledger row each, at batch prices)
     input_tokens: int = 0  # uncached, cache reads and cache writes
     cache_read_tokens: int = 0
     output_tokens: int = 0
@@ -40,6 +41,7 @@ class SummaryRow:
             model=self.model,
             calls=self.calls + 1,
             failed=self.failed + (record.error is not None),
+            batches=self.batches + record.is_batch,
             input_tokens=self.input_tokens + record.usage.total_input_tokens,
             cache_read_tokens=self.cache_read_tokens + record.usage.cache_read_input_tokens,
             output_tokens=self.output_tokens + record.usage.output_tokens,
@@ -49,7 +51,9 @@ class SummaryRow:
 
     def cells(self) -> tuple[str, ...]:
         """The row as HEADERS shows it: thousands separators, a whole-percent hit rate, cost in dollars."""
-        calls = f"{self.calls:,}" + (f" ({self.failed:,} failed)" if self.failed else "")
+        notes = [f"{self.batches:,} batch{'es' if self.batches > 1 else ''}"] if self.batches else []
+        notes += [f"{self.failed:,} failed"] if self.failed else []
+        calls = f"{self.calls:,}" + (f" ({', '.join(notes)})" if notes else "")
         hit = _percent(self.hit_rate)
         tokens = (f"{self.input_tokens:,}", f"{self.output_tokens:,}")
         return (_name(self.chat), _name(self.model), calls, *tokens, hit, self.cost())

@@ -80,3 +80,12 @@ def test_html_table_has_a_header_a_row_per_group_and_a_bold_total():
     assert html.count("<tr>") == 4 and html.count("<th style=") == len(HEADERS), "header + 2 groups + total (th)"
     assert "<p>spent $0.23 of $5.00 budget ($4.77 left)</p>" in html and "1,510,670" in html
     assert summary.frame == "the frame"
+
+
+def test_a_message_batch_is_named_in_the_calls_cell():
+    batch = CallRecord(4, "side", HAIKU, 1.7e9, None, 9.0, Usage(input_tokens=800), 0.01, None, None, None, None,
+                       kind="batch", requests=8)  # fmt: skip
+    failed = record(5, "side", HAIKU, Usage(), 0.0, error="overloaded")
+    rows, total = summarise([*LEDGER, batch, batch, failed])
+    assert rows[1].cells()[2] == "4 (2 batches, 1 failed)" and total.cells()[2] == "6 (2 batches, 1 failed)"
+    assert summarise([batch])[1].cells()[2] == "1 (1 batch)"
