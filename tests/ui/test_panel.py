@@ -333,4 +333,4 @@ def test_a_reply_already_fenced_is_not_fenced_twice(make_panel, session, sim):
     panel, handle = make_panel(fmt="json")
     panel.finish(session.ask("Give the city as JSON.", on_event=panel.consume))
     html = handle.updates[-1].html
-    assert html.count("<pre>") == 1 and "```" not in visible_text(html).replace('x```y', "")
+    assert html.count("<pre>") == 1 and "```" not in visible_text(html).replace("x```y", "")
