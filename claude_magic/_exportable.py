@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     import matplotlib.figure
     import pandas
 
+    from .ui.usage_table import UsageSummary
+
 
 class UsageLedger(Ledger):
     """The per-call ledger, exportable to pandas and plotted as the cache and cost dashboard."""
@@ -22,6 +24,14 @@ class UsageLedger(Ledger):
         from .export import usage_frame
 
         return usage_frame(self)
+
+    def summary(self, caption: str = "") -> UsageSummary:
+        """Calls, tokens, cache hit rate and cost by chat and model, with a totals row; `.frame` is every column."""
+        from .ui.usage_table import UsageSummary
+
+        snapshot = UsageLedger()  # the summary and its .frame hold the same calls, whatever runs later
+        snapshot.records = list(self.records)
+        return UsageSummary(snapshot.records, snapshot.to_dataframe, caption)
 
     def plot(self) -> matplotlib.figure.Figure:
         """The cache and cost dashboard as a static matplotlib Figure."""

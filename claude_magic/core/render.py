@@ -12,6 +12,7 @@ _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)\n(?P<body>.*?)(?:^
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
 _PYTHON_INFOS = ("", "python", "py", "python3", "ipython")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_BACKTICKS = re.compile(r"`+")
 
 
 def safe_markdown(text: str) -> str:
@@ -39,6 +40,15 @@ def _escape_prose(text: str) -> str:
 
 def _escape_plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace("$", r"\$")
+
+
+def code_block(text: str, language: str, *, closed: bool = True) -> str:
+    """`text` as one fenced code block (open while `closed` is false, as a streaming reply is); text that is
+    already fenced is left as it is. The fence is longer than any backtick run in the text, so none ends it."""
+    if _FENCE_OPEN.match(text.lstrip("\n")):
+        return text
+    fence = "`" * max(3, max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    return f"{fence}{language}\n{text}" + (f"\n{fence}" if closed else "")
 
 
 def extract_code(text: str) -> str:

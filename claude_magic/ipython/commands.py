@@ -126,11 +126,10 @@ def show_dashboard(host: CommandHost, args: list[str]) -> None:
     show(host.session.usage)
 
 
-@command("usage", "spend so far (and budget left), and the per-call usage DataFrame")
+@command("usage", "spend so far (and budget left) and usage by chat and model; .frame is the per-call DataFrame")
 def show_usage(host: CommandHost, args: list[str]) -> Any:
     _parse("usage", args)
-    print(host.session.spend_line())
-    return host.session.usage.to_dataframe()
+    return host.session.usage.summary(host.session.spend_line())
 
 
 @command("history", "[--chat NAME] the transcript DataFrame")

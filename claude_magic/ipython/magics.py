@@ -249,7 +249,7 @@ class ClaudeMagics(Magics, ClaudeTraits):
             from ..ui.panel import ResponsePanel
 
             model = options.overrides.get("model", self.session.settings.model)
-            return ResponsePanel(model, options.chat, live=not options.no_stream)
+            return ResponsePanel(model, options.chat, live=not options.no_stream, fmt=fmt)
         from ..ui.plain import MarkdownView
 
         return MarkdownView(live=not options.no_stream, rich=_has_kernel(self.shell), fmt=fmt)

@@ -30,7 +30,7 @@ from ..core.events import (
     ToolStarted,
     assert_never,
 )
-from ..core.render import closed_prefix_end
+from ..core.render import closed_prefix_end, code_block
 from ..core.tools import ToolCall
 from ..core.transcript import Reply
 from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
@@ -129,8 +129,16 @@ class TextStream:
 class ResponsePanel(SettlesOnExit):
     """One reply as a live panel; when it ends (`with panel:` sees to it), it becomes static HTML notebooks keep."""
 
-    def __init__(self, model: str, chat: str, *, live: bool = True, show: Callable[[Any], Any] | None = None) -> None:
-        self.model, self.chat, self.live = model, chat, live
+    def __init__(
+        self,
+        model: str,
+        chat: str,
+        *,
+        live: bool = True,
+        show: Callable[[Any], Any] | None = None,
+        fmt: str = "markdown",
+    ) -> None:
+        self.model, self.chat, self.live, self.fmt = model, chat, live, fmt
         self.status = "waiting"
         self.text, self.marked, self.thinking = "", "", ""
         self.message_id = ""
@@ -188,7 +196,7 @@ class ResponsePanel(SettlesOnExit):
         if self.rounds == 1:
             return
         self._redraw()
-        self.widget.send_ops(self.body.seal(self.marked))
+        self.widget.send_ops(self.body.seal(self._body_text()))
         self.body.restart()
         self.chars_before += len(self.text)
         self.text = self.marked = ""
@@ -198,7 +206,10 @@ class ResponsePanel(SettlesOnExit):
         """A tool call as a row after the text so far, sent at once (rows are few)."""
         self.status = f"running {call.name}" if running else "writing"
         self._redraw()
-        ops = [*self.body.seal(self.marked), self.body.row(call.id, tool_row_html(call, running=running))]
+        ops = [
+            *self.body.seal(self._body_text()),
+            self.body.row(call.id, tool_row_html(call, running=running)),
+        ]
         self.widget.send_ops(ops)
         self.widget.header = self._header_html()
 
@@ -223,9 +234,8 @@ class ResponsePanel(SettlesOnExit):
         self.widget.header = self._header_html()
 
     def stop(self, partial: Reply | None, reason: str) -> None:
-        """Keep the partial text visible; the status says what happened."""
-        error = partial.error if partial is not None and not partial.complete else None
-        self._settle("interrupted" if reason == "interrupted" else f"failed: {error or reason}")
+        """Keep the partial text visible; the status is one word, as the cell's error line below says why."""
+        self._settle("interrupted" if reason == "interrupted" else "failed")
 
     # -- drawing ------------------------------------------------------------------------
 
@@ -237,7 +247,7 @@ class ResponsePanel(SettlesOnExit):
             message=self.message_id,
         )
         ops = self.thought.ops(self.thinking) if self.thinking else []
-        ops += self.body.ops(self.marked)
+        ops += self.body.ops(self._body_text())
         ops += self._count_ops()
         if ops:
             self.widget.send_ops(ops)
@@ -252,6 +262,11 @@ class ResponsePanel(SettlesOnExit):
             return []
         self.shown_count = count
         return [["c", count]]
+
+    def _body_text(self) -> str:
+        """The reply as Markdown: a `-f json` reply is a JSON code block, not prose. Its fence is left open, as
+        Markdown allows (the block ends with the text), so the text's offsets are the same live and settled."""
+        return code_block(self.marked, "json", closed=False) if self.fmt == "json" and self.marked else self.marked
 
     def _header_html(self) -> str:
         parts = (self.model, self.chat, self.status, *([self.cost] if self.cost else []))
@@ -289,7 +304,7 @@ class ResponsePanel(SettlesOnExit):
             f"<div class='claude-header'>{self._header_html()}</div>",
             thinking,
             f"<div class='claude-note'>{self._note_html()}</div>",
-            f"<div class='claude-body'>{self.body.html(self.marked)}</div>",
+            f"<div class='claude-body'>{self.body.html(self._body_text())}</div>",
             f"<div class='claude-footnotes'>{self._footnotes_html()}</div>",
             f"<div class='claude-footer'>{self.footer_html}</div>" if self.footer_html else "",
         ]

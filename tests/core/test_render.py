@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claude_magic.core.render import extract_code, safe_markdown
+from claude_magic.core.render import closed_prefix_end, code_block, extract_code, safe_markdown
 
 
 def test_raw_html_is_escaped_outside_code():
@@ -37,3 +37,18 @@ def test_extract_code_prefers_python_blocks():
     assert extract_code(text) == "print(1)\n\nprint(2)"
     assert extract_code("```sql\nselect 1\n```") == "select 1"
     assert extract_code("no code") == ""
+
+
+def test_code_block_fences_text_with_a_fence_no_backtick_run_inside_can_end():
+    assert code_block('{"a": 1}', "json") == '```json\n{"a": 1}\n```'
+    assert code_block('{"a": 1}', "json", closed=False) == '```json\n{"a": 1}'
+    hostile = '{"a": "\n```\n<script>", "b": "````"}'
+    fenced = code_block(hostile, "json")
+    assert fenced.startswith("`````json\n") and fenced.endswith("\n`````")
+    assert closed_prefix_end(fenced + "\n\nafter") == len(fenced) + 2, "the block ends at its own fence only"
+    assert closed_prefix_end(code_block(hostile, "json", closed=False) + "\n\nmore") == 0
+
+
+def test_code_block_leaves_an_already_fenced_reply_alone():
+    text = '```json\n{"a": 1}\n```'
+    assert code_block(text, "json") == text and code_block("\n" + text, "json") == "\n" + text

@@ -28,3 +28,10 @@ def test_config_display_markdown_forces_the_plain_view(magics, shell, monkeypatc
         assert isinstance(view_for(magics), MarkdownView)
     finally:
         shell.run_line_magic("config", 'ClaudeMagics.display = "auto"')
+
+
+def test_a_json_cell_gets_a_panel_that_shows_json_as_code(magics, shell, monkeypatch):
+    monkeypatch.setattr(shell, "kernel", object(), raising=False)
+    view = magics._view(parse_options("-f json"), "json")
+    assert isinstance(view, ResponsePanel) and view.fmt == "json"
+    assert view_for(magics).fmt == "markdown"

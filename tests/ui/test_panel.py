@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from claude_magic.core.stream import StreamState, translate
@@ -53,7 +54,7 @@ def test_text_stream_ends_done_with_the_whole_text_and_footer(make_panel, stream
     assert panel.status == "done" and " · done" in panel.static_html()
     assert visible_text(panel.body.html(panel.marked)).strip() == state.text.strip()
     footer = panel.footer_html
-    for fragment in ("$0.0123", "cache hit", "first token 0.25 s", "total 1.50 s", "uncached"):
+    for fragment in ("$0.0123", "cache hit", "first token 0.25 s", "API time 1.50 s", "uncached"):
         assert fragment in footer, fragment
     assert "stop reason" not in footer
 
@@ -151,7 +152,7 @@ def test_unknown_model_cost_stays_unknown(make_panel, session, sim):
     assert "unknown · cache hit" in panel.footer_html and "$0.0000" not in panel.footer_html
 
 
-def test_midstream_failure_keeps_partial_text_and_says_why(make_panel, session, sim):
+def test_midstream_failure_keeps_partial_text_and_says_failed_once(make_panel, session, sim):
     from claude_magic.core.errors import StreamFailed
 
     sim.queue(ScriptedReply(text="partial words " * 40, fail_after_chars=120))
@@ -159,10 +160,11 @@ def test_midstream_failure_keeps_partial_text_and_says_why(make_panel, session, 
     try:
         session.ask("q", on_event=panel.consume)
     except StreamFailed:
-        panel.stop(session.last, "failed")
-    assert panel.status.startswith("failed: ") and "Overloaded" in panel.status
+        panel.stop(session.last, "API error 529 (overloaded_error): Overloaded ...")
+    assert panel.status == "failed", "the cell's error line says why; the header does not say it again"
     assert "partial words" in panel.body.html(panel.marked)
-    assert "partial words" in handle.updates[-1].html and "failed: " in handle.updates[-1].html
+    assert "partial words" in handle.updates[-1].html and " · failed</div>" in handle.updates[-1].html
+    assert "Overloaded" not in handle.updates[-1].html
 
 
 def test_interrupt_keeps_partial_text(make_panel, stream_events):
@@ -180,7 +182,7 @@ def test_a_stale_complete_reply_does_not_become_the_failure_reason(make_panel, s
     old = session.ask("earlier question")
     panel, _ = make_panel()
     panel.stop(old, "failed")
-    assert panel.status == "failed: failed" and old.text not in panel.body.html(panel.marked)
+    assert panel.status == "failed" and old.text not in panel.body.html(panel.marked)
 
 
 def test_settled_panel_becomes_static_html_with_the_reply(make_panel, session, sim):
@@ -299,3 +301,36 @@ def test_the_panel_notes_the_compaction(make_panel, session, sim):
     reply = session.ask("Go on.", compact_at=600, on_event=panel.consume)
     panel.finish(reply)
     assert "compacted:" in panel.footer_html and "summary" in panel.footer_html
+
+
+JSON_REPLY = '{"city": "Paris", "rank": 1, "tags": ["a <b>", "x```y"]}'
+
+
+def test_a_json_reply_settles_as_a_highlighted_code_block_not_prose(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=JSON_REPLY))
+    panel, handle = make_panel(fmt="json")
+    reply = session.ask("Give the city as JSON.", on_event=panel.consume)
+    panel._redraw()
+    live = Page.replay(panel.widget.sent_ops)
+    assert live.body.done == [] and live.tail.startswith("````json\n"), "one open code block while it streams"
+    panel.finish(reply)
+    body = re.search(r"<div class='claude-body'>(.*?)</div>", handle.updates[-1].html, re.S).group(1)
+    assert body.startswith("<pre><code>") and "<p>" not in body
+    assert '<span class="s">"Paris"</span>' in body.replace("&quot;", '"'), "highlighted as JSON"
+    assert html.unescape(visible_text(body)).strip() == JSON_REPLY
+    assert "<b>" not in body, "model text stays escaped inside the code block"
+
+
+def test_a_markdown_reply_is_still_prose(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=JSON_REPLY))
+    panel, handle = make_panel()
+    panel.finish(session.ask("Give the city as JSON.", on_event=panel.consume))
+    assert "<p>" in handle.updates[-1].html and "<pre>" not in handle.updates[-1].html
+
+
+def test_a_reply_already_fenced_is_not_fenced_twice(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=f"```json\n{JSON_REPLY}\n```"))
+    panel, handle = make_panel(fmt="json")
+    panel.finish(session.ask("Give the city as JSON.", on_event=panel.consume))
+    html = handle.updates[-1].html
+    assert html.count("<pre>") == 1 and "```" not in visible_text(html).replace("x```y", "")
