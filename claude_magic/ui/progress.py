@@ -59,7 +59,8 @@ class FinalProgress:
         self.label, self.done, self.total = label, done, total
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        bar = f"<progress value='{self.done}' max='{max(1, self.total)}' style='flex:none;width:{BAR_WIDTH}'></progress>"
+        style = f"flex:none;width:{BAR_WIDTH}"
+        bar = f"<progress value='{self.done}' max='{max(1, self.total)}' style='{style}'></progress>"
         label = f"<span style='flex:1 1 auto;min-width:0;overflow-wrap:break-word'>{_escape(self.label)}</span>"
         row = f"<div class='claude-batch-bar' style='display:flex;align-items:center;gap:0.6em'>{bar}{label}</div>"
         return {"text/html": row, "text/plain": self.label}

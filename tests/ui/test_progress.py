@@ -32,7 +32,8 @@ def test_the_final_state_replaces_the_widgets_as_html_and_text():
     assert live is bar.box, "while the batch runs, the bar is the live widget"
     bundle = final._repr_mimebundle_()
     assert set(bundle) == {"text/html", "text/plain"}, "no widget in what the notebook keeps"
-    assert bundle["text/plain"] == "batch msgbatch_1: 8 of 8 (joined 8 rows into reviews['label']; 1 errored: %claude batch retry)"
+    note = "joined 8 rows into reviews['label']; 1 errored: %claude batch retry"
+    assert bundle["text/plain"] == f"batch msgbatch_1: 8 of 8 ({note})"
     assert "joined 8 rows into reviews[&#x27;label&#x27;]" in bundle["text/html"]
     assert "<progress value='8' max='8'" in bundle["text/html"]
     assert bar.box.comm is None and bar.bar.comm is None, "the widgets are closed once the output holds the text"
