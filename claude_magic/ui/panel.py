@@ -147,6 +147,7 @@ class ResponsePanel(SettlesOnExit):
         live: bool = True,
         show: Callable[[Any], Any] | None = None,
         plain: bool = False,
+        fallback: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.model, self.chat, self.live = model, chat, live
@@ -168,7 +169,7 @@ class ResponsePanel(SettlesOnExit):
         self._throttle = Throttle(self._redraw, REDRAW_INTERVAL_S)
         self._clock = clock
         self._handle = (show or _display)(self.widget)
-        self._shown_at = clock()
+        self._shown_at, self._fallback = clock(), fallback
         if isinstance(self.widget, DisplayView):
             self.widget.bind(self._handle)
         self._redraw()
@@ -273,7 +274,7 @@ class ResponsePanel(SettlesOnExit):
         stays, and the settled panel, plain HTML, shows the whole reply.
         """
         view = self.widget
-        if not isinstance(view, StreamView) or not view.heard_early:
+        if not isinstance(view, StreamView) or not view.heard_early or not self._fallback:
             return
         if not view.rendered and self._clock() - self._shown_at >= ANSWER_WITHIN_S:
             WATCH.failed()
