@@ -135,7 +135,8 @@ class DisplayView:
         if stream.tail == stream.shown and stream.tail_output is not None:
             return
         now = self._clock()
-        if not force and now - stream.shown_at < len(stream.tail) / TAIL_CHARS_PER_S:
+        waited = now - stream.shown_at >= len(stream.tail) / TAIL_CHARS_PER_S
+        if not (force or waited or stream.tail_output is None):
             return
         stream.shown, stream.shown_at = stream.tail, now
         html = stream.html(stream.tail, self._count_html() if key == "" else "")

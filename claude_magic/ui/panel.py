@@ -34,9 +34,9 @@ from ..core.events import (
 from ..core.render import closed_prefix_end
 from ..core.tools import ToolCall
 from ..core.transcript import Reply
-from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
 from .display_view import DisplayView
 from .frontend import ANSWER_WITHIN_S, WATCH, hear_early
+from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
 from .settling import SettlesOnExit
 from .throttle import Throttle
 
