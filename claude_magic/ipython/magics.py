@@ -228,7 +228,7 @@ class ClaudeMagics(Magics, ClaudeTraits):
         from ..ui.approval import ButtonApprover, InputApprover
 
         asker = InputApprover(can_ask=_allows_stdin(self.shell))
-        if not blocking and _has_kernel(self.shell) and _has_widgets() and self.display == "auto":
+        if not blocking and self.uses_widgets():
             return ButtonApprover(self.approval_timeout, asker)
         return asker
 
@@ -244,15 +244,35 @@ class ClaudeMagics(Magics, ClaudeTraits):
         return output_schema(namespace[options.schema], options.schema)
 
     def _view(self, options: CellOptions, fmt: str) -> ResponsePanel | MarkdownView:
-        """The widget panel where the frontend runs widgets, else the plain Markdown/text view."""
-        if self.display == "auto" and fmt != "text" and _has_kernel(self.shell) and _has_widgets():
+        """The reply panel in a kernel: a widget view where the frontend draws them, else plain HTML outputs.
+
+        `%config ClaudeMagics.display` overrides the choice; a terminal gets the Markdown view.
+        """
+        choice = self._panel_choice(fmt)
+        if choice is not None:
             from ..ui.panel import ResponsePanel
 
             model = options.overrides.get("model", self.session.settings.model)
-            return ResponsePanel(model, options.chat, live=not options.no_stream, fmt=fmt)
+            return ResponsePanel(model, options.chat, live=not options.no_stream, fmt=fmt, **choice)
         from ..ui.plain import MarkdownView
 
         return MarkdownView(live=not options.no_stream, rich=_has_kernel(self.shell), fmt=fmt)
+
+    def _panel_choice(self, fmt: str) -> dict[str, bool] | None:
+        """ResponsePanel's options for this display setting, or None for the Markdown / text view."""
+        if fmt == "text" or self.display in ("markdown", "text") or not _has_kernel(self.shell):
+            return None
+        if self.display == "html":
+            return {"plain": True}
+        if self.display == "widget":
+            return {"plain": not _has_widgets(), "fallback": False}
+        from ..ui.frontend import WATCH
+
+        return {"plain": not (_has_widgets() and WATCH.draws_views()), "fallback": True}
+
+    def uses_widgets(self) -> bool:
+        """Whether progress bars and Approve buttons may be widgets here (a kernel, ipywidgets, not forced off)."""
+        return _has_kernel(self.shell) and _has_widgets() and self.display in ("auto", "widget")
 
 
 def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -> str:

@@ -25,7 +25,7 @@ class CommandHost(Protocol):
     session: Session
     shell: Any  # the InteractiveShell (user_ns, and `kernel` inside a kernel)
     table_token_budget: int  # the most tokens an attached table may take (`-a df`)
-    display: str  # auto | markdown | text: "auto" lets progress bars be widgets in a kernel
+    display: str  # auto | widget | html | markdown | text: auto and widget let progress bars be widgets
 
     def ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
         """Send `prompt` as a %%claude cell with `options` would."""

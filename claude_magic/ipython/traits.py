@@ -19,6 +19,9 @@ from ..core.settings import THINKING_WORDS, parse_thinking
 MASK = "••••••"  # what listings show instead of a header value
 
 
+DISPLAYS = ("auto", "widget", "html", "markdown", "text")
+
+
 class Thinking(TraitType[Any, Any]):
     """auto, off, adaptive, or a budget in tokens: a word in any case or a number (also as text) is kept parsed."""
 
@@ -58,7 +61,12 @@ class ClaudeTraits(HasTraits):
         "(input, write_5m, write_1h, cache_read, output), e.g. {'claude-opus-5-5': {'input': 4}}."
     ).tag(config=True)
     simulate = Bool(False, help="Use the built-in offline simulator instead of the real API.").tag(config=True)
-    display = Enum(("auto", "markdown", "text"), default_value="auto", help="How replies are shown.").tag(config=True)
+    display = Enum(
+        DISPLAYS,
+        default_value="auto",
+        help="How replies are shown: auto (the live widget panel, or plain HTML outputs where widgets are not "
+        "drawn), widget, html (the panel through plain display outputs), markdown, or text.",
+    ).tag(config=True)
     autosave = Unicode(
         None, allow_none=True, help="Append every exchange to this JSON Lines file as it completes (fsync'd)."
     ).tag(config=True)

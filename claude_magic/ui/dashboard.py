@@ -1,10 +1,10 @@
-"""The cache and cost dashboard: one matplotlib Figure (object API), and a live widget that redraws it."""
+"""The cache and cost dashboard: one matplotlib Figure (object API), shown as an image output redrawn in place."""
 
 from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -234,20 +234,38 @@ def figure_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+class DashboardImage:
+    """The dashboard as a PNG output (with a one-line text/plain): what a saved notebook keeps, no widget."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.png = figure_png(dashboard_figure(ledger))
+        self.summary = summary_line(list(ledger.records))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"image/png": self.png, "text/plain": f"claude_magic dashboard: {self.summary}"}
+
+
 class LiveDashboard:
-    """An ipywidgets Image of the dashboard, redrawn (throttled) after every new ledger record."""
+    """The dashboard as an image output, redrawn in place (display id, throttled) after every ledger record.
 
-    def __init__(self, ledger: Ledger, interval_s: float = REFRESH_INTERVAL_S) -> None:
-        import ipywidgets
+    Like matplotlib's own outputs it is an `image/png`, so a saved notebook shows the last chart
+    with no kernel; `show` is IPython's `display` (a test hands in its own).
+    """
 
+    def __init__(
+        self, ledger: Ledger, interval_s: float = REFRESH_INTERVAL_S, show: Callable[..., Any] | None = None
+    ) -> None:
         self.ledger = ledger
-        self.widget = ipywidgets.Image(format="png", value=figure_png(dashboard_figure(ledger)))
+        self.image = DashboardImage(ledger)
+        self.handle = (show or _display)(self.image, display_id=True)
         self._throttle = Throttle(self.redraw, interval_s)
         self._interval = interval_s
         ledger.observe(self._on_record)
 
     def redraw(self) -> None:
-        self.widget.value = figure_png(dashboard_figure(self.ledger))
+        self.image = DashboardImage(self.ledger)
+        if self.handle is not None:
+            self.handle.update(self.image)
 
     def _on_record(self, record: CallRecord) -> None:
         self._throttle.poke()
@@ -256,11 +274,16 @@ class LiveDashboard:
         timer.daemon = True
         timer.start()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/plain": f"claude_magic live dashboard: {self.image.summary}"}
 
-def show_dashboard(ledger: Ledger) -> Any:
-    """Display the live dashboard for `ledger` and return its widget."""
+
+def _display(obj: Any, **kwargs: Any) -> Any:
     from IPython.display import display
 
-    live = LiveDashboard(ledger)
-    display(live.widget)
-    return live.widget
+    return display(obj, **kwargs)
+
+
+def show_dashboard(ledger: Ledger) -> LiveDashboard:
+    """Show the dashboard for `ledger` as an image that redraws in place after each call; returns its keeper."""
+    return LiveDashboard(ledger)

@@ -9,6 +9,7 @@ without widget state, and it looks as it did live.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from ..core.events import (
 from ..core.render import closed_prefix_end, code_block
 from ..core.tools import ToolCall
 from ..core.transcript import Reply
+from .display_view import DisplayView
+from .frontend import ANSWER_WITHIN_S, WATCH, hear_early
 from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
 from .settling import SettlesOnExit
 from .throttle import Throttle
@@ -58,6 +61,13 @@ class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.sent_ops: list[Op] = []
+        self.rendered = False
+        self.on_msg(self._on_word)
+        self.heard_early = hear_early(self)
+
+    def _on_word(self, widget: Any, content: Any, buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("rendered") is True:
+            self.rendered = True
 
     def send_ops(self, ops: list[Op]) -> None:
         """Send `ops` numbered after every op sent before, so the view can tell if one was lost."""
@@ -137,6 +147,9 @@ class ResponsePanel(SettlesOnExit):
         live: bool = True,
         show: Callable[[Any], Any] | None = None,
         fmt: str = "markdown",
+        plain: bool = False,
+        fallback: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.model, self.chat, self.live, self.fmt = model, chat, live, fmt
         self.status = "waiting"
@@ -153,9 +166,13 @@ class ResponsePanel(SettlesOnExit):
         self.thinking_before = ""  # earlier rounds' thinking (a tool loop)
         self.rounds = 0
         self.metadata: dict[str, Any] = {}  # the settled output's provenance (carry)
-        self.widget = StreamView()
+        self.widget: StreamView | DisplayView = DisplayView() if plain else StreamView()
         self._throttle = Throttle(self._redraw, REDRAW_INTERVAL_S)
+        self._clock = clock
         self._handle = (show or _display)(self.widget)
+        self._shown_at, self._fallback = clock(), fallback
+        if isinstance(self.widget, DisplayView):
+            self.widget.bind(self._handle)
         self._redraw()
 
     # -- the ReplyView interface --------------------------------------------------------
@@ -240,6 +257,7 @@ class ResponsePanel(SettlesOnExit):
     # -- drawing ------------------------------------------------------------------------
 
     def _redraw(self) -> None:
+        self._check_view()
         self.widget.set_if_changed(
             header=self._header_html(),
             note=self._note_html(),
@@ -251,6 +269,31 @@ class ResponsePanel(SettlesOnExit):
         ops += self._count_ops()
         if ops:
             self.widget.send_ops(ops)
+
+    def _check_view(self) -> None:
+        """A widget view that has not said it was drawn within ANSWER_WITHIN_S: go on in plain display outputs.
+
+        Only where the kernel hears the word while a cell runs (`hear_early`); elsewhere the view
+        stays, and the settled panel, plain HTML, shows the whole reply.
+        """
+        view = self.widget
+        if not isinstance(view, StreamView) or not view.heard_early or not self._fallback:
+            return
+        if not view.rendered and self._clock() - self._shown_at >= ANSWER_WITHIN_S:
+            WATCH.failed()
+            self._to_plain(view)
+
+    def _to_plain(self, view: StreamView) -> None:
+        """The widget's output becomes the header of a DisplayView, which gets every block and tail shown so far."""
+        plain = DisplayView()
+        if self._handle is not None:
+            self._handle.update(plain)
+        plain.bind(self._handle)
+        for key, stream in (("t", self.thought), ("", self.body)):
+            ops = [[f"{key}f", html, 0] for html in stream.frozen_html]
+            plain.send_ops([*ops, [f"{key}r", 0, stream.shown_tail]])
+        self.widget = plain
+        view.close()
 
     def _count_ops(self) -> list[Op]:
         """The live footer's output-token estimate, riding in the same message as the text (no state sync).

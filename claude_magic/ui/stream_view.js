@@ -85,6 +85,7 @@ function render({ model, el }) {
   model.on("change", sync);
   model.on("msg:custom", onMessage);
   sync();
+  model.send({ rendered: true }); // the kernel falls back to plain outputs when no view says this
   return () => {
     model.off("change", sync);
     model.off("msg:custom", onMessage);

@@ -64,11 +64,31 @@ def test_empty_state_is_a_message_not_an_error():
     assert figure_png(figure).startswith(b"\x89PNG")
 
 
-def test_live_widget_redraws_after_a_call(ledger):
-    live = LiveDashboard(ledger, interval_s=0.0)
-    before = live.widget.value
+class Shown:
+    """Stands in for IPython's display(..., display_id=True): keeps what was shown and every update."""
+
+    def __init__(self) -> None:
+        self.bundles: list[dict] = []
+
+    def __call__(self, obj, display_id=False):
+        assert display_id is True, "the dashboard is updated in place, so it needs a display id"
+        self.bundles.append(obj._repr_mimebundle_())
+        return self
+
+    def update(self, obj) -> None:
+        self.bundles.append(obj._repr_mimebundle_())
+
+
+def test_live_dashboard_is_an_image_updated_in_place_after_a_call(ledger):
+    shown = Shown()
+    LiveDashboard(ledger, interval_s=0.0, show=shown)
     ledger.append(record(3, Usage(input_tokens=5, output_tokens=5), 0.001, 0.001))
-    assert live.widget.value != before
+    first, last = shown.bundles[0], shown.bundles[-1]
+    assert len(shown.bundles) == 2
+    assert first["image/png"].startswith(b"\x89PNG") and last["image/png"].startswith(b"\x89PNG")
+    assert first["image/png"] != last["image/png"], "the image was not redrawn after the call"
+    assert set(last) == {"image/png", "text/plain"}, "no widget: the saved output renders without a kernel"
+    assert "3 calls" in last["text/plain"] and "2 calls" in first["text/plain"]
 
 
 def test_plot_displays_as_a_png_once_the_extension_registered_its_hook(session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from claude_magic._planning import RequestOptions
 from claude_magic.core.events import Started, TextDelta, ThinkingDelta, ToolFinished, ToolStarted
 from claude_magic.core.tools import ToolCall
 from claude_magic.core.transcript import Reply
@@ -93,7 +94,7 @@ def test_a_row_says_how_long_the_tool_ran_and_the_footer_splits_api_time_from_to
     sim.queue(ScriptedReply(text="It costs 12.5."))
     toolset = ToolSet({"get_price": Recipe("get_price", slow_price, PRICE)})
     panel, handle = make_panel()
-    prepared = session.prepare("What does SKU-12 cost?", tools=toolset.definitions())
+    prepared = session.prepare("What does SKU-12 cost?", RequestOptions(tools=toolset.definitions()))
     reply = run_blocking(Loop(session, toolset, panel.consume).run(prepared))
     panel.finish(reply)
     ran = reply.tool_calls[0].duration_s
