@@ -50,7 +50,7 @@ def test_text_stream_ends_done_with_the_whole_text_and_footer(make_panel, stream
     state = feed(panel, stream_events("text_only.sse"))
     assert panel.status == "writing"
     panel.finish(reply_from(state, cost_usd=0.0123, ttft_s=0.25, duration_s=1.5))
-    assert panel.status == "done" and " · done" in panel.static_html()
+    assert panel.status == "done" and "<span class='claude-state' data-state='done'>done</span>" in panel.static_html()
     assert visible_text(panel.body.html(panel.marked)).strip() == state.text.strip()
     footer = panel.footer_html
     for fragment in ("$0.0123", "cache hit", "first token 0.25 s", "total 1.50 s", "uncached"):
@@ -207,7 +207,7 @@ def stream_through(text_stream: TextStream, text: str, step: int) -> list:
 
 
 def test_finished_blocks_are_sent_once_as_html_and_the_tail_only_grows():
-    stream = TextStream("r", "f")
+    stream = TextStream("r", "f", "s")
     text = "".join(f"Paragraph {n} " + "word " * 30 + "\n\n" for n in range(10)) + "Open tail"
     ops = stream_through(stream, text, 7)
     page = Page.replay(ops)
@@ -227,7 +227,7 @@ CODE = '''def load_{n}(path: str) -> dict:
 
 
 def test_a_long_code_block_is_never_resent():
-    stream = TextStream("r", "f")
+    stream = TextStream("r", "f", "s")
     text = "Here:\n\n```python\n" + "".join(CODE.format(n=n) for n in range(300)) + "```\n\nDone."
     ops = stream_through(stream, text, 16)
     sent = sum(len(op[1]) if op[0] == "f" else len(op[2]) for op in ops)
@@ -237,7 +237,7 @@ def test_a_long_code_block_is_never_resent():
 
 
 def test_code_fences_with_blank_lines_are_never_split():
-    stream = TextStream("r", "f")
+    stream = TextStream("r", "f", "s")
     text = "Intro paragraph here.\n\n```python\nx = 1\n\n\ny = 2\n```\n\nAfter.\n\nMore"
     ops = stream_through(stream, text, 1)
     html = Page.replay(ops).body_html() + stream.html(text)[len("".join(stream.frozen_html)) :]
@@ -245,7 +245,7 @@ def test_code_fences_with_blank_lines_are_never_split():
 
 
 def test_citation_marks_that_move_are_replaced_not_duplicated():
-    stream = TextStream("r", "f")
+    stream = TextStream("r", "f", "s")
     ops = stream.ops("The sky¹") + stream.ops("The sky is blue.¹")
     assert Page.replay(ops).tail == "The sky is blue.¹"
 

@@ -30,7 +30,7 @@ def test_saved_notebook_shows_the_reply_without_widget_state(tmp_path, monkeypat
     html = output["data"]["text/html"]
     assert "Saved <strong>reply</strong> text costs $5." in html
     assert "“Quoted line” — Manual, page 3" in html
-    assert "quiet thoughts" in html and " in (cache read" in html and " · done</div>" in html
+    assert "quiet thoughts" in html and " in (cache read" in html and "data-state='done'>done</span></div>" in html
     assert output["data"]["text/plain"].endswith(" · default · done")
     exported, _ = HTMLExporter().from_notebook_node(reopened)
     assert "Saved <strong>reply</strong> text costs $5." in exported
