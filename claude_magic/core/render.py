@@ -89,6 +89,7 @@ def _next_fence(fence: str, line: str) -> str:
 
 MarkKind = Literal["strong", "em", "code", "heading"]
 _ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]+|$)", re.M)
+_PLAIN = re.compile(r"[^`*_\\\n]+")  # text with no marker and no line start in it
 _PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -125,6 +126,8 @@ def open_tail(text: str) -> OpenTail:
         after = _next_fence(fence, line)
         if after != fence:  # a fence line, opening or closing: hidden
             code = code or (number == 0 and bool(after))
+        elif fence and number == len(lines) - 1 and line.strip() and not line.strip().strip(fence[0]):
+            pass  # the closing fence, still being typed
         else:
             pieces.append((line + ("" if number == len(lines) - 1 else "\n"), bool(fence)))
         fence = after
@@ -142,7 +145,15 @@ def _joined_tail(pieces: list[tuple[str, bool]], code: bool) -> OpenTail:
             shown, found = _inline(run)
             marks += [Mark(m.start + len(text), None if m.end is None else m.end + len(text), m.kind) for m in found]
             text += shown
-    return OpenTail(text, code, tuple(marks))
+    return _trimmed(OpenTail(text, code, tuple(marks)))
+
+
+def _trimmed(tail: OpenTail) -> OpenTail:
+    """Without trailing line breaks (a blank line waiting for the next block would show, then vanish)."""
+    text = tail.text.rstrip("\n")
+    size = len(text)
+    marks = tuple(Mark(min(m.start, size), None if m.end is None else min(m.end, size), m.kind) for m in tail.marks)
+    return OpenTail(text, tail.code, marks)
 
 
 def _merged(pieces: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
@@ -195,7 +206,8 @@ class _InlineScan:
             elif char == "\\":
                 self._escape()
             else:
-                self._emit(char, 1)
+                plain = _PLAIN.match(self.text, self.position)
+                self._emit(plain.group() if plain else char, plain.end() - self.position if plain else 1)
 
     def _emit(self, shown: str, consumed: int) -> None:
         if shown == "\n" and self.heading is not None:
@@ -243,7 +255,7 @@ class _InlineScan:
         can_close = right and not (char == "_" and both and after.isalnum())
         if can_close and self._close(char, run):
             self.position = end
-        elif can_open and (not both or char * run in self.text[end:]):
+        elif can_open and (not both or self.text.find(char * run, end) >= 0):
             self.openers.append(_Opener(char, run, self.size))
             self.position = end
         else:

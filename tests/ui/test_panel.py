@@ -299,3 +299,75 @@ def test_the_panel_notes_the_compaction(make_panel, session, sim):
     reply = session.ask("Go on.", compact_at=600, on_event=panel.consume)
     panel.finish(reply)
     assert "compacted:" in panel.footer_html and "summary" in panel.footer_html
+
+
+MARKDOWN = """## Results
+
+The fit **converged** after *twelve* steps, using `fit()`:
+
+```python
+def fit(data):
+    return sum(data) / len(data)  # the **mean**
+```
+
+That is **all**."""
+
+
+def test_the_open_tail_never_shows_raw_emphasis_or_a_fence_line():
+    stream = TextStream("r", "f", "s")
+    code = MARKDOWN.split("```python\n")[1].split("\n```")[0]
+    ops: list = []
+    tails, code_boxes, strong = [], [], set()
+    for end in range(1, len(MARKDOWN) + 1):  # one character at a time: every state the page can show
+        ops += stream.ops(MARKDOWN[:end])
+        page = Page.replay(ops)
+        (code_boxes if page.body.code else tails).append(page.tail)
+        strong.update(page.body.marked("strong"))
+    assert not [tail for tail in tails if "**" in tail or "`" in tail or tail.lstrip().startswith("#")]
+    assert code_boxes and all(code.startswith(box) for box in code_boxes), "the code box shows only the code"
+    assert code in code_boxes, "code is shown exactly as written, its ** too"
+    assert {"converged", "all"} <= strong
+
+
+def test_the_tail_style_travels_only_when_it_changes():
+    stream = TextStream("r", "f", "s")
+    text = "Some **bold text that goes on " + "and on " * 200
+    ops = stream_through(stream, text, 5)
+    styles = [op for op in ops if op[0] == "s"]
+    assert styles == [["s", False, [[5, None, "strong"]]]], "an open mark grows without being resent"
+
+
+def test_the_header_state_is_a_coloured_kind_live_and_settled(make_panel, session, sim):
+    panel, handle = make_panel()
+    assert "<span class='claude-state' data-state='live'>waiting</span>" in panel.widget.header
+    panel.note("retrying after 529, attempt 2 of 3")
+    assert "data-state='live'>retrying after 529" in panel.widget.header
+    sim.queue(ScriptedReply(text="partial words " * 40, fail_after_chars=120))
+    try:
+        session.ask("q", on_event=panel.consume)
+    except Exception:
+        panel.stop(session.last, "failed")
+    settled = handle.updates[-1].html
+    assert "data-state='failed'>failed: " in settled, "the state word"
+    assert settled.startswith("<div class='claude-reply") and "' data-state='failed'>" in settled.split("<div", 2)[1]
+
+
+def test_refused_and_interrupted_are_warnings_done_is_done():
+    from claude_magic.ui.panel import state_kind
+
+    assert [state_kind(s) for s in ("waiting", "thinking", "writing", "running get_price")] == ["live"] * 4
+    assert [state_kind(s) for s in ("done", "refused", "interrupted", "failed: Overloaded")] == [
+        "done",
+        "warn",
+        "warn",
+        "failed",
+    ]
+
+
+def test_settled_thinking_is_wrapped_like_the_live_one(make_panel, session, sim):
+    sim.queue(ScriptedReply(text="Answer.", thinking="Quiet **thoughts**"))
+    panel, handle = make_panel()
+    panel.finish(session.ask("q", on_event=panel.consume))
+    assert "<summary>Thinking</summary><div class='claude-thought'><p>Quiet <strong>thoughts</strong></p>" in (
+        handle.updates[-1].html
+    )
