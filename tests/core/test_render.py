@@ -43,6 +43,7 @@ def test_extract_code_prefers_python_blocks():
 
 # -- the open tail while it streams ------------------------------------------------------------
 
+
 def shown_under(tail: OpenTail, kind: str) -> list[str]:
     return [tail.text[m.start : m.end] for m in tail.marks if m.kind == kind]
 
