@@ -94,7 +94,7 @@ LIVE_RECORDER_JS = (
       if (tail && tail.textContent && seen.tails[seen.tails.length - 1] !== tail.textContent) {
         seen.tails.push(tail.textContent);
         for (const strong of tail.querySelectorAll('strong')) seen.strongInTail.push(strong.textContent);
-        if (tail.classList.contains('claude-code') && tail.textContent.includes('print(result)')) {
+        if (tail.classList.contains('claude-code') && tail.textContent.includes('argument_number_15)')) {
           seen.codeTail = { scroll: tail.scrollWidth, client: tail.clientWidth, broken: brokenWords(tail) };
         }
       }
@@ -229,8 +229,11 @@ def test_live_tail_shows_no_raw_markdown_and_the_state_pulses_in_colour(
 
     ui.page.emulate_media(reduced_motion="reduce")
     ui.page.evaluate(
-        """([live]) => { const s = document.createElement('span'); s.className = 'claude-state';
-           s.dataset.state = 'live'; s.id = 'probe'; document.querySelector(live).querySelector('.claude-header').append(s); }""",
+        """([panel]) => {
+          const probe = Object.assign(document.createElement('span'), { className: 'claude-state', id: 'probe' });
+          probe.dataset.state = 'live';
+          document.querySelector(panel).querySelector('.claude-header').append(probe);
+        }""",
         [SETTLED_PANEL],
     )
     probe = ui.page.locator("#probe").evaluate(STATE_JS)
