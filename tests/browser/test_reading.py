@@ -3,8 +3,8 @@ sideways with every word whole, thinking reads as secondary, the live tail shows
 and the state is a colour (pulsing while the reply runs) that tells writing, done and failed apart.
 
 Measured on the page: scroll widths against client widths, the client rectangles of every word (a word
-broken across lines has two tops), computed styles. Screenshots in build/screenshots/reading-*.png,
-light and dark, 800 px and 1400 px wide.
+broken across lines has two tops), computed styles. Screenshots in build/screenshots/reading-*.png:
+settled and failed panels light and dark, 800 px and 1400 px wide; the live panel while its code streams.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from .cells import LOAD, paced, queue
 from .conftest import DARK, LIGHT, THEMES, screenshot_path
-from .notebook_ui import LIVE_PANEL, SETTLED_PANEL
+from .notebook_ui import LIVE_PANEL, RUN_TIMEOUT_MS, SETTLED_PANEL
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -47,7 +47,8 @@ LIVE_REPLY = (
     + "steadily " * 10
     + "converged** after twelve steps, with `fit()`.\n\n```python\n"
     + LONG_LINE
-    + "\nprint(result)\n```\n\nThat is all."
+    + "".join(f"\nprint(result, {n})  # more lines, so the open block is on the page a while" for n in range(4))
+    + "\n```\n\nThat is all."
 )
 
 # Words (runs of non-space) of every text node under an element whose rectangles sit on more than one line.
@@ -195,7 +196,8 @@ def test_thinking_is_secondary_and_a_failure_unmistakable_in_both_themes_and_wid
             ui.page.set_viewport_size({"width": width, "height": 1000})
             if width == NARROW:
                 assert_scrolls_whole(done, f"{theme} at {width} px")
-            ui.page.locator(".jp-Notebook").screenshot(path=screenshot_path(f"reading-lab-{slug}-{width}"))
+            done.screenshot(path=screenshot_path(f"reading-lab-{slug}-{width}"))
+            failed.screenshot(path=screenshot_path(f"reading-failed-lab-{slug}-{width}"))
     finally:
         lab_server.set_lab_setting(THEMES, {"theme": LIGHT})  # before any other test opens a page
 
@@ -208,7 +210,10 @@ def test_live_tail_shows_no_raw_markdown_and_the_state_pulses_in_colour(
     ui = open_notebook(server, cells)
     ui.page.set_viewport_size({"width": NARROW, "height": 1000})
     ui.page.evaluate(LIVE_RECORDER_JS, LIVE_PANEL)
-    ui.run_all()
+    ui.start_run_all()
+    ui.page.locator(f"{LIVE_PANEL} .claude-tail.claude-code").wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
+    ui.page.locator(LIVE_PANEL).screenshot(path=screenshot_path(f"reading-live-{server.app}-{NARROW}"))
+    ui.wait_all_executed()
     seen: dict[str, Any] = ui.page.evaluate("() => window.__reading")
 
     tails: list[str] = seen["tails"]
