@@ -179,13 +179,13 @@ def _piece(inner: str) -> str:
 
 
 class _Html:
-    """An HTML output with no text/plain copy (the reply is sent once per output)."""
+    """An HTML output with an empty text/plain (the reply is sent once per output, never as the object's repr)."""
 
     def __init__(self, html: str) -> None:
         self.html = html
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        return {"text/html": self.html}
+        return {"text/html": self.html, "text/plain": ""}
 
 
 def _display(obj: Any, **kwargs: Any) -> Any:

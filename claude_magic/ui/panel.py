@@ -31,7 +31,7 @@ from ..core.events import (
     ToolStarted,
     assert_never,
 )
-from ..core.render import closed_prefix_end, code_block
+from ..core.render import closed_prefix_end, code_block, open_tail
 from ..core.tools import ToolCall
 from ..core.transcript import Reply
 from .display_view import DisplayView
@@ -83,28 +83,43 @@ class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
 class TextStream:
     """Growing Markdown as ops: finished blocks once as safe HTML, the open tail as text."""
 
-    def __init__(self, replace_op: str, freeze_op: str) -> None:
-        self.replace_op, self.freeze_op = replace_op, freeze_op
+    def __init__(self, replace_op: str, freeze_op: str, style_op: str) -> None:
+        self.replace_op, self.freeze_op, self.style_op = replace_op, freeze_op, style_op
         self.frozen_html: list[str] = []
         self.frozen_end = 0
-        self.shown_tail = ""
+        self.shown_tail = ""  # the open tail's text as the browser shows it (markers hidden)
+        self.shown_style: Op = [False, []]  # its code box and marks as the browser has them
         self.rows: dict[str, int] = {}  # row key -> its index in frozen_html
 
     def ops(self, text: str) -> list[Op]:
-        """What turns the browser's copy into `text`: a block freezes once its end is certain."""
+        """What turns the browser's copy into `text`: a block freezes once its end is certain.
+
+        The open tail travels as the text it will read as (`core.render.open_tail`), diffed against
+        what the browser has; its code box and marks are sent only when they change.
+        """
         end = closed_prefix_end(text, self.frozen_end)
         ops: list[Op] = []
         if end > self.frozen_end:
             html = markdown_html(text[self.frozen_end : end])
             self.frozen_html.append(html)
-            ops.append([self.freeze_op, html, len(self.shown_tail)])
-            self.frozen_end, self.shown_tail = end, ""
-        tail = text[self.frozen_end :]
-        keep = _common_prefix(self.shown_tail, tail)
-        if keep < len(self.shown_tail) or keep < len(tail):
-            ops.append([self.replace_op, keep, tail[keep:]])
-            self.shown_tail = tail
+            ops.append(self._freeze(html))
+            self.frozen_end = end
+        tail = open_tail(text[self.frozen_end :])
+        keep = _common_prefix(self.shown_tail, tail.text)
+        if keep < len(self.shown_tail) or keep < len(tail.text):
+            ops.append([self.replace_op, keep, tail.text[keep:]])
+            self.shown_tail = tail.text
+        style: Op = [tail.code, [[m.start, m.end, m.kind] for m in tail.marks]]
+        if style != self.shown_style:
+            ops.append([self.style_op, *style])
+            self.shown_style = style
         return ops
+
+    def _freeze(self, html: str) -> Op:
+        """The op that appends `html` and drops the whole shown tail (the browser resets its style too)."""
+        op = [self.freeze_op, html, len(self.shown_tail)]
+        self.shown_tail, self.shown_style = "", [False, []]
+        return op
 
     def html(self, text: str) -> str:
         """The whole of `text` as safe HTML: the frozen blocks as sent, the rest rendered now."""
@@ -112,19 +127,16 @@ class TextStream:
 
     def seal(self, text: str) -> list[Op]:
         """Freeze all of `text` now (a tool call follows it): later text starts a new block."""
-        ops: list[Op] = []
         rest = text[self.frozen_end :]
+        self.frozen_end = len(text)
         if rest.strip():
             self.frozen_html.append(markdown_html(rest))
-            ops.append([self.freeze_op, self.frozen_html[-1], len(self.shown_tail)])
-        elif self.shown_tail:
-            ops.append([self.replace_op, 0, ""])
-        self.frozen_end, self.shown_tail = len(text), ""
-        return ops
+            return [self._freeze(self.frozen_html[-1])]
+        return [self._freeze("")] if self.shown_tail or self.shown_style != [False, []] else []
 
     def restart(self) -> None:
         """The next text is a new reply (the next round of a tool loop), counted from its own start."""
-        self.frozen_end, self.shown_tail = 0, ""
+        self.frozen_end = 0
 
     def row(self, key: str, html: str) -> Op:
         """Put a row (a tool call) after the frozen blocks, or replace the row already there under `key`."""
@@ -161,8 +173,8 @@ class ResponsePanel(SettlesOnExit):
         self.cost = ""  # the estimate priced before sending, if any
         self.shown_count = 0  # the live footer's token count as the browser has it
         self.chars_before = 0  # output characters of earlier rounds (a tool loop)
-        self.body = TextStream("r", "f")
-        self.thought = TextStream("tr", "tf")
+        self.body = TextStream("r", "f", "s")
+        self.thought = TextStream("tr", "tf", "ts")
         self.thinking_before = ""  # earlier rounds' thinking (a tool loop)
         self.rounds = 0
         self.metadata: dict[str, Any] = {}  # the settled output's provenance (carry)
@@ -312,9 +324,9 @@ class ResponsePanel(SettlesOnExit):
         return code_block(self.marked, "json", closed=False) if self.fmt == "json" and self.marked else self.marked
 
     def _header_html(self) -> str:
-        parts = (self.model, self.chat, self.status, *([self.cost] if self.cost else []))
-        model, *rest = (text_html(part) for part in parts)
-        return f"<b>{model}</b> · {' · '.join(rest)}"
+        state = f"<span class='claude-state' data-state='{state_kind(self.status)}'>{text_html(self.status)}</span>"
+        rest = (text_html(self.chat), state, *([text_html(self.cost)] if self.cost else []))
+        return f"<b>{text_html(self.model)}</b> · {' · '.join(rest)}"
 
     def _note_html(self) -> str:
         return f"<i>{text_html(OMITTED_THINKING)}</i>" if self.thinking_omitted else ""
@@ -342,7 +354,7 @@ class ResponsePanel(SettlesOnExit):
         if self.thinking:
             body = self.thought.html(self.thinking)
             opening = f"<details class='claude-thinking' data-message='{message}'>"
-            thinking = f"{opening}<summary>Thinking</summary>{body}</details>"
+            thinking = f"{opening}<summary>Thinking</summary><div class='claude-thought'>{body}</div></details>"
         parts = [
             f"<div class='claude-header'>{self._header_html()}</div>",
             thinking,
@@ -351,7 +363,18 @@ class ResponsePanel(SettlesOnExit):
             f"<div class='claude-footnotes'>{self._footnotes_html()}</div>",
             f"<div class='claude-footer'>{self.footer_html}</div>" if self.footer_html else "",
         ]
-        return f"<div class='{ROOT_CLASS} {NO_MATH_CLASSES}' data-message='{message}'>{''.join(parts)}</div>"
+        state = f"data-state='{state_kind(self.status)}'"
+        return f"<div class='{ROOT_CLASS} {NO_MATH_CLASSES}' data-message='{message}' {state}>{''.join(parts)}</div>"
+
+
+def state_kind(status: str) -> str:
+    """What the stylesheet colours a status as: live (still running), done, warn (refused, interrupted), failed."""
+    if status.startswith("failed"):
+        return "failed"
+    return _STATE_KINDS.get(status, "live")
+
+
+_STATE_KINDS = {"done": "done", "refused": "warn", "interrupted": "warn"}
 
 
 def tool_row_html(call: ToolCall, *, running: bool = False) -> str:

@@ -74,7 +74,7 @@ def test_the_settled_panel_is_one_output_and_the_rest_are_emptied(monkeypatch):
     reply = Reply("One.\n\nTwo.", "", (), usage, "end_turn", "claude-opus-5-5", "msg_1")
     panel.finish(reply)
     header, *rest = outputs.html
-    assert "One." in header and "Two." in header and " · done" in header
+    assert "One." in header and "Two." in header and "data-state='done'>done</span>" in header
     assert rest and all(html == "" for html in rest), "the live pieces are emptied, the panel holds the reply"
 
 
