@@ -218,4 +218,3 @@ REGISTRY: dict[str, Platform] = {
     )
 }
 CLAUDE_API = REGISTRY["anthropic"]
-

@@ -52,7 +52,7 @@ def read_context(block: str) -> Seen:
 
 
 def _count(line: str, section: str, seen: Seen) -> None:
-    if _CELL.match(line):
+    if section != "error" and _CELL.match(line):  # in an error section, `In [4], line 2` is a frame
         seen.cells += 1
     elif section == "variable" and (variable := _VARIABLE.match(line)) and variable.group(1) != "removed":
         seen.variables.append(f"{variable.group(1)}: {_short(variable.group(2))}")

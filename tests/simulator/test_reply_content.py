@@ -163,7 +163,8 @@ def test_the_context_sentence_reads_the_block_claude_magic_sends(client):
     block = (
         "<notebook_context>\nWhat the user ran and saw in the notebook so far.\n"
         '<cell n="1">\n<source>\nprint(41 + 1)\n</source>\n<output>\n42\n</output>\n</cell>\n'
-        '<cell n="2">\n<source>\n1/0\n</source>\n<error>\nZeroDivisionError: division by zero\n</error>\n</cell>\n'
+        '<cell n="2">\n<source>\n1/0\n</source>\n<error>\nZeroDivisionError: division by zero\n'
+        "In [2], line 1, in <module>: 1/0\n</error>\n</cell>\n"
         "<variables>\ndf: DataFrame, 3 rows × 2 columns (new)\nremoved: old\n</variables>\n"
         "Masked: password\n</notebook_context>"
     )
