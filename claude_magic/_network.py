@@ -144,7 +144,6 @@ def will_retry(response: httpx2.Response) -> bool:
 def retry_after_s(headers: httpx2.Headers) -> float | None:
     """Seconds the server asks to wait, read as the SDK does: retry-after-ms, retry-after seconds, or a date."""
     import email.utils  # on first use: %load_ext stays cheap
-
     for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         try:
             return float(headers.get(name, "")) / scale

@@ -218,3 +218,4 @@ REGISTRY: dict[str, Platform] = {
     )
 }
 CLAUDE_API = REGISTRY["anthropic"]
+
