@@ -215,9 +215,9 @@ def run_context_session() -> list[CallRecord]:
 
     os.environ["CLAUDE_MAGIC_SIMULATE"] = "1"
     shell = InteractiveShell.instance()
-    setup = ["%load_ext claude_magic", "%config ClaudeMagics.display = 'text'", f"%config ClaudeMagics.model = {MODEL!r}"]
+    setup = ["%load_ext claude_magic", "%config ClaudeMagics.display = 'text'"]
     with capture_output():
-        for line in [*setup, f"%config ClaudeMagics.system = {SYSTEM!r}"]:
+        for line in [*setup, f"%config ClaudeMagics.model = {MODEL!r}", f"%config ClaudeMagics.system = {SYSTEM!r}"]:
             shell.run_cell(line)
         for n in range(CONTEXT_CELLS):
             shell.run_cell(f"step_{n} = list(range({n * 100}))\nprint('rows so far:', {n * 100})")
