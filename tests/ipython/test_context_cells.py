@@ -190,3 +190,56 @@ def test_canary_secrets_and_excluded_names_never_leave_the_kernel(kernel, tmp_pa
             assert secret not in text, f"{secret[:8]}... reached the {where}"
     assert '"context": {"tokens":' in metadata and '"name": "api_token"' in metadata  # names and tokens only
     assert "<masked>" in places["requests"]
+
+
+def test_a_failed_cell_leaves_the_since_where_it_was(kernel):
+    execute(kernel, "early = 1")
+    execute(kernel, "%%claude\nfirst")
+    execute(kernel, "later = 2")
+    execute(kernel, "from claude_magic.simulator import ScriptedError")
+    execute(kernel, "_sim.queue(ScriptedError(status=529, repeat=3, message='Overloaded'))")
+    failed = shown(execute(kernel, "%%claude\nthis one fails"))
+    assert "529" in failed and "Traceback" not in failed
+    execute(kernel, "%%claude\nagain")
+    again = context_sent(kernel)
+    assert "later: int = 2 (new)" in again and "early" not in again
+
+
+# -- the settings and options, in a real shell (no kernel needed) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("%config ClaudeMagics.context_tokens = 0", "context_tokens must be 1 to 50,000 tokens, not 0"),
+        ("%config ClaudeMagics.context_tokens = 10**9", "context_tokens must be 1 to 50,000 tokens"),
+        ("%config ClaudeMagics.context_exclude = ['']", "context_exclude: '' is not a name pattern"),
+        ("%config ClaudeMagics.context_exclude = ['a\\x00b']", "is not a name pattern"),
+        ("%config ClaudeMagics.context_exclude = ['x'] * 10_000", "at most 200 patterns, not 10000"),
+        ("%config ClaudeMagics.context = 'maybe'", "ClaudeMagics.context"),
+    ],
+)
+def test_a_bad_context_setting_is_one_line_and_the_old_value_stays(magics, run, shell, line, says, caplog):
+    before = (magics.context, magics.context_tokens, list(magics.context_exclude))
+    _, captured = run(line)
+    # %config reports a configurable's exception through logging.error(e): one record, one line.
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 1 and "\n" not in lines[0] and len(lines[0]) <= 300
+    assert says in lines[0] and "the old value is kept" in lines[0]
+    assert "Traceback" not in captured.stdout + captured.stderr
+    assert (magics.context, magics.context_tokens, list(magics.context_exclude)) == before
+    shell.config.pop("ClaudeMagics")  # %config merged the rejected value into the shell's own config
+
+
+def test_context_and_no_context_together_are_one_line_and_send_nothing(magics, run, session):
+    result, _ = run("%%claude --context --no-context\nhi")
+    assert "--context and --no-context contradict each other" in str(result.error_in_exec)
+    assert len(session.usage) == 0
+
+
+def test_without_a_watcher_claude_context_says_how_to_get_one(magics, run):
+    _, captured = run("%claude context")
+    assert "gathered in a shell where %load_ext claude_magic ran" in captured.stdout
+    magics.context = "off"
+    _, captured = run("%claude context")
+    assert "notebook context is off" in captured.stdout
