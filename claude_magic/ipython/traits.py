@@ -11,6 +11,7 @@ from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, TraitError,
 
 from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
 from ..core.budget import PREFLIGHT_TOKENS
+from ..core.context import DEFAULT_CONTEXT_TOKENS
 from ..core.errors import SettingsError
 from ..core.models import CACHE_POLICIES, DEFAULT_MODEL, EFFORTS
 from ..core.platforms import PLATFORMS
@@ -128,6 +129,23 @@ class ClaudeTraits(HasTraits):
         APPROVAL_TIMEOUT_S,
         allow_none=True,
         help="Seconds --confirm waits for an Approve / Deny click before it denies the call; None waits forever.",
+    ).tag(config=True)
+    context = Enum(
+        ("on", "off"),
+        default_value="on",
+        help="Send what changed in the notebook since the chat's previous prompt (cells run with their outputs "
+        "and errors, variables' structure; never a secret) before each %%claude cell's text; off: never "
+        "(--context forces it for one cell, --no-context leaves it out). %claude context shows it.",
+    ).tag(config=True)
+    context_tokens = Int(
+        DEFAULT_CONTEXT_TOKENS,
+        help="Most tokens the notebook context of one cell may take (1 to 50,000); the cells and variables "
+        "the cell's text mentions, then the newest, win; the rest are named as left out.",
+    ).tag(config=True)
+    context_exclude = List(
+        Unicode(),
+        help="Variable names (fnmatch patterns, e.g. ['raw_*', 'customers']) whose values never go as context, "
+        "wherever they would appear; the name may.",
     ).tag(config=True)
 
     platform = Enum(

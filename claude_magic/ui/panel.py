@@ -168,6 +168,7 @@ class ResponsePanel(SettlesOnExit):
         self.text, self.marked, self.thinking = "", "", ""
         self.message_id = ""
         self.thinking_omitted = False
+        self.context_line = ""  # what notebook context went with the cell
         self.citations: list[dict[str, Any]] = []
         self.footer_html = ""
         self.cost = ""  # the estimate priced before sending, if any
@@ -252,6 +253,11 @@ class ResponsePanel(SettlesOnExit):
         """Keep the cell's call provenance on the settled output (saved notebooks keep it)."""
         self.metadata = metadata
 
+    def context(self, line: str) -> None:
+        """Show what notebook context went with the cell in the note line, live and settled."""
+        self.context_line = line
+        self.widget.note = self._note_html()
+
     def estimate(self, cost: str) -> None:
         """Show the cost range priced before sending in the header, for as long as the reply runs."""
         self.cost = cost
@@ -329,7 +335,9 @@ class ResponsePanel(SettlesOnExit):
         return f"<b>{text_html(self.model)}</b> · {' · '.join(rest)}"
 
     def _note_html(self) -> str:
-        return f"<i>{text_html(OMITTED_THINKING)}</i>" if self.thinking_omitted else ""
+        notes = [self.context_line] if self.context_line else []
+        notes += [OMITTED_THINKING] if self.thinking_omitted else []
+        return "<br>".join(f"<i>{text_html(note)}</i>" for note in notes)
 
     def _footnotes_html(self) -> str:
         if not self.citations:
