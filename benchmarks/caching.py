@@ -9,9 +9,14 @@ A second run is a 12-round tool loop (one cell: a 6,000-token system prompt, 5 t
 call per round) with claudette's rolling breakpoint against claude_magic's planner; its ideal is
 every round reading all that the previous round sent.
 
+A third run is a 10-cell session in a real IPython shell with the notebook context on (issue 25):
+before each `%%claude` cell, a cell that makes a variable and prints; each request's context block
+goes first in its new turn and stays in the chat's history. Its ideal is each request reading all
+that the previous one sent.
+
 Run: .venv/bin/python benchmarks/caching.py
 Targets: cache reads >= 0.97 of ideal, and total cost within 3% of the ideal cost; in the tool
-loop, reads >= 0.97 of ideal.
+loop and the context session, reads >= 0.97 of ideal.
 """
 
 from __future__ import annotations
@@ -196,11 +201,48 @@ def report_tool_loop(sim: Simulator) -> None:
         print(f"{policy:<14}{read:>10,}{read / ideal:>9.3f}{cost:>10.4f}{marks:>13}")
 
 
+CONTEXT_CELLS = 10
+
+
+def run_context_session() -> list[CallRecord]:
+    """10 `%%claude` cells with the notebook context on, each after a cell that changes the notebook."""
+    import os
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    import claude_magic
+
+    os.environ["CLAUDE_MAGIC_SIMULATE"] = "1"
+    shell = InteractiveShell.instance()
+    setup = ["%load_ext claude_magic", "%config ClaudeMagics.display = 'text'"]
+    with capture_output():
+        for line in [*setup, f"%config ClaudeMagics.model = {MODEL!r}", f"%config ClaudeMagics.system = {SYSTEM!r}"]:
+            shell.run_cell(line)
+        for n in range(CONTEXT_CELLS):
+            shell.run_cell(f"step_{n} = list(range({n * 100}))\nprint('rows so far:', {n * 100})")
+            shell.run_cell(f"%%claude\nWhat changed in step {n}?")
+    records = list(claude_magic.session().usage.records)
+    assert len(records) == CONTEXT_CELLS and all(r.error is None for r in records), records
+    return records
+
+
+def report_context_session() -> None:
+    records = run_context_session()
+    ideal = sum(r.usage.total_input_tokens for r in records[:-1])  # each request reads all the previous one sent
+    read = sum(r.usage.cache_read_input_tokens for r in records)
+    cost = sum(r.cost_usd or 0.0 for r in records)
+    print(f"\n{CONTEXT_CELLS}-cell session with notebook context, ~6,000-token system prompt; ideal reads {ideal:,}")
+    print(f"{'reads':>10}{'÷ ideal':>9}{'cost':>10}")
+    print(f"{read:>10,}{read / ideal:>9.3f}{cost:>10.4f}")
+
+
 def main() -> None:
     with Simulator() as sim:
         results = {policy: run_policy(sim, policy) for policy in POLICIES}
         report_cells(results)
         report_tool_loop(sim)
+    report_context_session()
 
 
 def report_cells(results: dict[str, list[CallRecord]]) -> None:

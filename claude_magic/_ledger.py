@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .core.models import Prices
     from .core.transcript import Reply
     from .core.usage import CallRecord
+    from .ui.usage_table import UsageSummary
 
 _LOCK = threading.Lock()
 
@@ -26,6 +27,14 @@ class UsageLedger(Ledger):
         from ._transcripts.frames import usage_frame
 
         return usage_frame(self)
+
+    def summary(self, caption: str = "") -> UsageSummary:
+        """Calls, tokens, cache hit rate and cost by chat and model, with a totals row; `.frame` is every column."""
+        from .ui.usage_table import UsageSummary
+
+        snapshot = UsageLedger()  # the summary and its .frame hold the same calls, whatever runs later
+        snapshot.records = list(self.records)
+        return UsageSummary(snapshot.records, snapshot.to_dataframe, caption)
 
     def plot(self) -> matplotlib.figure.Figure:
         """The cache and cost dashboard as a static matplotlib Figure."""

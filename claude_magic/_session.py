@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from .tools.mcp import McpServers
 
 
+# Keys of notices that inform rather than warn: on stdout, since a notebook draws stderr as an error bar.
+QUIET_NOTICES = ("simulator", "cache")
+
+
 class Session:
     """One notebook's connection to Claude, shared by every magic and by `claude_magic.session()`."""
 
@@ -106,10 +110,11 @@ class Session:
         return spend_line(self.spent, self.budget_usd)
 
     def notify(self, key: str, message: str) -> None:
-        """Print `message` to stderr once per session for each `key`."""
+        """Print `message` once per session for each `key`: a notice (QUIET_NOTICES) on stdout, a warning on stderr."""
         if key not in self._warned:
             self._warned.add(key)
-            print(f"claude_magic: {message}", file=sys.stderr)
+            quiet = key.split(":")[0] in QUIET_NOTICES
+            print(f"claude_magic: {message}", file=sys.stdout if quiet else sys.stderr)
 
     def history(self, chat: str = DEFAULT_CHAT, *, keep: bool = True, new: bool = False) -> list[dict[str, Any]]:
         """The messages a request in `chat` sends before its new turn (none for --new or --no-history)."""

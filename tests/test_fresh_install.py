@@ -53,7 +53,7 @@ def test_no_extras_runs_the_panel_dashboard_and_exports(fresh_kernel: str, tmp_p
     loaded, asked, plotted, frame, exported = (cell.outputs for cell in nb.cells)
     assert _text(loaded) == "[]\n"  # %load_ext imported neither pandas nor the SDK
     final = [o for o in asked if o.output_type in ("display_data", "update_display_data")][-1]
-    assert "Simulated reply" in final.data["text/html"] and " · done<" in final.data["text/html"]
+    assert "Simulated reply" in final.data["text/html"] and "data-state='done'>done<" in final.data["text/html"]
     assert "class='claude-reply" in final.data["text/html"]  # the settled widget panel (the plain view writes Markdown)
     assert plotted[0].data["image/png"]
     assert "Say hello." in frame[0].data["text/html"]

@@ -84,13 +84,17 @@ def test_quickstart_shows_the_main_job_attachments_thinking_a_citation_and_the_d
     assert "1 image" in with_data and "claude-thinking" in with_data, "the DataFrame and figure cell"
     cited = html_of("%%claude --chat sales -a notes --cite")
     assert "claude-footnotes" in cited and "opened two stores" in cited, "the cited document cell"
+    context = next(c for c in nb.cells if c.source == "%claude context")
+    preview = all_output_text(nbformat.v4.new_notebook(cells=[context]))
+    assert "north: DataFrame, 12 rows x 3 columns" in preview and "north grew by" in preview, "what the next cell adds"
+    asked = html_of("%%claude --chat sales\nWhat did I just compute")
+    assert preview.strip().splitlines()[0] in asked, "the panel says what went: what the preview said"
+    assert "in the notebook context" in asked, "the simulated reply saw it"
     dashboard = next(c for c in nb.cells if c.source == "%claude dashboard")
-    # A live ipywidgets Image, redrawn after each call; its repr shows the PNG bytes it holds.
+    # An image output redrawn in place (display id): a saved notebook keeps the chart, no widget.
     shown = [o.get("data", {}) for o in dashboard.outputs]
-    assert any(
-        "application/vnd.jupyter.widget-view+json" in d and d.get("text/plain", "").startswith("Image(value=b'\\x89PNG")
-        for d in shown
-    ), f"the dashboard shows no drawn figure: {shown}"
+    assert any(d.get("image/png") for d in shown), f"the dashboard shows no drawn figure: {shown}"
+    assert not any("application/vnd.jupyter.widget-view+json" in d for d in shown), "a widget dies with the kernel"
 
 
 def test_batches_join_themselves_between_cells(monkeypatch):

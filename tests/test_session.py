@@ -147,15 +147,20 @@ def test_missing_key_says_how_to_fix(monkeypatch, tmp_path):
     assert "%config ClaudeMagics.simulate = True" in caught.value.message
 
 
-def test_simulate_env_uses_the_in_process_simulator(monkeypatch):
+def test_simulate_env_uses_the_in_process_simulator(monkeypatch, capsys):
     monkeypatch.setenv("CLAUDE_MAGIC_SIMULATE", "1")
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     session = Session()
     try:
         assert "Simulated reply" in session.ask("offline?").text
         assert session.connection.client.base_url.host == "127.0.0.1"
+        session.ask("again?")
     finally:
         session.close()
+    printed = capsys.readouterr()
+    notice = "claude_magic: using the built-in simulator: replies are simulated, no model is called\n"
+    assert printed.out.count(notice) == 1, "a notice, once, on stdout"
+    assert printed.err == "", "nothing drawn as an error"
 
 
 def test_unknown_model_warns_once_and_cost_is_unknown(session, capsys):

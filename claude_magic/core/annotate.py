@@ -138,7 +138,11 @@ def _extras(reply: Reply) -> list[str]:
 
 
 def _timings(reply: Reply) -> list[tuple[str, float | None]]:
-    return [("first token", reply.ttft_s), ("total", reply.duration_s)]
+    """The wait for the first token and the API's time over every call; then the kernel's time running tools,
+    which the API time does not include (each tool row says its own `ran` time)."""
+    timings = [("first token", reply.ttft_s), ("API time", reply.duration_s)]
+    ran = [call.duration_s for call in reply.tool_calls if call.source != SERVER and call.duration_s]
+    return timings + ([("tools ran", sum(ran))] if ran else [])
 
 
 def _seconds(value: float | None) -> str:

@@ -13,10 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .errors import SettingsError
 from .masking import MASK, Secrets, mask_text
 from .tokens import estimate_tokens
 
 DEFAULT_CONTEXT_TOKENS = 1_500
+MAX_CONTEXT_TOKENS = 50_000  # a project file may set the budget: it may not make every cell costly
+MAX_EXCLUDE_PATTERNS, MAX_PATTERN_CHARS = 200, 200
 ItemKind = Literal["cell", "variable", "removed"]
 OPEN, CLOSE = "<notebook_context>", "</notebook_context>"
 _OUR_TAGS = re.compile(r"<(?=/?(?:notebook_context|cell|source|output|error|figures|variables)\b)")
@@ -103,6 +106,30 @@ class ContextPlan:
         return preview(self)
 
 
+def check_context_tokens(value: int, name: str = "context_tokens") -> int:
+    """The context budget, 1 to MAX_CONTEXT_TOKENS; another value is one SettingsError line."""
+    if not 1 <= value <= MAX_CONTEXT_TOKENS:
+        raise SettingsError(
+            f"{name} must be 1 to {MAX_CONTEXT_TOKENS:,} tokens, not {value}; to send none, use context off"
+        )
+    return int(value)
+
+
+def check_exclude(patterns: Iterable[str], name: str = "context_exclude") -> tuple[str, ...]:
+    """`context_exclude`: non-empty fnmatch patterns of names, at most MAX_EXCLUDE_PATTERNS of them."""
+    kept = tuple(patterns)
+    if len(kept) > MAX_EXCLUDE_PATTERNS:
+        raise SettingsError(f"{name} takes at most {MAX_EXCLUDE_PATTERNS} patterns, not {len(kept)}")
+    for pattern in kept:
+        if not pattern.strip() or len(pattern) > MAX_PATTERN_CHARS or not pattern.isprintable():
+            shown = pattern[:40].encode("unicode_escape").decode()
+            raise SettingsError(
+                f"{name}: {shown!r} is not a name pattern; use names or fnmatch patterns such as 'raw_*' "
+                f"(printable, 1 to {MAX_PATTERN_CHARS} characters)"
+            )
+    return kept
+
+
 def make_items(
     cells: Iterable[CellRun], variables: Iterable[Variable], removed: Iterable[str], secrets: Secrets
 ) -> list[ContextItem]:
@@ -150,6 +177,11 @@ def _tag(name: str, body: str) -> str:
 def variable_text(variable: Variable) -> str:
     """One line: `name: summary (new)`."""
     return _OUR_TAGS.sub("<\\\\", f"{variable.name}: {variable.summary} ({variable.change})")
+
+
+def is_context_block(block: Any) -> bool:
+    """True for the user turn's notebook context block (a text block this module rendered)."""
+    return isinstance(block, dict) and block.get("type") == "text" and str(block.get("text", "")).startswith(OPEN)
 
 
 def mentioned_names(cell_text: str) -> frozenset[str]:

@@ -112,6 +112,9 @@ class ReplyView(Protocol):
     def carry(self, metadata: dict[str, Any]) -> None:
         """Keep `metadata` (core/provenance.output_metadata) on the settled output; called before finish or stop."""
 
+    def context(self, line: str) -> None:
+        """Say in one line, kept on the settled output, what notebook context went with the cell."""
+
 
 def assert_never(value: NoReturn) -> NoReturn:
     """Mark a branch the type checker proves unreachable (typing.assert_never is 3.11+)."""

@@ -2,7 +2,8 @@
 
 Each output carries `metadata["claude_magic"] = {"version": 1, "calls": [...], "cost_usd": ...}`:
 per call the model, request id, token counts, cost, cache hit rate and the replay key (the
-fingerprint a record/replay file stores the reply under). Never prompt text, a key or a header.
+fingerprint a record/replay file stores the reply under), and `context`: the notebook context items the
+cell sent, by name with their tokens (`with_context`). Never prompt text, a value, a key or a header.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ def output_metadata(calls: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The metadata of one output made by `calls`; the cost is None when any call's cost is unknown."""
     total = CellAudit(0, tuple(calls)).cost_usd
     return {METADATA_KEY: {"version": PROVENANCE_VERSION, "calls": list(calls), "cost_usd": total}}
+
+
+def with_context(metadata: dict[str, Any], context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`metadata` naming the notebook context the cell sent (its items' names and tokens, never values)."""
+    if not metadata or context is None:
+        return metadata
+    return {**metadata, METADATA_KEY: {**metadata[METADATA_KEY], "context": dict(context)}}
 
 
 @dataclass(frozen=True)

@@ -56,10 +56,12 @@ class ToolCall:
         return f"{self.name}({self.arguments()})"
 
     def outcome(self) -> str:
-        """`denied`, `error · 0.01 s` or `1,204 chars · 0.01 s`: how the call ended, in a few words."""
+        """`denied`, `error · ran 0.01 s` or `1,204 chars · ran 0.01 s`: how the call ended, in a few words.
+
+        The time is the tool's own run in the kernel; the footer's API time does not include it."""
         if self.denied:
             return "denied"
-        took = f" · {self.duration_s:.2f} s" if self.duration_s else ""
+        took = f" · ran {self.duration_s:.2f} s" if self.duration_s else ""
         return f"error{took}" if self.is_error else f"{self.size:,} chars{took}"
 
     def summary(self) -> str:

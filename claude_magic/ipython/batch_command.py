@@ -109,12 +109,12 @@ class ShellBatchHost:
         print(f"claude_magic: {line}")
 
     def bar(self, total: int, title: str) -> Bar:
-        """A widget bar in a kernel whose display is "auto" and that has ipywidgets; else tqdm."""
+        """A widget bar in a kernel whose display allows widgets and that has ipywidgets; else tqdm."""
         from importlib.util import find_spec
 
         from ..ui.progress import progress_bar
 
-        widgets = getattr(self.host.shell, "kernel", None) is not None and self.host.display == "auto"
+        widgets = getattr(self.host.shell, "kernel", None) is not None and self.host.display in ("auto", "widget")
         return progress_bar(total, title, widgets=widgets and find_spec("ipywidgets") is not None)
 
     def attach(self, names: list[str], model: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -19,6 +19,7 @@ from traitlets.config import Config
 
 from .._edge.network_policy import NetworkPolicy
 from ..core.budget import check_cost_cap
+from ..core.context import check_context_tokens, check_exclude
 from ..core.errors import McpError, PlatformError, SettingsError
 from ..core.platforms import PlatformConfig, check_location
 from ..core.settings import SETTING_NAMES, check_headers, check_prices, check_table_budget
@@ -151,6 +152,9 @@ BINDINGS: dict[str, Binding] = {
     "approval_timeout": Binding(None, _seconds_or_none),
     "mcp_servers": Binding(None, _mcp_servers),
     "display": Binding(None),
+    "context": Binding(None),
+    "context_tokens": Binding(None, lambda name, value: check_context_tokens(value, name)),
+    "context_exclude": Binding(None, lambda name, value: list(check_exclude(value, name))),
 }
 CHECKED = tuple(name for name, binding in BINDINGS.items() if binding.check or binding.target)
 APPLIED = tuple(name for name, binding in BINDINGS.items() if binding.target)

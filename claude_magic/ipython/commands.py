@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
+from ..core.context import is_context_block
 from ..core.errors import ClaudeMagicError
 from ..core.models import ModelInfo
 from ..core.transcript import DEFAULT_CHAT, Chat
@@ -89,9 +90,11 @@ def _parse(name: str, args: list[str], *flags: Flag) -> argparse.Namespace:
 _CHAT: Flag = ("--chat", {"metavar": "NAME"})
 
 
-def current_chat(session: Session, name: str | None = None) -> Chat:
-    """The named chat, else the chat of the last call, else the default chat."""
+def current_chat(session: Session, name: str | None = None, *, create: bool = True) -> Chat:
+    """The named chat, else the chat of the last call, else the default chat (with `create`, kept from now on)."""
     chosen = name or (session.last.chat if session.last else DEFAULT_CHAT)
+    if not create:
+        return session.transcript.chats.get(chosen) or Chat(chosen)
     return session.transcript.chat(chosen)
 
 
@@ -126,11 +129,10 @@ def show_dashboard(host: CommandHost, args: list[str]) -> None:
     show(host.session.usage)
 
 
-@command("usage", "spend so far (and budget left), and the per-call usage DataFrame")
+@command("usage", "spend so far (and budget left) and usage by chat and model; .frame is the per-call DataFrame")
 def show_usage(host: CommandHost, args: list[str]) -> Any:
     _parse("usage", args)
-    print(host.session.spend_line())
-    return host.session.usage.to_dataframe()
+    return host.session.usage.summary(host.session.spend_line())
 
 
 @command("history", "[--chat NAME] the transcript DataFrame")
@@ -145,6 +147,19 @@ def show_chats(host: CommandHost, args: list[str]) -> Any:
 
     _parse("chats", args)
     return chats_frame(host.session.transcript)
+
+
+@command("context", "[--chat NAME] [TEXT] what the next %%claude of the chat would add: its notebook context")
+def show_context(host: CommandHost, args: list[str]) -> None:
+    parsed = _parse("context", args, _CHAT, ("text", {"nargs": "*", "metavar": "TEXT"}))
+    chat = current_chat(host.session, parsed.chat, create=False)
+    plan = host.context_plan(chat.name, " ".join(parsed.text))
+    if plan is not None:
+        print(plan.preview())
+    elif host.context == "off":
+        print("claude_magic: notebook context is off (ClaudeMagics.context); --context sends it for one cell")
+    else:
+        print("claude_magic: no notebook context here: it is gathered in a shell where %load_ext claude_magic ran")
 
 
 @command("reset", "[--chat NAME | --all] forget a chat (default: the current one) or every chat")
@@ -181,8 +196,9 @@ def retry_last(host: CommandHost, args: list[str]) -> None:
         raise UsageError(f"chat {chat.name!r} has no exchange to retry")
     options = parse_options(f"--chat {shlex.quote(chat.name)}")
     before = len(chat.exchanges)
+    content = [block for block in last.user_content[:-1] if not is_context_block(block)]  # the context is rebuilt
     try:
-        host.ask(options, last.prompt, content=list(last.user_content[:-1]))
+        host.ask(options, last.prompt, content=content)
     finally:
         if len(chat.exchanges) == before:  # the retry failed: put the old exchange back
             chat.append(last)

@@ -2,12 +2,14 @@
 
 The integration surface, for the cell path and `%claude context` alike:
 
-    plan = build_context(watcher, shell, chat, cell_text, budget_tokens, exclude)
+    plan = build_context(watcher, shell, chat, cell_text, budget_tokens, exclude, turn=..., fresh=...)
     plan.text           # the exact block to put before the cell's text ("" when nothing changed)
     plan.summary_line   # `context: 3 cells, 2 variables, 1 error · 412 tokens`, for the panel
     plan.preview()      # what `%claude context` shows: items with tokens, masked names, then plan.text
     plan.provenance()   # names and token counts, never values, for the output's metadata
-    watcher.mark_sent(chat, plan.changes)   # once the request was sent and committed: the next "since"
+    watcher.mark_sent(chat, plan.changes, turn)  # once the chat took the prompt: the next "since"
+
+`ipython/context_cell.py` wraps both for a cell (and the agent's cell): build, then mark once committed.
 
 Nothing is marked by building: a preview, or a cell that fails, leaves the chat's "since" where it was.
 """
@@ -40,17 +42,27 @@ def build_context(
     budget_tokens: int = DEFAULT_CONTEXT_TOKENS,
     exclude: Iterable[str] = (),
     environ: Mapping[str, str] | None = None,
+    *,
+    turn: str | None = None,
+    fresh: bool = False,
+    without_cells: Iterable[int] = (),
 ) -> ChatContext:
-    """What changed for `chat` since its previous prompt, masked, within `budget_tokens`, as one plan."""
+    """What changed for `chat` since its previous prompt, masked, within `budget_tokens`, as one plan.
+
+    `turn` and `fresh` choose the "since" (`NotebookWatcher.since`); cells numbered in `without_cells`
+    are left out (the cell `%claude fix` sends itself), and still count as sent once the plan is marked.
+    """
     patterns = tuple(exclude)
-    changes = watcher.since(chat)
+    changes = watcher.since(chat, turn, fresh=fresh)
     user_ns = shell.user_ns
     names = public_names(user_ns, getattr(shell, "user_ns_hidden", None))
     literals = env_literals(os.environ if environ is None else environ)
     secrets = Secrets(literals + tuple(secret_literals(user_ns, names, patterns)), patterns)
     variables = _variables(user_ns, changes, patterns)
     removed = [name for name in changes.removed if not is_excluded(name, patterns)]
-    items = make_items(changes.cells, variables, removed, secrets)
+    skipped = set(without_cells)
+    cells = [cell for cell in changes.cells if cell.number is None or cell.number not in skipped]
+    items = make_items(cells, variables, removed, secrets)
     excluded = tuple(name for name in [*changes.new, *changes.changed] if is_excluded(name, patterns))
     made = plan(items, budget_tokens, cell_text, first=changes.first, excluded=excluded)
     return ChatContext(made.text, made.items, made.omitted, made.masked, made.excluded, made.tokens, changes)

@@ -4,8 +4,10 @@ Registered on the shell's `pre_run_cell` / `post_run_cell` events, it keeps the 
 the user saw them (`context_capture.py`), except claude_magic's own cells (`%%claude`, `%claude ...`).
 Each chat has its own mark: the newest cell it was sent and the fingerprints of the variables then
 (`context_vars.fingerprint`). `since(chat)` lists what is newer; `mark_sent(chat, changes)` moves the
-mark once a prompt went; `reset(chat)` (or `reset()` for all) makes the next prompt a first one. A kernel
-restart makes a new watcher, so it starts afresh on its own.
+mark once a prompt went; `reset(chat)` (or `reset()` for all) makes the next prompt a first one. A mark
+holds for the chat as it was when marked (`turn`, its last reply's id): once the chat is reset, undone,
+started anew or loaded from a file, its next prompt is a first one. A kernel restart makes a new
+watcher, so it starts afresh on its own.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Changes:
 class _Mark:
     last_cell: int
     fingerprints: dict[str, Fingerprint]
+    turn: str | None = None  # the chat's last reply id when marked: the mark holds only for that chat
 
 
 class NotebookWatcher:
@@ -93,11 +96,14 @@ class NotebookWatcher:
             self._taps.remove()
             self._taps = None
 
-    def since(self, chat_key: str) -> Changes:
-        """The changes since `chat_key`'s previous prompt; for its first, the newest cells and every variable."""
+    def since(self, chat_key: str, turn: str | None = None, *, fresh: bool = False) -> Changes:
+        """The changes since `chat_key`'s previous prompt; for its first, the newest cells and every variable.
+
+        The prompt is a first one when `fresh`, or when the mark was made on another `turn` of the chat.
+        """
         snapshot = self.snapshot()
-        mark = self._marks.get(chat_key)
-        if mark is None:
+        mark = None if fresh else self._marks.get(chat_key)
+        if mark is None or mark.turn != turn:
             cells = tuple(run for _, run in list(self.cells)[-FIRST_PROMPT_CELLS:])
             return Changes(cells, tuple(sorted(snapshot)), (), (), True, self._sequence, snapshot)
         cells = tuple(run for sequence, run in self.cells if sequence > mark.last_cell)
@@ -113,10 +119,19 @@ class NotebookWatcher:
         names = public_names(user_ns, getattr(self.shell, "user_ns_hidden", None))
         return {name: fingerprint(user_ns[name]) for name in names if name in user_ns}
 
-    def mark_sent(self, chat_key: str, changes: Changes | None = None) -> None:
-        """`chat_key`'s prompt went with `changes` (None: with everything up to now): the next one starts here."""
-        changes = changes or self.since(chat_key)
-        self._marks[chat_key] = _Mark(changes.last_cell, dict(changes.snapshot))
+    def mark_sent(self, chat_key: str, changes: Changes | None = None, turn: str | None = None) -> None:
+        """`chat_key`'s prompt went with `changes` (None: with everything up to now): the next one starts here.
+
+        `turn` is the chat's last reply id once it took the prompt; `since` honours the mark on that turn only.
+        """
+        changes = changes or self.since(chat_key, turn, fresh=True)
+        self._marks[chat_key] = _Mark(changes.last_cell, dict(changes.snapshot), turn)
+
+    def carry(self, chat_key: str, old_turn: str | None, new_turn: str | None) -> None:
+        """`chat_key` took a turn that carried no context: a mark that held on `old_turn` holds on `new_turn`."""
+        mark = self._marks.get(chat_key)
+        if mark is not None and mark.turn == old_turn:
+            mark.turn = new_turn
 
     def reset(self, chat_key: str | None = None) -> None:
         """Forget one chat's mark (all of them when None): its next prompt is a first one."""

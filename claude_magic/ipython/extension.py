@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .context_watch import NotebookWatcher
 from .magics import ClaudeMagics
 from .project_config import apply_project_config
 from .transform import await_confirming_cells, protect_question_marks
@@ -30,6 +31,8 @@ def load(shell: Any, session: Session) -> None:
     if await_confirming_cells not in shell.input_transformers_post:
         shell.input_transformers_post.append(await_confirming_cells)
     shell.events.register("post_run_cell", magics.last_error.record)
+    magics.watcher = NotebookWatcher(shell)  # the notebook context: the cells as they run, each chat's "since"
+    magics.watcher.register()
 
 
 def load_project_config(magics: ClaudeMagics, shell: Any) -> None:
@@ -49,6 +52,8 @@ def unload(shell: Any) -> None:
         shell.configurables.remove(magics)
     if magics is not None and magics.last_error.record in shell.events.callbacks["post_run_cell"]:
         shell.events.unregister("post_run_cell", magics.last_error.record)
+    if magics is not None and magics.watcher is not None:
+        magics.watcher.unregister()
     if protect_question_marks in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(protect_question_marks)
     if await_confirming_cells in shell.input_transformers_post:

@@ -18,6 +18,7 @@ class LastError:
     def __init__(self) -> None:
         self.error: BaseException | None = None
         self.source = ""
+        self.number: int | None = None  # the cell's execution count: the notebook context leaves it to fix
 
     def record(self, result: Any) -> None:
         """The `post_run_cell` hook: keep the cell's exception, unless it is one of ours."""
@@ -25,6 +26,7 @@ class LastError:
         if error is not None and not isinstance(error, ClaudeMagicError):
             self.error = error
             self.source = getattr(result.info, "raw_cell", "") or ""
+            self.number = getattr(result, "execution_count", None)
 
     def prompt(self) -> str | None:
         """The request asking for an explanation and a fix, or None when nothing failed yet."""

@@ -17,9 +17,13 @@ from .options import CellOptions, claude_arguments, parse_options
 from .traits import ClaudeTraits
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from ..core.events import ReplyView
     from ..ui.panel import ResponsePanel
     from ..ui.plain import MarkdownView
+    from .context_build import ChatContext
+    from .context_watch import NotebookWatcher
 
 
 @magics_class
@@ -32,6 +36,7 @@ class ClaudeMagics(Magics, ClaudeTraits):
         self._starting = True
         self.last_error = LastError()
         self.provenance = Provenance(self.session.usage)
+        self.watcher: NotebookWatcher | None = None  # the extension registers one on the shell: notebook context
         super().__init__(shell=shell, **kwargs)
         self._starting = False
         bindings.apply_all(self)
@@ -106,7 +111,18 @@ class ClaudeMagics(Magics, ClaudeTraits):
         if prompt is None:
             print("claude_magic: no exception recorded in this kernel yet; run the failing cell, then %claude fix")
             return
-        self.ask(parse_options(""), prompt)
+        from .._tool_loop import run_blocking
+
+        sent = () if self.last_error.number is None else (self.last_error.number,)  # its traceback goes once
+        run_blocking(self._ask(parse_options(""), prompt, None, None, blocking=True, without_cells=sent))
+
+    def context_plan(self, chat: str, prompt: str = "") -> ChatContext | None:
+        """What the next %%claude of `chat` with `prompt` would add (None when context is off); nothing is marked."""
+        from ..core.transcript import Chat
+        from .context_cell import plan_context
+
+        known = self.session.transcript.chats.get(chat) or Chat(chat)
+        return plan_context(self.watcher, self.shell, known, prompt, self._context_choice(None))
 
     def settings_panel(self) -> Any:
         """A settings panel bound to these traits; panels shown twice stay in sync through the traits."""
@@ -172,20 +188,58 @@ class ClaudeMagics(Magics, ClaudeTraits):
         attachments: list[dict[str, Any]] | None,
         *,
         blocking: bool,
+        without_cells: tuple[int, ...] = (),
     ) -> None:
-        """Prepare (nothing shown if invalid), then stream into a view; with tools, run the loop."""
+        """Prepare (nothing shown if invalid), then stream into a view; with tools, run the loop.
+
+        The notebook context goes first in the new turn; the chat's "since" moves once the chat took it.
+        """
         toolset = self._toolset(options, blocking) if options.uses_tools else None
         shape = self._output_shape(options)
-        prepared = self._prepare(options, prompt, content, attachments, toolset, shape)
-        fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
-        made = len(self.session.usage)
-        with self._view(options, fmt) as view:
-            try:
-                reply = await self._reply(prepared, toolset, view, blocking)
-            finally:  # the view settles (finish, or its exit stops it) with the rows this cell made
-                view.carry(self.provenance.take(made))
-            view.finish(reply, self._spend())
+        with self._notebook_context(options, prompt, without_cells) as context:
+            from .context_cell import context_content
+
+            sent = [*context_content(context), *(content or [])] or None
+            prepared = self._prepare(options, prompt, sent, attachments, toolset, shape)
+            fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
+            with self._view(options, fmt) as view:
+                reply = await self._answer(prepared, toolset, view, blocking, context)
         deliver(self.shell, options, reply, shape)
+
+    async def _answer(
+        self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool, context: ChatContext | None
+    ) -> Any:
+        """The reply in `view`, which says what context went and settles with the rows this cell made."""
+        from ..core.provenance import with_context
+
+        sent = context if context is not None and context.text else None
+        if sent is not None:
+            view.context(sent.summary_line)
+        made = len(self.session.usage)
+        try:
+            reply = await self._reply(prepared, toolset, view, blocking)
+        finally:  # the view settles (finish, or its exit stops it) with the rows this cell made
+            view.carry(with_context(self.provenance.take(made), sent.provenance() if sent else None))
+        view.finish(reply, self._spend())
+        return reply
+
+    def _context_choice(self, forced: bool | None) -> Any:
+        from .context_cell import ContextChoice
+
+        return ContextChoice.of(self.context, forced, self.context_tokens, self.context_exclude)
+
+    def _notebook_context(
+        self, options: CellOptions, prompt: str, without_cells: tuple[int, ...]
+    ) -> AbstractContextManager[ChatContext | None]:
+        """The cell's notebook context (ipython/context_cell.py), marked sent once its chat took the turn."""
+        from .context_cell import notebook_context
+
+        chat = self.session.transcript.chat(options.chat)
+        choice = self._context_choice(options.context)
+        keep, fresh = not options.no_history, options.new
+        return notebook_context(
+            self.watcher, self.shell, chat, prompt, choice, keep=keep, fresh=fresh, without_cells=without_cells
+        )
 
     def _prepare(
         self,
@@ -228,7 +282,7 @@ class ClaudeMagics(Magics, ClaudeTraits):
         from ..ui.approval import ButtonApprover, InputApprover
 
         asker = InputApprover(can_ask=_allows_stdin(self.shell))
-        if not blocking and _has_kernel(self.shell) and _has_widgets() and self.display == "auto":
+        if not blocking and self.uses_widgets():
             return ButtonApprover(self.approval_timeout, asker)
         return asker
 
@@ -244,15 +298,35 @@ class ClaudeMagics(Magics, ClaudeTraits):
         return output_schema(namespace[options.schema], options.schema)
 
     def _view(self, options: CellOptions, fmt: str) -> ResponsePanel | MarkdownView:
-        """The widget panel where the frontend runs widgets, else the plain Markdown/text view."""
-        if self.display == "auto" and fmt != "text" and _has_kernel(self.shell) and _has_widgets():
+        """The reply panel in a kernel: a widget view where the frontend draws them, else plain HTML outputs.
+
+        `%config ClaudeMagics.display` overrides the choice; a terminal gets the Markdown view.
+        """
+        choice = self._panel_choice(fmt)
+        if choice is not None:
             from ..ui.panel import ResponsePanel
 
             model = options.overrides.get("model", self.session.settings.model)
-            return ResponsePanel(model, options.chat, live=not options.no_stream)
+            return ResponsePanel(model, options.chat, live=not options.no_stream, fmt=fmt, **choice)
         from ..ui.plain import MarkdownView
 
         return MarkdownView(live=not options.no_stream, rich=_has_kernel(self.shell), fmt=fmt)
+
+    def _panel_choice(self, fmt: str) -> dict[str, bool] | None:
+        """ResponsePanel's options for this display setting, or None for the Markdown / text view."""
+        if fmt == "text" or self.display in ("markdown", "text") or not _has_kernel(self.shell):
+            return None
+        if self.display == "html":
+            return {"plain": True}
+        if self.display == "widget":
+            return {"plain": not _has_widgets(), "fallback": False}
+        from ..ui.frontend import WATCH
+
+        return {"plain": not (_has_widgets() and WATCH.draws_views()), "fallback": True}
+
+    def uses_widgets(self) -> bool:
+        """Whether progress bars and Approve buttons may be widgets here (a kernel, ipywidgets, not forced off)."""
+        return _has_kernel(self.shell) and _has_widgets() and self.display in ("auto", "widget")
 
 
 def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -> str:

@@ -112,6 +112,14 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     ),
     (("--cite",), {"action": "store_true", "help": "enable citations on every attached document"}),
     (
+        ("--no-context",),
+        {"action": "store_true", "help": "send no notebook context with this cell (%%claude context shows it)"},
+    ),
+    (
+        ("--context",),
+        {"action": "store_true", "help": "send the notebook context even when ClaudeMagics.context is off"},
+    ),
+    (
         ("--tools",),
         {
             "nargs": "+",
@@ -207,6 +215,7 @@ class CellOptions:
     schema: str | None = None
     as_frame: bool = False
     max_cost: float | None = None  # USD
+    context: bool | None = None  # --context (True) / --no-context (False); None: ClaudeMagics.context says
 
     @property
     def uses_tools(self) -> bool:
@@ -261,7 +270,14 @@ def parse_options(line: str) -> CellOptions:
         schema=args.schema,
         as_frame=args.as_frame,
         max_cost=args.max_cost,
+        context=_context_option(args),
     )
+
+
+def _context_option(args: argparse.Namespace) -> bool | None:
+    if args.context and args.no_context:
+        raise UsageError("--context and --no-context contradict each other: keep one")
+    return True if args.context else False if args.no_context else None
 
 
 def _check_tool_options(args: argparse.Namespace) -> None:

@@ -25,13 +25,17 @@ class CommandHost(Protocol):
     session: Session
     shell: Any  # the InteractiveShell (user_ns, and `kernel` inside a kernel)
     table_token_budget: int  # the most tokens an attached table may take (`-a df`)
-    display: str  # auto | markdown | text: "auto" lets progress bars be widgets in a kernel
+    display: str  # auto | widget | html | markdown | text: auto and widget let progress bars be widgets
+    context: str  # on | off: whether cells send the notebook context
 
     def ask(self, options: CellOptions, prompt: str, content: list[dict[str, Any]] | None = None) -> None:
         """Send `prompt` as a %%claude cell with `options` would."""
 
     def fix_last_error(self) -> None:
         """Send the kernel's last traceback and ask for an explanation and a fix."""
+
+    def context_plan(self, chat: str, prompt: str = "") -> Any:
+        """What the next %%claude of `chat` would add as notebook context (a ChatContext), or None when off."""
 
     def settings_panel(self) -> Any:
         """Live controls bound to the settings traits."""

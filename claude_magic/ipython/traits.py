@@ -11,12 +11,16 @@ from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, TraitError,
 
 from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
 from ..core.budget import PREFLIGHT_TOKENS
+from ..core.context import DEFAULT_CONTEXT_TOKENS
 from ..core.errors import SettingsError
 from ..core.models import CACHE_POLICIES, DEFAULT_MODEL, EFFORTS
 from ..core.platforms import PLATFORMS
 from ..core.settings import THINKING_WORDS, parse_thinking
 
 MASK = "••••••"  # what listings show instead of a header value
+
+
+DISPLAYS = ("auto", "widget", "html", "markdown", "text")
 
 
 class Thinking(TraitType[Any, Any]):
@@ -58,7 +62,12 @@ class ClaudeTraits(HasTraits):
         "(input, write_5m, write_1h, cache_read, output), e.g. {'claude-opus-5-5': {'input': 4}}."
     ).tag(config=True)
     simulate = Bool(False, help="Use the built-in offline simulator instead of the real API.").tag(config=True)
-    display = Enum(("auto", "markdown", "text"), default_value="auto", help="How replies are shown.").tag(config=True)
+    display = Enum(
+        DISPLAYS,
+        default_value="auto",
+        help="How replies are shown: auto (the live widget panel, or plain HTML outputs where widgets are not "
+        "drawn), widget, html (the panel through plain display outputs), markdown, or text.",
+    ).tag(config=True)
     autosave = Unicode(
         None, allow_none=True, help="Append every exchange to this JSON Lines file as it completes (fsync'd)."
     ).tag(config=True)
@@ -120,6 +129,23 @@ class ClaudeTraits(HasTraits):
         APPROVAL_TIMEOUT_S,
         allow_none=True,
         help="Seconds --confirm waits for an Approve / Deny click before it denies the call; None waits forever.",
+    ).tag(config=True)
+    context = Enum(
+        ("on", "off"),
+        default_value="on",
+        help="Send what changed in the notebook since the chat's previous prompt (cells run with their outputs "
+        "and errors, variables' structure; never a secret) before each %%claude cell's text; off: never "
+        "(--context forces it for one cell, --no-context leaves it out). %claude context shows it.",
+    ).tag(config=True)
+    context_tokens = Int(
+        DEFAULT_CONTEXT_TOKENS,
+        help="Most tokens the notebook context of one cell may take (1 to 50,000); the cells and variables "
+        "the cell's text mentions, then the newest, win; the rest are named as left out.",
+    ).tag(config=True)
+    context_exclude = List(
+        Unicode(),
+        help="Variable names (fnmatch patterns, e.g. ['raw_*', 'customers']) whose values never go as context, "
+        "wherever they would appear; the name may.",
     ).tag(config=True)
 
     platform = Enum(

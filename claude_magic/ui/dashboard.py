@@ -1,10 +1,10 @@
-"""The cache and cost dashboard: one matplotlib Figure (object API), and a live widget that redraws it."""
+"""The cache and cost dashboard: one matplotlib Figure (object API), shown as an image output redrawn in place."""
 
 from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,9 @@ REFRESH_INTERVAL_S = 1.0
 MAX_CALL_TICKS = 8
 MAX_CALLS_WITH_MARKERS = 30
 EMPTY_MESSAGE = "No API calls yet: run a %%claude cell and the dashboard fills in."
+# Mid-grey text and axes read on JupyterLab's light and dark themes alike; the background is transparent.
+NEUTRAL = "#808080"
+HEADROOM = 1.3  # the token axis reaches 30% above the tallest bar: room for it and for the legend above it
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def dashboard_figure(ledger: Ledger) -> Figure:
     """Tokens per call, hit rates and cumulative costs in one Figure; an empty state without calls."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(11, 3.6), layout="constrained")
+    figure = Figure(figsize=(11, 3.6), layout="constrained", facecolor="none")
     records = list(ledger.records)
     figure.suptitle(summary_line(records), fontsize=9)
     if records:
@@ -129,6 +132,7 @@ def dashboard_figure(ledger: Ledger) -> Figure:
         axes.set_axis_off()
         axes.text(0.5, 0.5, EMPTY_MESSAGE, ha="center", va="center")
     _draw_dollars_as_dollars(figure)
+    _neutral_colours(figure)
     return figure
 
 
@@ -156,6 +160,17 @@ def _draw_dollars_as_dollars(figure: Figure) -> None:
         text.set_usetex(False)
 
 
+def _neutral_colours(figure: Figure) -> None:
+    """Grey text, ticks and frames on a transparent ground, so neither a light nor a dark page hides them."""
+    for text in _own_texts(figure):
+        text.set_color(NEUTRAL)
+    for axes in figure.axes:
+        axes.set_facecolor("none")
+        axes.tick_params(colors=NEUTRAL)
+        for spine in axes.spines.values():
+            spine.set_edgecolor(NEUTRAL)
+
+
 def _own_texts(figure: Figure) -> list[Text]:
     texts = list(figure.texts)
     for axes in figure.axes:
@@ -175,24 +190,34 @@ def _plot_tokens(axes: Any, data: Series) -> None:
     for call in data.batches:  # a batch row sums many requests: shaded so it is not read as one call
         axes.axvspan(call - 0.45, call + 0.45, color="tab:purple", alpha=0.12, label="batch")
     title = "Tokens per call (shaded: a Message Batch)" if data.batches else "Tokens per call"
-    axes.set(title=title, xlabel="call", ylabel="tokens")
-    axes.legend(fontsize=7)
+    tallest = max(max(below[i] + data.uncached[i], data.output[i]) for i in range(len(data.calls)))
+    axes.set(title=title, xlabel="call", ylabel="tokens", ylim=(0, max(tallest, 1) * HEADROOM))
+    _legend(axes)
 
 
 def _plot_rates(axes: Any, data: Series) -> None:
+    from matplotlib.ticker import PercentFormatter
+
     dot, square = _markers(data)
     axes.plot(data.calls, data.hit_rate, f"{dot}-", label="per call")
     axes.plot(data.calls, data.cumulative_hit_rate, f"{square}--", label="cumulative")
-    axes.set(title="Cache hit rate", xlabel="call", ylim=(0, 1.05))
-    axes.legend(fontsize=7)
+    axes.set(title="Cache hit rate", xlabel="call", ylim=(0, HEADROOM), yticks=[0, 0.25, 0.5, 0.75, 1])
+    axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+    _legend(axes)
 
 
 def _plot_costs(axes: Any, data: Series) -> None:
     dot, square = _markers(data)
     axes.plot(data.calls, data.cumulative_cost, f"{dot}-", label="cost")
     axes.plot(data.calls, data.cumulative_cost_without_cache, f"{square}--", label="without caching")
-    axes.set(title="Cumulative cost (USD)", xlabel="call")
-    axes.legend(fontsize=7)
+    top = max(data.cumulative_cost[-1], data.cumulative_cost_without_cache[-1])
+    axes.set(title="Cumulative cost (USD)", xlabel="call", ylim=(0, (top or 1e-4) * HEADROOM))
+    _legend(axes)
+
+
+def _legend(axes: Any, ncols: int = 2) -> None:
+    """The legend in a row along the top, in the headroom above the data, with no box to glare on a dark page."""
+    axes.legend(fontsize=7, loc="upper left", ncols=ncols, frameon=False)
 
 
 def _markers(data: Series) -> tuple[str, str]:
@@ -209,20 +234,38 @@ def figure_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+class DashboardImage:
+    """The dashboard as a PNG output (with a one-line text/plain): what a saved notebook keeps, no widget."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.png = figure_png(dashboard_figure(ledger))
+        self.summary = summary_line(list(ledger.records))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"image/png": self.png, "text/plain": f"claude_magic dashboard: {self.summary}"}
+
+
 class LiveDashboard:
-    """An ipywidgets Image of the dashboard, redrawn (throttled) after every new ledger record."""
+    """The dashboard as an image output, redrawn in place (display id, throttled) after every ledger record.
 
-    def __init__(self, ledger: Ledger, interval_s: float = REFRESH_INTERVAL_S) -> None:
-        import ipywidgets
+    Like matplotlib's own outputs it is an `image/png`, so a saved notebook shows the last chart
+    with no kernel; `show` is IPython's `display` (a test hands in its own).
+    """
 
+    def __init__(
+        self, ledger: Ledger, interval_s: float = REFRESH_INTERVAL_S, show: Callable[..., Any] | None = None
+    ) -> None:
         self.ledger = ledger
-        self.widget = ipywidgets.Image(format="png", value=figure_png(dashboard_figure(ledger)))
+        self.image = DashboardImage(ledger)
+        self.handle = (show or _display)(self.image, display_id=True)
         self._throttle = Throttle(self.redraw, interval_s)
         self._interval = interval_s
         ledger.observe(self._on_record)
 
     def redraw(self) -> None:
-        self.widget.value = figure_png(dashboard_figure(self.ledger))
+        self.image = DashboardImage(self.ledger)
+        if self.handle is not None:
+            self.handle.update(self.image)
 
     def _on_record(self, record: CallRecord) -> None:
         self._throttle.poke()
@@ -231,11 +274,16 @@ class LiveDashboard:
         timer.daemon = True
         timer.start()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/plain": f"claude_magic live dashboard: {self.image.summary}"}
 
-def show_dashboard(ledger: Ledger) -> Any:
-    """Display the live dashboard for `ledger` and return its widget."""
+
+def _display(obj: Any, **kwargs: Any) -> Any:
     from IPython.display import display
 
-    live = LiveDashboard(ledger)
-    display(live.widget)
-    return live.widget
+    return display(obj, **kwargs)
+
+
+def show_dashboard(ledger: Ledger) -> LiveDashboard:
+    """Show the dashboard for `ledger` as an image that redraws in place after each call; returns its keeper."""
+    return LiveDashboard(ledger)

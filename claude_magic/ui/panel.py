@@ -9,6 +9,7 @@ without widget state, and it looks as it did live.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,11 @@ from ..core.events import (
     ToolStarted,
     assert_never,
 )
-from ..core.render import closed_prefix_end
+from ..core.render import closed_prefix_end, code_block, open_tail
 from ..core.tools import ToolCall
 from ..core.transcript import Reply
+from .display_view import DisplayView
+from .frontend import ANSWER_WITHIN_S, WATCH, hear_early
 from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
 from .settling import SettlesOnExit
 from .throttle import Throttle
@@ -58,6 +61,13 @@ class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.sent_ops: list[Op] = []
+        self.rendered = False
+        self.on_msg(self._on_word)
+        self.heard_early = hear_early(self)
+
+    def _on_word(self, widget: Any, content: Any, buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("rendered") is True:
+            self.rendered = True
 
     def send_ops(self, ops: list[Op]) -> None:
         """Send `ops` numbered after every op sent before, so the view can tell if one was lost."""
@@ -73,28 +83,43 @@ class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
 class TextStream:
     """Growing Markdown as ops: finished blocks once as safe HTML, the open tail as text."""
 
-    def __init__(self, replace_op: str, freeze_op: str) -> None:
-        self.replace_op, self.freeze_op = replace_op, freeze_op
+    def __init__(self, replace_op: str, freeze_op: str, style_op: str) -> None:
+        self.replace_op, self.freeze_op, self.style_op = replace_op, freeze_op, style_op
         self.frozen_html: list[str] = []
         self.frozen_end = 0
-        self.shown_tail = ""
+        self.shown_tail = ""  # the open tail's text as the browser shows it (markers hidden)
+        self.shown_style: Op = [False, []]  # its code box and marks as the browser has them
         self.rows: dict[str, int] = {}  # row key -> its index in frozen_html
 
     def ops(self, text: str) -> list[Op]:
-        """What turns the browser's copy into `text`: a block freezes once its end is certain."""
+        """What turns the browser's copy into `text`: a block freezes once its end is certain.
+
+        The open tail travels as the text it will read as (`core.render.open_tail`), diffed against
+        what the browser has; its code box and marks are sent only when they change.
+        """
         end = closed_prefix_end(text, self.frozen_end)
         ops: list[Op] = []
         if end > self.frozen_end:
             html = markdown_html(text[self.frozen_end : end])
             self.frozen_html.append(html)
-            ops.append([self.freeze_op, html, len(self.shown_tail)])
-            self.frozen_end, self.shown_tail = end, ""
-        tail = text[self.frozen_end :]
-        keep = _common_prefix(self.shown_tail, tail)
-        if keep < len(self.shown_tail) or keep < len(tail):
-            ops.append([self.replace_op, keep, tail[keep:]])
-            self.shown_tail = tail
+            ops.append(self._freeze(html))
+            self.frozen_end = end
+        tail = open_tail(text[self.frozen_end :])
+        keep = _common_prefix(self.shown_tail, tail.text)
+        if keep < len(self.shown_tail) or keep < len(tail.text):
+            ops.append([self.replace_op, keep, tail.text[keep:]])
+            self.shown_tail = tail.text
+        style: Op = [tail.code, [[m.start, m.end, m.kind] for m in tail.marks]]
+        if style != self.shown_style:
+            ops.append([self.style_op, *style])
+            self.shown_style = style
         return ops
+
+    def _freeze(self, html: str) -> Op:
+        """The op that appends `html` and drops the whole shown tail (the browser resets its style too)."""
+        op = [self.freeze_op, html, len(self.shown_tail)]
+        self.shown_tail, self.shown_style = "", [False, []]
+        return op
 
     def html(self, text: str) -> str:
         """The whole of `text` as safe HTML: the frozen blocks as sent, the rest rendered now."""
@@ -102,19 +127,16 @@ class TextStream:
 
     def seal(self, text: str) -> list[Op]:
         """Freeze all of `text` now (a tool call follows it): later text starts a new block."""
-        ops: list[Op] = []
         rest = text[self.frozen_end :]
+        self.frozen_end = len(text)
         if rest.strip():
             self.frozen_html.append(markdown_html(rest))
-            ops.append([self.freeze_op, self.frozen_html[-1], len(self.shown_tail)])
-        elif self.shown_tail:
-            ops.append([self.replace_op, 0, ""])
-        self.frozen_end, self.shown_tail = len(text), ""
-        return ops
+            return [self._freeze(self.frozen_html[-1])]
+        return [self._freeze("")] if self.shown_tail or self.shown_style != [False, []] else []
 
     def restart(self) -> None:
         """The next text is a new reply (the next round of a tool loop), counted from its own start."""
-        self.frozen_end, self.shown_tail = 0, ""
+        self.frozen_end = 0
 
     def row(self, key: str, html: str) -> Op:
         """Put a row (a tool call) after the frozen blocks, or replace the row already there under `key`."""
@@ -129,25 +151,41 @@ class TextStream:
 class ResponsePanel(SettlesOnExit):
     """One reply as a live panel; when it ends (`with panel:` sees to it), it becomes static HTML notebooks keep."""
 
-    def __init__(self, model: str, chat: str, *, live: bool = True, show: Callable[[Any], Any] | None = None) -> None:
-        self.model, self.chat, self.live = model, chat, live
+    def __init__(
+        self,
+        model: str,
+        chat: str,
+        *,
+        live: bool = True,
+        show: Callable[[Any], Any] | None = None,
+        fmt: str = "markdown",
+        plain: bool = False,
+        fallback: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.model, self.chat, self.live, self.fmt = model, chat, live, fmt
         self.status = "waiting"
         self.text, self.marked, self.thinking = "", "", ""
         self.message_id = ""
         self.thinking_omitted = False
+        self.context_line = ""  # what notebook context went with the cell
         self.citations: list[dict[str, Any]] = []
         self.footer_html = ""
         self.cost = ""  # the estimate priced before sending, if any
         self.shown_count = 0  # the live footer's token count as the browser has it
         self.chars_before = 0  # output characters of earlier rounds (a tool loop)
-        self.body = TextStream("r", "f")
-        self.thought = TextStream("tr", "tf")
+        self.body = TextStream("r", "f", "s")
+        self.thought = TextStream("tr", "tf", "ts")
         self.thinking_before = ""  # earlier rounds' thinking (a tool loop)
         self.rounds = 0
         self.metadata: dict[str, Any] = {}  # the settled output's provenance (carry)
-        self.widget = StreamView()
+        self.widget: StreamView | DisplayView = DisplayView() if plain else StreamView()
         self._throttle = Throttle(self._redraw, REDRAW_INTERVAL_S)
+        self._clock = clock
         self._handle = (show or _display)(self.widget)
+        self._shown_at, self._fallback = clock(), fallback
+        if isinstance(self.widget, DisplayView):
+            self.widget.bind(self._handle)
         self._redraw()
 
     # -- the ReplyView interface --------------------------------------------------------
@@ -188,7 +226,7 @@ class ResponsePanel(SettlesOnExit):
         if self.rounds == 1:
             return
         self._redraw()
-        self.widget.send_ops(self.body.seal(self.marked))
+        self.widget.send_ops(self.body.seal(self._body_text()))
         self.body.restart()
         self.chars_before += len(self.text)
         self.text = self.marked = ""
@@ -198,7 +236,10 @@ class ResponsePanel(SettlesOnExit):
         """A tool call as a row after the text so far, sent at once (rows are few)."""
         self.status = f"running {call.name}" if running else "writing"
         self._redraw()
-        ops = [*self.body.seal(self.marked), self.body.row(call.id, tool_row_html(call, running=running))]
+        ops = [
+            *self.body.seal(self._body_text()),
+            self.body.row(call.id, tool_row_html(call, running=running)),
+        ]
         self.widget.send_ops(ops)
         self.widget.header = self._header_html()
 
@@ -212,6 +253,11 @@ class ResponsePanel(SettlesOnExit):
         """Keep the cell's call provenance on the settled output (saved notebooks keep it)."""
         self.metadata = metadata
 
+    def context(self, line: str) -> None:
+        """Show what notebook context went with the cell in the note line, live and settled."""
+        self.context_line = line
+        self.widget.note = self._note_html()
+
     def estimate(self, cost: str) -> None:
         """Show the cost range priced before sending in the header, for as long as the reply runs."""
         self.cost = cost
@@ -223,13 +269,13 @@ class ResponsePanel(SettlesOnExit):
         self.widget.header = self._header_html()
 
     def stop(self, partial: Reply | None, reason: str) -> None:
-        """Keep the partial text visible; the status says what happened."""
-        error = partial.error if partial is not None and not partial.complete else None
-        self._settle("interrupted" if reason == "interrupted" else f"failed: {error or reason}")
+        """Keep the partial text visible; the status is one word, as the cell's error line below says why."""
+        self._settle("interrupted" if reason == "interrupted" else "failed")
 
     # -- drawing ------------------------------------------------------------------------
 
     def _redraw(self) -> None:
+        self._check_view()
         self.widget.set_if_changed(
             header=self._header_html(),
             note=self._note_html(),
@@ -237,10 +283,35 @@ class ResponsePanel(SettlesOnExit):
             message=self.message_id,
         )
         ops = self.thought.ops(self.thinking) if self.thinking else []
-        ops += self.body.ops(self.marked)
+        ops += self.body.ops(self._body_text())
         ops += self._count_ops()
         if ops:
             self.widget.send_ops(ops)
+
+    def _check_view(self) -> None:
+        """A widget view that has not said it was drawn within ANSWER_WITHIN_S: go on in plain display outputs.
+
+        Only where the kernel hears the word while a cell runs (`hear_early`); elsewhere the view
+        stays, and the settled panel, plain HTML, shows the whole reply.
+        """
+        view = self.widget
+        if not isinstance(view, StreamView) or not view.heard_early or not self._fallback:
+            return
+        if not view.rendered and self._clock() - self._shown_at >= ANSWER_WITHIN_S:
+            WATCH.failed()
+            self._to_plain(view)
+
+    def _to_plain(self, view: StreamView) -> None:
+        """The widget's output becomes the header of a DisplayView, which gets every block and tail shown so far."""
+        plain = DisplayView()
+        if self._handle is not None:
+            self._handle.update(plain)
+        plain.bind(self._handle)
+        for key, stream in (("t", self.thought), ("", self.body)):
+            ops = [[f"{key}f", html, 0] for html in stream.frozen_html]
+            plain.send_ops([*ops, [f"{key}r", 0, stream.shown_tail]])
+        self.widget = plain
+        view.close()
 
     def _count_ops(self) -> list[Op]:
         """The live footer's output-token estimate, riding in the same message as the text (no state sync).
@@ -253,13 +324,20 @@ class ResponsePanel(SettlesOnExit):
         self.shown_count = count
         return [["c", count]]
 
+    def _body_text(self) -> str:
+        """The reply as Markdown: a `-f json` reply is a JSON code block, not prose. Its fence is left open, as
+        Markdown allows (the block ends with the text), so the text's offsets are the same live and settled."""
+        return code_block(self.marked, "json", closed=False) if self.fmt == "json" and self.marked else self.marked
+
     def _header_html(self) -> str:
-        parts = (self.model, self.chat, self.status, *([self.cost] if self.cost else []))
-        model, *rest = (text_html(part) for part in parts)
-        return f"<b>{model}</b> · {' · '.join(rest)}"
+        state = f"<span class='claude-state' data-state='{state_kind(self.status)}'>{text_html(self.status)}</span>"
+        rest = (text_html(self.chat), state, *([text_html(self.cost)] if self.cost else []))
+        return f"<b>{text_html(self.model)}</b> · {' · '.join(rest)}"
 
     def _note_html(self) -> str:
-        return f"<i>{text_html(OMITTED_THINKING)}</i>" if self.thinking_omitted else ""
+        notes = [self.context_line] if self.context_line else []
+        notes += [OMITTED_THINKING] if self.thinking_omitted else []
+        return "<br>".join(f"<i>{text_html(note)}</i>" for note in notes)
 
     def _footnotes_html(self) -> str:
         if not self.citations:
@@ -284,16 +362,27 @@ class ResponsePanel(SettlesOnExit):
         if self.thinking:
             body = self.thought.html(self.thinking)
             opening = f"<details class='claude-thinking' data-message='{message}'>"
-            thinking = f"{opening}<summary>Thinking</summary>{body}</details>"
+            thinking = f"{opening}<summary>Thinking</summary><div class='claude-thought'>{body}</div></details>"
         parts = [
             f"<div class='claude-header'>{self._header_html()}</div>",
             thinking,
             f"<div class='claude-note'>{self._note_html()}</div>",
-            f"<div class='claude-body'>{self.body.html(self.marked)}</div>",
+            f"<div class='claude-body'>{self.body.html(self._body_text())}</div>",
             f"<div class='claude-footnotes'>{self._footnotes_html()}</div>",
             f"<div class='claude-footer'>{self.footer_html}</div>" if self.footer_html else "",
         ]
-        return f"<div class='{ROOT_CLASS} {NO_MATH_CLASSES}' data-message='{message}'>{''.join(parts)}</div>"
+        state = f"data-state='{state_kind(self.status)}'"
+        return f"<div class='{ROOT_CLASS} {NO_MATH_CLASSES}' data-message='{message}' {state}>{''.join(parts)}</div>"
+
+
+def state_kind(status: str) -> str:
+    """What the stylesheet colours a status as: live (still running), done, warn (refused, interrupted), failed."""
+    if status.startswith("failed"):
+        return "failed"
+    return _STATE_KINDS.get(status, "live")
+
+
+_STATE_KINDS = {"done": "done", "refused": "warn", "interrupted": "warn"}
 
 
 def tool_row_html(call: ToolCall, *, running: bool = False) -> str:

@@ -40,6 +40,7 @@ class MarkdownView(SettlesOnExit):
         self._handle: Any = None
         self._printed = 0
         self.metadata: dict[str, Any] = {}  # the settled output's provenance (carry)
+        self.context_line = ""  # what notebook context went with the cell
         self._throttle = Throttle(self._redraw)
 
     def consume(self, event: Event) -> None:
@@ -67,7 +68,7 @@ class MarkdownView(SettlesOnExit):
         self.text = self.text if reply.tool_calls else reply.text
         self.settled = True
         summary = reply.summary() + (f" · {spend}" if spend else "")
-        notes = (compaction_note(reply), stop_note(reply))
+        notes = (self.context_line, compaction_note(reply), stop_note(reply))
         self._show(summary, "\n\n".join(note for note in notes if note))
 
     def estimate(self, cost: str) -> None:
@@ -77,6 +78,10 @@ class MarkdownView(SettlesOnExit):
     def carry(self, metadata: dict[str, Any]) -> None:
         """Keep the cell's call provenance on the final output (a terminal has no output metadata)."""
         self.metadata = metadata
+
+    def context(self, line: str) -> None:
+        """Say what notebook context went with the cell, with the final summary."""
+        self.context_line = line
 
     def note(self, status: str) -> None:
         """Show a passing status, e.g. "retrying after 529, attempt 2 of 3", as one line on stderr."""

@@ -16,20 +16,46 @@ function stream(cls) {
   const done = part("div", "claude-done");
   const tail = part("div", "claude-tail");
   box.append(done, tail);
-  return { box, done, tail };
+  return { box, done, tail, text: "", code: false, marks: [] };
 }
 
-const FENCE = /^ {0,3}(```|~~~)/; // an open code fence: the tail streams in a code box
+// The open tail arrives as the text it will read as, with marks [start, end|null, kind] over it
+// (the kernel hides Markdown's markers: core/render.py open_tail). Drawn as inert text nodes.
+const MARK_TAGS = { strong: "strong", em: "em", code: "code", heading: "strong" };
+
+function drawTail(target) {
+  const { tail, text, marks } = target;
+  tail.classList.toggle("claude-code", target.code);
+  const ends = marks.map(([start, end, kind]) => [start, end ?? text.length, kind]);
+  const cuts = [...new Set([0, text.length, ...ends.flat().filter((n) => typeof n === "number")])]
+    .filter((n) => n <= text.length).sort((a, b) => a - b);
+  tail.replaceChildren();
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    let node = document.createTextNode(text.slice(cuts[i], cuts[i + 1]));
+    for (const [start, end, kind] of ends) {
+      if (start > cuts[i] || end < cuts[i + 1] || !MARK_TAGS[kind]) continue;
+      const wrap = part(MARK_TAGS[kind], kind === "heading" ? "claude-tail-heading" : "");
+      wrap.append(node);
+      node = wrap;
+    }
+    tail.append(node);
+  }
+}
 
 function replaceTail(target, keep, text) {
-  target.tail.textContent = target.tail.textContent.slice(0, keep) + text;
-  target.tail.classList.toggle("claude-code", FENCE.test(target.tail.textContent));
+  target.text = target.text.slice(0, keep) + text;
+  drawTail(target);
+}
+
+function styleTail(target, code, marks) {
+  Object.assign(target, { code, marks });
+  drawTail(target);
 }
 
 function freeze(target, html, chars) {
   target.done.insertAdjacentHTML("beforeend", html);
-  target.tail.textContent = target.tail.textContent.slice(chars);
-  target.tail.classList.toggle("claude-code", FENCE.test(target.tail.textContent));
+  Object.assign(target, { text: target.text.slice(chars), code: false, marks: [] });
+  drawTail(target);
 }
 
 // A tool call's row: replaced in place when the call ends (staying open if the user opened it).
@@ -68,6 +94,8 @@ function render({ model, el }) {
     else if (op === "f") freeze(body, a, b);
     else if (op === "tr") { thinking.hidden = false; replaceTail(thought, a, b); }
     else if (op === "tf") freeze(thought, a, b);
+    else if (op === "s") styleTail(body, a, b);
+    else if (op === "ts") styleTail(thought, a, b);
     else if (op === "x") row(body, a, b);
     else if (op === "c") footer.textContent = `~${Number(a).toLocaleString("en-US")} tokens so far`;
   };
@@ -85,6 +113,7 @@ function render({ model, el }) {
   model.on("change", sync);
   model.on("msg:custom", onMessage);
   sync();
+  model.send({ rendered: true }); // the kernel falls back to plain outputs when no view says this
   return () => {
     model.off("change", sync);
     model.off("msg:custom", onMessage);

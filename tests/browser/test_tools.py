@@ -112,7 +112,7 @@ def test_approve_runs_the_tool_once_and_its_row_shows_arguments_and_result_after
     assert ui.cell(TOOL_CELL).locator(LIVE_PANEL).count() == 0, "the live panel was not replaced"
     row = settled_row(ui)
     tool_id = row.get_attribute("data-tool")
-    assert_row(row, re.compile(r"^4 chars · \d+\.\d\d s$"), "12.5")
+    assert_row(row, re.compile(r"^4 chars · ran \d+\.\d\d s$"), "12.5")
     assert "12.5" in panel.locator(".claude-body").inner_text(), "the reply does not use the tool's result"
     expect(panel.locator(".claude-footer")).to_contain_text("2 calls (tool results were sent back)")
     panel.screenshot(path=screenshot_path(f"tools-rows{suffix(server)}"))
@@ -125,7 +125,7 @@ def test_approve_runs_the_tool_once_and_its_row_shows_arguments_and_result_after
     ui.reload()
     row = settled_row(ui)
     assert row.get_attribute("data-tool") == tool_id, "the reloaded row is another call's"
-    assert_row(row, re.compile(r"^4 chars · \d+\.\d\d s$"), "12.5")
+    assert_row(row, re.compile(r"^4 chars · ran \d+\.\d\d s$"), "12.5")
     expect(ui.cell(TOOL_CELL).locator(APPROVAL)).to_have_text(f"approved: {CALL}")
     expect(ui.page.get_by_text(WIDGET_ERROR)).to_have_count(0)
 

@@ -89,4 +89,4 @@ def test_the_quickstart_runs_on_the_simulator_without_a_key(binder_env: Path, tm
     outputs = [output for cell in nbformat.read(executed, as_version=4).cells for output in cell.get("outputs", [])]
     assert not [output for output in outputs if output.output_type == "error"]
     html = "".join(output.get("data", {}).get("text/html", "") for output in outputs)
-    assert "Simulated reply" in html and " · done<" in html
+    assert "Simulated reply" in html and "data-state='done'>done<" in html

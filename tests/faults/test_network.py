@@ -359,4 +359,4 @@ def test_the_panel_settles_and_shows_retries(make_client, sim):
         session.send(session.prepare("hi"), panel.consume, note)
     panel.stop(caught.value.partial, caught.value.message)
     assert "retrying after 529, attempt 2 of 2" in seen[0]
-    assert panel.status.startswith("failed: API error 529")
+    assert panel.status == "failed" and "API error 529" in caught.value.message, "said once, by the error line"

@@ -214,6 +214,9 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "vertex_project": ("'my-project'", "None"),
     "vertex_region": ("'global'", "None"),
     "foundry_resource": ("'my-resource'", "None"),
+    "context": ("'off'", "'on'"),
+    "context_tokens": ("1", "1500", "50000"),
+    "context_exclude": ("[]", "['raw_*', 'customers']"),
 }  # fmt: skip
 
 

@@ -60,11 +60,35 @@ def test_known_but_unwired_names_are_in_the_list():
     assert {"dashboard", "export", "load", "fix"} <= set(COMMANDS)
 
 
-def test_usage_is_the_per_call_dataframe(run, shell):
+def test_usage_is_a_summary_by_chat_and_model_with_the_frame_one_attribute_away(run, shell, session):
     run("%claude one")
     run("%claude two")
-    frame = shell.run_line_magic("claude", "usage")
-    assert list(frame["call"]) == [1, 2] and frame["output_tokens"].min() > 0
+    run("%claude --chat side -m claude-haiku-5-5 three")
+    summary = shell.run_line_magic("claude", "usage")
+    records = session.usage.records
+    assert [(r.chat, r.model, r.calls) for r in summary.rows] == [
+        ("default", session.settings.model, 2),
+        ("side", "claude-haiku-5-5", 1),
+    ]
+    default = records[0].usage.total_input_tokens + records[1].usage.total_input_tokens
+    assert summary.rows[0].input_tokens == default and summary.total.calls == 3
+    assert summary.total.cost_usd == pytest.approx(sum(r.cost_usd for r in records))
+    assert list(summary.frame["call"]) == [1, 2, 3] and summary.frame["output_tokens"].min() > 0
+    run("%claude four")
+    assert len(summary.frame) == 3, "the frame holds the calls the summary counted"
+
+
+def test_usage_reads_rounded_with_separators_and_no_raw_ledger(run, shell, session):
+    run("%claude one")
+    text = repr(shell.run_line_magic("claude", "usage"))
+    lines = text.splitlines()
+    headers = ["chat", "model", "calls", "input tokens", "output tokens", "cache hit rate", "cost"]
+    assert lines[0].startswith("spent $") and [cell.strip() for cell in lines[1].split("  ") if cell] == headers
+    record = session.usage.records[0]
+    total = lines[-2].split()
+    assert total[:2] == ["total", "1"] and total[2] == f"{record.usage.total_input_tokens:,}"
+    assert total[-2].endswith("%") and total[-1] == f"${record.cost_usd:.4f}"
+    assert ".frame" in lines[-1] and "<NA>" not in text and "started_at" not in text
 
 
 def test_history_and_chats(run, shell):

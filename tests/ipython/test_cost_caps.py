@@ -133,10 +133,11 @@ def test_usage_shows_spend_always_and_the_budget_when_set(run, shell, session):
     run("%%claude\nhi")
     spent = session.usage.records[0].cost_usd
     _, out = run("%claude usage")
-    assert out.stdout.splitlines()[0] == f"spent ${spent:.4f}"
+    assert out.stdout.splitlines()[1] == f"spent ${spent:.4f}", "the summary's first line, after Out[]:"
     shell.run_line_magic("config", "ClaudeMagics.budget_usd = 5")
-    _, out = run("%claude usage")
-    assert out.stdout.splitlines()[0] == f"spent ${spent:.4f} of $5.00 budget (${5 - spent:.2f} left)"
+    summary = shell.run_line_magic("claude", "usage")
+    line = f"spent ${spent:.4f} of $5.00 budget (${5 - spent:.2f} left)"
+    assert repr(summary).splitlines()[0] == line and f"<p>{line}</p>" in summary._repr_html_()
 
 
 def test_budget_and_preflight_are_validated_listed_and_read_from_pyproject(run, magics, tmp_path, caplog):
@@ -162,3 +163,14 @@ def _count_of(sim, body):
     client = anthropic.Anthropic(base_url=sim.url, api_key="sk-test", max_retries=0)
     fields = {k: v for k, v in body.items() if k in ("model", "messages", "system", "tools", "thinking")}
     return client.messages.count_tokens(**fields).input_tokens
+
+
+def test_a_refused_cell_in_a_panel_says_why_once_in_the_error_line(run, sim, shell, monkeypatch):
+    monkeypatch.setattr(shell, "kernel", object(), raising=False)  # the panel view, as in a kernel
+    result, out = run("%%claude --max-cost 0.01\nWhat is 2 + 2?")
+    line = refusal(result)
+    settled = [o.data["text/html"] for o in out.outputs if "<div class='claude-header'>" in o.data.get("text/html", "")]
+    assert len(settled) == 1, "the panel settled into static HTML"
+    header = re.search(r"<div class='claude-header'>(.*?)</div>", settled[0]).group(1)
+    assert header.endswith(" · failed") and "nothing was sent" not in header and "--max-cost" not in header
+    assert "nothing was sent" in line

@@ -192,3 +192,12 @@ def test_failure_before_sending_never_shows_the_previous_reply(run, sim):
 def test_search_fees_are_overridable_through_config(magics):
     magics.prices = {"server_tools": {"web_search_requests": 0.02}}
     assert magics.session.prices == {"server_tools": {"web_search_requests": 0.02}}
+
+
+def test_cache_advice_is_printed_as_a_notice_not_an_error(run, session):
+    session.configure(system="You are terse. " * 400)
+    run("%claude --effort low one")
+    result, out = run("%claude --effort high two")
+    assert result.success
+    assert "claude_magic: this cell invalidates the prompt cache of chat 'default' (effort changed" in out.stdout
+    assert "invalidates" not in out.stderr, "stderr is drawn as a pink error bar"

@@ -158,6 +158,21 @@ def test_the_context_sentence_counts_cells_variables_and_errors(client):
     assert "I can see 3 cells, 3 variables (`df: DataFrame 100 x 3 (a, b, c)`, `n: int = 3`, …) and 1 error" in text
 
 
+def test_the_context_sentence_reads_the_block_claude_magic_sends(client):
+    # The block as core/context.render writes it, typed out here so the simulator's reading is checked against it.
+    block = (
+        "<notebook_context>\nWhat the user ran and saw in the notebook so far.\n"
+        '<cell n="1">\n<source>\nprint(41 + 1)\n</source>\n<output>\n42\n</output>\n</cell>\n'
+        '<cell n="2">\n<source>\n1/0\n</source>\n<error>\nZeroDivisionError: division by zero\n'
+        "In [2], line 1, in <module>: 1/0\n</error>\n</cell>\n"
+        "<variables>\ndf: DataFrame, 3 rows × 2 columns (new)\nremoved: old\n</variables>\n"
+        "Masked: password\n</notebook_context>"
+    )
+    text = ask(client, [{"type": "text", "text": block}, {"type": "text", "text": "Summarise."}]).content[-1].text
+    assert "I can see 2 cells, 1 variable (`df: DataFrame, 3 rows × 2 columns (new)`) and 1 error" in text
+    assert 'You asked: "Summarise."' in text
+
+
 @pytest.mark.parametrize(
     "block",
     [

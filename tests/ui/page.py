@@ -11,6 +11,8 @@ class Target:
     done: list[str] = field(default_factory=list)
     tail: str = ""
     rows: dict[str, int] = field(default_factory=dict)
+    code: bool = False  # the open tail shows in a code box
+    marks: list[list[Any]] = field(default_factory=list)  # [start, end or None, kind] over the tail
 
     def row(self, key: str, html: str) -> None:
         if key in self.rows:
@@ -25,6 +27,14 @@ class Target:
     def freeze(self, html: str, chars: int) -> None:
         self.done.append(html)
         self.tail = self.tail[chars:]
+        self.code, self.marks = False, []
+
+    def style(self, code: bool, marks: list[list[Any]]) -> None:
+        self.code, self.marks = code, marks
+
+    def marked(self, kind: str) -> list[str]:
+        """The tail's text under each mark of `kind`, as the browser wraps it."""
+        return [self.tail[start : len(self.tail) if end is None else end] for start, end, k in self.marks if k == kind]
 
 
 @dataclass
@@ -45,6 +55,8 @@ class Page:
             "f": page.body.freeze,
             "tr": page.thought.replace,
             "tf": page.thought.freeze,
+            "s": page.body.style,
+            "ts": page.thought.style,
             "x": page.body.row,
             "c": lambda count: setattr(page, "footer", f"~{count:,} tokens so far"),  # as stream_view.js words it
         }

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import pytest
 
 from claude_magic.core.usage import CallRecord, Ledger, Usage
-from claude_magic.ui.dashboard import LiveDashboard, dashboard_figure, figure_png
+from claude_magic.ui.dashboard import NEUTRAL, LiveDashboard, dashboard_figure, figure_png
 
 
 def record(call: int, usage: Usage, cost: float, without: float, miss: str | None = None) -> CallRecord:
@@ -64,11 +64,31 @@ def test_empty_state_is_a_message_not_an_error():
     assert figure_png(figure).startswith(b"\x89PNG")
 
 
-def test_live_widget_redraws_after_a_call(ledger):
-    live = LiveDashboard(ledger, interval_s=0.0)
-    before = live.widget.value
+class Shown:
+    """Stands in for IPython's display(..., display_id=True): keeps what was shown and every update."""
+
+    def __init__(self) -> None:
+        self.bundles: list[dict] = []
+
+    def __call__(self, obj, display_id=False):
+        assert display_id is True, "the dashboard is updated in place, so it needs a display id"
+        self.bundles.append(obj._repr_mimebundle_())
+        return self
+
+    def update(self, obj) -> None:
+        self.bundles.append(obj._repr_mimebundle_())
+
+
+def test_live_dashboard_is_an_image_updated_in_place_after_a_call(ledger):
+    shown = Shown()
+    LiveDashboard(ledger, interval_s=0.0, show=shown)
     ledger.append(record(3, Usage(input_tokens=5, output_tokens=5), 0.001, 0.001))
-    assert live.widget.value != before
+    first, last = shown.bundles[0], shown.bundles[-1]
+    assert len(shown.bundles) == 2
+    assert first["image/png"].startswith(b"\x89PNG") and last["image/png"].startswith(b"\x89PNG")
+    assert first["image/png"] != last["image/png"], "the image was not redrawn after the call"
+    assert set(last) == {"image/png", "text/plain"}, "no widget: the saved output renders without a kernel"
+    assert "3 calls" in last["text/plain"] and "2 calls" in first["text/plain"]
 
 
 def test_plot_displays_as_a_png_once_the_extension_registered_its_hook(session):
@@ -154,3 +174,56 @@ def test_a_single_call_has_its_one_tick():
     figure = dashboard_figure(many_calls(1))
     figure_png(figure)
     assert all(call_ticks(axes) == [1] for axes in figure.axes)
+
+
+def stack_tops(axes):
+    """The top of every bar drawn on the token axes, in data units."""
+    return [patch.get_y() + patch.get_height() for container in axes.containers for patch in container.patches]
+
+
+@pytest.mark.parametrize("count", [1, 2, 7])
+def test_the_tallest_bar_and_the_legend_fit_under_the_top_of_the_token_axes(count):
+    figure = dashboard_figure(many_calls(count))
+    figure_png(figure)
+    tokens = figure.axes[0]
+    tallest = max(stack_tops(tokens))
+    assert tallest == 1000 and tokens.get_ylim()[1] >= 1.2 * tallest
+    renderer = figure.canvas.get_renderer()
+    legend = tokens.get_legend().get_window_extent(renderer)
+    top_of_bars = tokens.transData.transform((1, tallest))[1]
+    assert legend.y0 > top_of_bars, "the legend sits in the headroom, above every bar"
+    assert legend.y1 <= tokens.get_window_extent(renderer).y1
+
+
+def test_rates_and_costs_have_headroom_above_their_highest_point(ledger):
+    _, rates, costs = dashboard_figure(ledger).axes
+    assert rates.get_ylim()[1] > 1.0 and max(rates.get_yticks()) == 1.0, "no tick promises a rate above 100%"
+    highest = max(max(line.get_ydata()) for line in costs.lines)
+    assert costs.get_ylim()[1] >= 1.2 * highest
+
+
+@pytest.mark.parametrize("ledger_of", [many_calls, lambda count: Ledger()])
+def test_the_figure_is_transparent_with_grey_text_and_axes(ledger_of):
+    from matplotlib.colors import to_rgba
+
+    figure = dashboard_figure(ledger_of(3))
+    figure_png(figure)
+    assert figure.get_facecolor()[3] == 0 and all(axes.get_facecolor()[3] == 0 for axes in figure.axes)
+    grey = to_rgba(NEUTRAL)
+    for text in drawn_texts(figure):
+        assert to_rgba(text.get_color()) == grey, text.get_text()
+    for axes in figure.axes:
+        labels = [*axes.get_xticklabels(), *axes.get_yticklabels()]
+        assert all(to_rgba(label.get_color()) == grey for label in labels)
+        assert all(to_rgba(spine.get_edgecolor()) == grey for spine in axes.spines.values())
+        legend = axes.get_legend()
+        assert legend is None or not legend.get_frame_on(), "no white legend box on a dark page"
+
+
+def test_the_png_is_transparent_where_nothing_is_drawn(ledger):
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.open(BytesIO(figure_png(dashboard_figure(ledger)))).convert("RGBA")
+    assert image.getpixel((0, image.height - 1))[3] == 0 and image.getpixel((image.width - 1, 0))[3] == 0

@@ -101,5 +101,10 @@ def test_hostile_text_while_streaming_is_text_or_sanitised_html(make_panel, sess
             assert_harmless(op[1])
         elif op[0] == "c":  # the live token count: a number, worded in the page
             assert isinstance(op[1], int)
+        elif op[0] in ("s", "ts"):  # the tail's code box and marks: numbers and known kinds, no text
+            assert isinstance(op[1], bool)
+            for start, end, kind in op[2]:
+                assert isinstance(start, int) and (end is None or isinstance(end, int))
+                assert kind in ("strong", "em", "code", "heading")
         else:  # the open tail is set as textContent in the page (ui/stream_view.js): inert
             assert op[0] in ("r", "tr") and isinstance(op[2], str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from claude_magic.core.stream import StreamState, translate
@@ -50,10 +51,10 @@ def test_text_stream_ends_done_with_the_whole_text_and_footer(make_panel, stream
     state = feed(panel, stream_events("text_only.sse"))
     assert panel.status == "writing"
     panel.finish(reply_from(state, cost_usd=0.0123, ttft_s=0.25, duration_s=1.5))
-    assert panel.status == "done" and " · done" in panel.static_html()
+    assert panel.status == "done" and "<span class='claude-state' data-state='done'>done</span>" in panel.static_html()
     assert visible_text(panel.body.html(panel.marked)).strip() == state.text.strip()
     footer = panel.footer_html
-    for fragment in ("$0.0123", "cache hit", "first token 0.25 s", "total 1.50 s", "uncached"):
+    for fragment in ("$0.0123", "cache hit", "first token 0.25 s", "API time 1.50 s", "uncached"):
         assert fragment in footer, fragment
     assert "stop reason" not in footer
 
@@ -151,7 +152,7 @@ def test_unknown_model_cost_stays_unknown(make_panel, session, sim):
     assert "unknown · cache hit" in panel.footer_html and "$0.0000" not in panel.footer_html
 
 
-def test_midstream_failure_keeps_partial_text_and_says_why(make_panel, session, sim):
+def test_midstream_failure_keeps_partial_text_and_says_failed_once(make_panel, session, sim):
     from claude_magic.core.errors import StreamFailed
 
     sim.queue(ScriptedReply(text="partial words " * 40, fail_after_chars=120))
@@ -159,10 +160,11 @@ def test_midstream_failure_keeps_partial_text_and_says_why(make_panel, session, 
     try:
         session.ask("q", on_event=panel.consume)
     except StreamFailed:
-        panel.stop(session.last, "failed")
-    assert panel.status.startswith("failed: ") and "Overloaded" in panel.status
+        panel.stop(session.last, "API error 529 (overloaded_error): Overloaded ...")
+    assert panel.status == "failed", "the cell's error line says why; the header does not say it again"
     assert "partial words" in panel.body.html(panel.marked)
-    assert "partial words" in handle.updates[-1].html and "failed: " in handle.updates[-1].html
+    assert "partial words" in handle.updates[-1].html and "data-state='failed'>failed</span>" in handle.updates[-1].html
+    assert "Overloaded" not in handle.updates[-1].html
 
 
 def test_interrupt_keeps_partial_text(make_panel, stream_events):
@@ -180,7 +182,7 @@ def test_a_stale_complete_reply_does_not_become_the_failure_reason(make_panel, s
     old = session.ask("earlier question")
     panel, _ = make_panel()
     panel.stop(old, "failed")
-    assert panel.status == "failed: failed" and old.text not in panel.body.html(panel.marked)
+    assert panel.status == "failed" and old.text not in panel.body.html(panel.marked)
 
 
 def test_settled_panel_becomes_static_html_with_the_reply(make_panel, session, sim):
@@ -207,7 +209,7 @@ def stream_through(text_stream: TextStream, text: str, step: int) -> list:
 
 
 def test_finished_blocks_are_sent_once_as_html_and_the_tail_only_grows():
-    stream = TextStream("r", "f")
+    stream = TextStream("r", "f", "s")
     text = "".join(f"Paragraph {n} " + "word " * 30 + "\n\n" for n in range(10)) + "Open tail"
     ops = stream_through(stream, text, 7)
     page = Page.replay(ops)
@@ -227,7 +229,7 @@ CODE = '''def load_{n}(path: str) -> dict:
 
 
 def test_a_long_code_block_is_never_resent():
-    stream = TextStream("r", "f")
+    stream = TextStream("r", "f", "s")
     text = "Here:\n\n```python\n" + "".join(CODE.format(n=n) for n in range(300)) + "```\n\nDone."
     ops = stream_through(stream, text, 16)
     sent = sum(len(op[1]) if op[0] == "f" else len(op[2]) for op in ops)
@@ -237,7 +239,7 @@ def test_a_long_code_block_is_never_resent():
 
 
 def test_code_fences_with_blank_lines_are_never_split():
-    stream = TextStream("r", "f")
+    stream = TextStream("r", "f", "s")
     text = "Intro paragraph here.\n\n```python\nx = 1\n\n\ny = 2\n```\n\nAfter.\n\nMore"
     ops = stream_through(stream, text, 1)
     html = Page.replay(ops).body_html() + stream.html(text)[len("".join(stream.frozen_html)) :]
@@ -245,7 +247,7 @@ def test_code_fences_with_blank_lines_are_never_split():
 
 
 def test_citation_marks_that_move_are_replaced_not_duplicated():
-    stream = TextStream("r", "f")
+    stream = TextStream("r", "f", "s")
     ops = stream.ops("The sky¹") + stream.ops("The sky is blue.¹")
     assert Page.replay(ops).tail == "The sky is blue.¹"
 
@@ -299,3 +301,108 @@ def test_the_panel_notes_the_compaction(make_panel, session, sim):
     reply = session.ask("Go on.", compact_at=600, on_event=panel.consume)
     panel.finish(reply)
     assert "compacted:" in panel.footer_html and "summary" in panel.footer_html
+
+
+JSON_REPLY = '{"city": "Paris", "rank": 1, "tags": ["a <b>", "x```y"]}'
+
+
+def test_a_json_reply_settles_as_a_highlighted_code_block_not_prose(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=JSON_REPLY))
+    panel, handle = make_panel(fmt="json")
+    reply = session.ask("Give the city as JSON.", on_event=panel.consume)
+    panel._redraw()
+    live = Page.replay(panel.widget.sent_ops)
+    assert live.body.done == [] and live.body.code and live.tail == JSON_REPLY, "one open code box while it streams"
+    panel.finish(reply)
+    body = re.search(r"<div class='claude-body'>(.*?)</div>", handle.updates[-1].html, re.S).group(1)
+    assert body.startswith("<pre><code>") and "<p>" not in body
+    assert '<span class="s">"Paris"</span>' in body.replace("&quot;", '"'), "highlighted as JSON"
+    assert html.unescape(visible_text(body)).strip() == JSON_REPLY
+    assert "<b>" not in body, "model text stays escaped inside the code block"
+
+
+def test_a_markdown_reply_is_still_prose(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=JSON_REPLY))
+    panel, handle = make_panel()
+    panel.finish(session.ask("Give the city as JSON.", on_event=panel.consume))
+    assert "<p>" in handle.updates[-1].html and "<pre>" not in handle.updates[-1].html
+
+
+def test_a_reply_already_fenced_is_not_fenced_twice(make_panel, session, sim):
+    sim.queue(ScriptedReply(text=f"```json\n{JSON_REPLY}\n```"))
+    panel, handle = make_panel(fmt="json")
+    panel.finish(session.ask("Give the city as JSON.", on_event=panel.consume))
+    html = handle.updates[-1].html
+    assert html.count("<pre>") == 1 and "```" not in visible_text(html).replace("x```y", "")
+
+
+MARKDOWN = """## Results
+
+The fit **converged** after *twelve* steps, using `fit()`:
+
+```python
+def fit(data):
+    return sum(data) / len(data)  # the **mean**
+```
+
+That is **all**."""
+
+
+def test_the_open_tail_never_shows_raw_emphasis_or_a_fence_line():
+    stream = TextStream("r", "f", "s")
+    code = MARKDOWN.split("```python\n")[1].split("\n```")[0]
+    ops: list = []
+    tails, code_boxes, strong = [], [], set()
+    for end in range(1, len(MARKDOWN) + 1):  # one character at a time: every state the page can show
+        ops += stream.ops(MARKDOWN[:end])
+        page = Page.replay(ops)
+        (code_boxes if page.body.code else tails).append(page.tail)
+        strong.update(page.body.marked("strong"))
+    assert not [tail for tail in tails if "**" in tail or "`" in tail or tail.lstrip().startswith("#")]
+    assert code_boxes and all(code.startswith(box) for box in code_boxes), "the code box shows only the code"
+    assert code in code_boxes, "code is shown exactly as written, its ** too"
+    assert {"converged", "all"} <= strong
+
+
+def test_the_tail_style_travels_only_when_it_changes():
+    stream = TextStream("r", "f", "s")
+    text = "Some **bold text that goes on " + "and on " * 200
+    ops = stream_through(stream, text, 5)
+    styles = [op for op in ops if op[0] == "s"]
+    assert styles == [["s", False, [[5, None, "strong"]]]], "an open mark grows without being resent"
+
+
+def test_the_header_state_is_a_coloured_kind_live_and_settled(make_panel, session, sim):
+    panel, handle = make_panel()
+    assert "<span class='claude-state' data-state='live'>waiting</span>" in panel.widget.header
+    panel.note("retrying after 529, attempt 2 of 3")
+    assert "data-state='live'>retrying after 529" in panel.widget.header
+    sim.queue(ScriptedReply(text="partial words " * 40, fail_after_chars=120))
+    try:
+        session.ask("q", on_event=panel.consume)
+    except Exception:
+        panel.stop(session.last, "failed")
+    settled = handle.updates[-1].html
+    assert "data-state='failed'>failed</span>" in settled, "the state word (the cell's error line says why)"
+    assert settled.startswith("<div class='claude-reply") and "' data-state='failed'>" in settled.split("<div", 2)[1]
+
+
+def test_refused_and_interrupted_are_warnings_done_is_done():
+    from claude_magic.ui.panel import state_kind
+
+    assert [state_kind(s) for s in ("waiting", "thinking", "writing", "running get_price")] == ["live"] * 4
+    assert [state_kind(s) for s in ("done", "refused", "interrupted", "failed: Overloaded")] == [
+        "done",
+        "warn",
+        "warn",
+        "failed",
+    ]
+
+
+def test_settled_thinking_is_wrapped_like_the_live_one(make_panel, session, sim):
+    sim.queue(ScriptedReply(text="Answer.", thinking="Quiet **thoughts**"))
+    panel, handle = make_panel()
+    panel.finish(session.ask("q", on_event=panel.consume))
+    assert "<summary>Thinking</summary><div class='claude-thought'><p>Quiet <strong>thoughts</strong></p>" in (
+        handle.updates[-1].html
+    )

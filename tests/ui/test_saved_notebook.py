@@ -25,12 +25,13 @@ def test_saved_notebook_shows_the_reply_without_widget_state(tmp_path, monkeypat
     path = tmp_path / "saved.ipynb"
     nbformat.write(nb, path)
     reopened = nbformat.read(path, as_version=4)
-    style, output = [o for o in reopened.cells[-1].outputs if o["output_type"] == "display_data"]
+    shown = [o for o in reopened.cells[-1].outputs if o["output_type"] == "display_data" and any(o["data"].values())]
+    style, output = shown  # outputs the live reply used and emptied when it settled show nothing
     assert style["data"]["text/html"].startswith("<style id='claude-magic-style'>"), "the stylesheet, once"
     html = output["data"]["text/html"]
     assert "Saved <strong>reply</strong> text costs $5." in html
     assert "“Quoted line” — Manual, page 3" in html
-    assert "quiet thoughts" in html and " in (cache read" in html and " · done</div>" in html
+    assert "quiet thoughts" in html and " in (cache read" in html and "data-state='done'>done</span></div>" in html
     assert output["data"]["text/plain"].endswith(" · default · done")
     exported, _ = HTMLExporter().from_notebook_node(reopened)
     assert "Saved <strong>reply</strong> text costs $5." in exported

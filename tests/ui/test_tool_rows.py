@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from claude_magic._planning import RequestOptions
 from claude_magic.core.events import Started, TextDelta, ThinkingDelta, ToolFinished, ToolStarted
 from claude_magic.core.tools import ToolCall
 from claude_magic.core.transcript import Reply
@@ -73,5 +74,43 @@ def test_hostile_tool_text_is_escaped_everywhere(make_panel):
 def test_a_row_shows_size_duration_and_a_truncated_result():
     call = ToolCall("toolu_1", "read", {}, content="x" * 5000, duration_s=1.5)
     html = tool_row_html(call)
-    assert "5,000 chars · 1.50 s" in html
+    assert "5,000 chars · ran 1.50 s" in html
     assert "x" * 300 not in html  # the preview is cut
+
+
+def test_a_row_says_how_long_the_tool_ran_and_the_footer_splits_api_time_from_tool_time(make_panel, session, sim):
+    import re
+    import time
+
+    from claude_magic._tool_loop import Loop, ToolSet, run_blocking
+    from claude_magic.simulator import ScriptedReply
+    from tests.test_tool_loop import PRICE, Recipe, asks, use
+
+    def slow_price(sku: str) -> float:
+        time.sleep(0.3)
+        return 12.5
+
+    sim.queue(asks(use("get_price", sku="SKU-12")))
+    sim.queue(ScriptedReply(text="It costs 12.5."))
+    toolset = ToolSet({"get_price": Recipe("get_price", slow_price, PRICE)})
+    panel, handle = make_panel()
+    prepared = session.prepare("What does SKU-12 cost?", RequestOptions(tools=toolset.definitions()))
+    reply = run_blocking(Loop(session, toolset, panel.consume).run(prepared))
+    panel.finish(reply)
+    ran = reply.tool_calls[0].duration_s
+    assert ran >= 0.3
+    settled = handle.updates[-1].html
+    assert f"4 chars · ran {ran:.2f} s" in settled, "the result '12.5' and the tool's own run time"
+    footer = re.search(r"first token [\d.]+ s · API time ([\d.]+) s · tools ran ([\d.]+) s", panel.footer_html)
+    assert footer, panel.footer_html
+    assert footer.groups() == (f"{reply.duration_s:.2f}", f"{ran:.2f}"), "API time and tool time, each its own"
+
+
+def test_a_reply_without_tools_has_no_tool_time_and_server_tools_add_none():
+    from claude_magic.core.annotate import usage_lines
+
+    server = ToolCall("srvtoolu_1", "web_search", {}, source="server", duration_s=0.0)
+    for calls in ((), (server,)):
+        reply = Reply("", "", (), Usage(), "end_turn", "m", "msg", ttft_s=0.1, duration_s=0.32, tool_calls=calls)
+        line = usage_lines(reply)[1]
+        assert line.endswith("first token 0.10 s · API time 0.32 s") and "ran" not in line
