@@ -30,7 +30,8 @@ from .agent_subject import (
 
 MAX_CALLS = 4
 MAX_KEYS = 2
-LOAD, INSPECT, SURVEY, CLEAN, COMPUTE, PLOT, COLUMNS = "load", "inspect", "survey", "clean", "compute", "plot", "columns"
+LOAD, INSPECT, SURVEY, CLEAN = "load", "inspect", "survey", "clean"
+COMPUTE, PLOT, COLUMNS = "compute", "plot", "columns"
 NOT_RUN = "did not run"  # what the client's result says of a call nobody approved
 _SHOW = "print({f}.shape)\nprint({f}.dtypes.astype(str).to_dict())\nprint({f}.head())"
 _SURVEY = (
@@ -97,7 +98,8 @@ def next_step(facts: Facts) -> Step | None:
         return None
     failed = [d for d in facts.done if d.error]
     if failed:
-        return _columns(facts) if failed[-1] is facts.done[-1] and facts.frame and COLUMNS not in facts.kinds() else None
+        again = failed[-1] is facts.done[-1] and facts.frame and COLUMNS not in facts.kinds()
+        return _columns(facts) if again else None
     if facts.frame is None:
         return None if facts.done else _first(facts.subject)
     return _work(facts)
@@ -107,10 +109,11 @@ def _first(subject: Subject) -> Step:
     if subject.path is not None:
         name = name_for(subject.path)
         code = f"import pandas as pd\n{name} = pd.read_csv({subject.path!r})\n" + _SHOW.format(f=name)
-        return Step(LOAD, code, f"I'll load `{subject.path}` and look at it.", f"loaded `{subject.path}` into `{name}`", name)
+        did = f"loaded `{subject.path}` into `{name}`"
+        return Step(LOAD, code, f"I'll load `{subject.path}` and look at it.", did, name)
     if subject.frame is not None:
-        did = f"inspected `{subject.frame}`"
-        return Step(INSPECT, _SHOW.format(f=subject.frame), f"I'll look at `{subject.frame}` first.", did, subject.frame)
+        frame = subject.frame
+        return Step(INSPECT, _SHOW.format(f=frame), f"I'll look at `{frame}` first.", f"inspected `{frame}`", frame)
     return Step(SURVEY, _SURVEY, "I'll look for DataFrames in the notebook.", "looked for DataFrames in the notebook")
 
 
@@ -172,7 +175,8 @@ def _plot(facts: Facts) -> Step:
 def _columns(facts: Facts) -> Step:
     frame = facts.frame or ""
     code = f"print(list({frame}.columns))\nprint({frame}.dtypes.astype(str).to_dict())"
-    return Step(COLUMNS, code, f"That failed; I'll check the columns of `{frame}`.", f"printed the columns of `{frame}`")
+    says = f"That failed; I'll check the columns of `{frame}`."
+    return Step(COLUMNS, code, says, f"printed the columns of `{frame}`")
 
 
 def _value(facts: Facts) -> str | None:

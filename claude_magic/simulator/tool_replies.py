@@ -1,4 +1,4 @@
-"""What the default reply does with tools: report tool results, call the client's tools, play an agent, or run web tools."""
+"""What the default reply does with tools: report tool results, call the client's tools, play an agent, or search."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def tool_reply(body: Dict) -> Acted | None:
 
 
 def plays_agent(body: Dict, choice: Dict) -> bool:
-    """The agent plays when `python` is offered, may be called or has been, no format is asked and no other tool named."""
+    """The agent plays when `python` is offered and may be (or was) called, no format asked, no other tool named."""
     if output_format(body) is not None or not offers_python(body):
         return False
     if choice["type"] == "tool" and choice.get("name") != AGENT_TOOL:
