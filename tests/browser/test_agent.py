@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from .cells import LOAD, has_settled_panel
 from .conftest import screenshot_path
-from .notebook_ui import LIVE_PANEL, SETTLED_PANEL
+from .notebook_ui import LIVE_PANEL, RUN_TIMEOUT_MS, SETTLED_PANEL
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -31,7 +31,7 @@ SHOW = "print('orders_summary:', globals().get('orders_summary', 'absent'))"
 INSPECT = "print(orders.shape)"  # the first line of the simulated agent's first call
 COMPUTE = "orders_summary = orders.groupby('city')['amount'].sum()"  # the first line of its second call
 PROPOSED = "# The code %%claude --agent ran above, in order (2 calls)"
-BOX = ".widget-vbox.claude-approval"  # the question with its buttons, while it waits
+BOX = ".claude-approval:has(button)"  # the question with its buttons, while it waits
 AGENT_ROW = "details.claude-tool.claude-agent"
 APPROVED_BY_YOU = re.compile(r"^[\d,]+ chars · \d+\.\d\d s · approved by you$")
 WIDGET_ERROR = "Error displaying widget"
@@ -53,18 +53,23 @@ def start_the_agent(ui: NotebookUI) -> str:
 def waiting_box(ui: NotebookUI, first_line: str) -> Locator:
     """The approval box of the call whose code starts with `first_line`, while the cell still runs."""
     box = ui.cell(AGENT_CELL).locator(BOX)
-    expect(box).to_have_count(1)
+    expect(box).to_have_count(1, timeout=RUN_TIMEOUT_MS)  # a busy machine takes its time for the first request
     expect(box.locator("pre.claude-agent-code")).to_contain_text(first_line)
     for name in ("Approve", "Approve the rest of this cell", "Deny"):
-        expect(box.get_by_role("button", name=name, exact=True)).to_be_visible()
+        expect(button(box, name)).to_be_visible()
     expect(ui.cell(AGENT_CELL).locator(".jp-InputPrompt")).to_have_text(re.compile(r"^\[\*\]:$"))
     expect(ui.cell(AGENT_CELL).locator(f"{LIVE_PANEL} .claude-header")).to_contain_text("waiting for your approval")
     expect(ui.page.get_by_text(WIDGET_ERROR)).to_have_count(0)
     return box
 
 
+def button(box: Locator, name: str) -> Locator:
+    """The button labelled `name` (its icon may add a glyph before the label)."""
+    return box.get_by_role("button", name=re.compile(rf"(^|\W){re.escape(name)}$"))
+
+
 def click(box: Locator, name: str) -> None:
-    box.get_by_role("button", name=name, exact=True).click()
+    button(box, name).click()
 
 
 def settled_rows(ui: NotebookUI, count: int) -> Locator:
