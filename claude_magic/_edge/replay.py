@@ -31,16 +31,38 @@ class ReplayMiss(ClaudeMagicError, anthropic.AnthropicError):
 
 
 def fingerprint(request: httpx2.Request) -> str:
-    """sha256 of the canonical (sorted keys, compact) method, path, beta header and JSON body."""
+    """sha256 of the canonical (sorted keys, compact) method, path, beta header and JSON body.
+
+    The notebook context blocks are left out: they say what the notebook showed around the cell
+    (outputs, timings, addresses), which a rerun of the same notebook does not reproduce exactly.
+    """
     body = request.read()
     canonical = {
         "method": request.method,
         "path": request.url.path,
         "beta": request.headers.get("anthropic-beta"),
-        "body": json.loads(body) if body else None,
+        "body": _without_notebook_context(json.loads(body)) if body else None,
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _without_notebook_context(body: Any) -> Any:
+    """The request body with every user turn's notebook context block taken out."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    if not isinstance(messages, list):
+        return body
+    return {**body, "messages": [_drop_context(message) for message in messages]}
+
+
+def _drop_context(message: Any) -> Any:
+    from .core.context import OPEN
+
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, list):
+        return message
+    kept = [b for b in content if not (isinstance(b, dict) and str(b.get("text", "")).startswith(OPEN))]
+    return {**message, "content": kept}
 
 
 def cell_of(request: httpx2.Request) -> str:

@@ -1,4 +1,4 @@
-"""What the default reply does with tools: report tool results, call the client's tools, or run web tools."""
+"""What the default reply does with tools: report tool results, call the client's tools, play an agent, or search."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .agent_reply import AGENT_TOOL, agent_turn, offers_python
 from .blocks import tool_id
 from .conversation import merge_turns
 from .prompt import fingerprint, prompt_of
@@ -30,6 +31,9 @@ class Acted:
 def tool_reply(body: Dict) -> Acted | None:
     """The reply when tools decide it; None leaves the reply to plain text (or the structured output)."""
     choice = choice_of(body)
+    if plays_agent(body, choice):
+        blocks, stop = agent_turn(body, may_call=choice["type"] != "none", forced=choice["type"] != "auto")
+        return Acted(blocks, stop)
     if opening_results(body["messages"]):
         return None if output_format(body) is not None else _after_results(body, choice)
     if choice["type"] == "none":
@@ -39,6 +43,17 @@ def tool_reply(body: Dict) -> Acted | None:
         planned = next_calls(calls, hints_from(prompt_of(body)[0]), None, first_round=True)
         return Acted(_tool_uses(body, planned, forced=choice["type"] != "auto"), "tool_use")
     return _web_reply(body, choice)
+
+
+def plays_agent(body: Dict, choice: Dict) -> bool:
+    """The agent plays when `python` is offered and may be (or was) called, no format asked, no other tool named."""
+    if output_format(body) is not None or not offers_python(body):
+        return False
+    if choice["type"] == "tool" and choice.get("name") != AGENT_TOOL:
+        return False
+    if choice["type"] == "none" and not opening_results(body["messages"]):
+        return False
+    return not [t for t in chosen_tools(body, {"type": "auto"}) if t["name"] != AGENT_TOOL]
 
 
 def _after_results(body: Dict, choice: Dict) -> Acted:
