@@ -49,6 +49,17 @@ def _absolute(name: str, path: Path, node: ast.ImportFrom) -> str:
 GRAPH = {name: imported_modules(name, path) for name, path in MODULES.items()}
 
 
+def unresolved_imports(name: str, path: Path) -> list[str]:
+    """Each `from X import ...` of claude_magic in `name` whose X is no module (a lazy one fails only when run)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(PACKAGE)):
+            base = _absolute(name, path, node)
+            if base not in MODULES:
+                found.append(f"line {node.lineno}: {base}")
+    return found
+
+
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One import circle as a path of module names, or None."""
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
@@ -81,6 +92,11 @@ def test_the_graph_is_read_from_the_sources():
 def test_find_cycle_sees_a_circle_and_a_clean_graph():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_every_import_of_the_package_names_a_module():
+    unresolved = {name: found for name, path in MODULES.items() if (found := unresolved_imports(name, path))}
+    assert unresolved == {}
 
 
 def test_no_import_circles():

@@ -56,7 +56,7 @@ def _without_notebook_context(body: Any) -> Any:
 
 
 def _drop_context(message: Any) -> Any:
-    from .core.context import OPEN
+    from ..core.context import OPEN
 
     content = message.get("content") if isinstance(message, dict) else None
     if not isinstance(content, list):
