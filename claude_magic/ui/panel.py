@@ -33,6 +33,7 @@ from ..core.events import (
 from ..core.render import closed_prefix_end
 from ..core.tools import ToolCall
 from ..core.transcript import Reply
+from .agent_row import AGENT_SOURCE, agent_row_html
 from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
 from .settling import SettlesOnExit
 from .throttle import Throttle
@@ -298,6 +299,8 @@ class ResponsePanel(SettlesOnExit):
 
 def tool_row_html(call: ToolCall, *, running: bool = False) -> str:
     """A compact, collapsible row for one tool call; every part the model or the tool wrote is escaped."""
+    if call.source == AGENT_SOURCE:
+        return agent_row_html(call, running=running)
     state = "running…" if running else call.outcome()
     kind = " claude-tool-error" if call.is_error and not running else ""
     summary = (
