@@ -29,8 +29,9 @@ def agent_row_html(call: ToolCall, *, running: bool = False) -> str:
         f"<span class='claude-tool-state'>{text_html(state)}</span></summary>"
     )
     details = f"<div class='claude-tool-label'>code · {text_html(_who(call))}</div>{code_block(code)}"
-    if not running and not call.denied:
-        details += f"<div class='claude-tool-label'>output · {text_html(call.outcome())}</div>"
+    if not running:
+        label = "not run · what Claude was told" if call.denied else f"output · {call.outcome()}"
+        details += f"<div class='claude-tool-label'>{text_html(label)}</div>"
         details += f"<pre>{text_html(_cut(result_text(call.content), ROW_OUTPUT_CHARS))}</pre>"
     opening = f"<details class='claude-tool claude-agent{kind}' data-tool='{text_html(call.id)}'>"
     return f"{opening}{summary}{details}</details>"
