@@ -14,10 +14,11 @@ SETUP = """\
 import claude_magic
 from claude_magic.simulator import ScriptedReply
 from claude_magic._tool_loop import Loop, ToolSet, run_blocking
+from claude_magic._planning import RequestOptions
 from claude_magic.agent.gate import AgentGate
 from claude_magic.agent.tool import PythonTool
 s = claude_magic.session()
-sim = s.simulator
+sim = s.connection.simulator
 
 def play(*rounds, timeout_s=5):
     global gate
@@ -27,7 +28,7 @@ def play(*rounds, timeout_s=5):
     sim.queue(ScriptedReply(text='Done.'))
     gate = AgentGate(yes=True)
     toolset = ToolSet({'python': PythonTool(get_ipython(), gate, timeout_s)}, approver=gate)
-    prepared = s.prepare('Work.', tools=toolset.definitions())
+    prepared = s.prepare('Work.', RequestOptions(tools=toolset.definitions()))
     return run_blocking(Loop(s, toolset, lambda e: None).run(prepared)).text
 
 def last_result():

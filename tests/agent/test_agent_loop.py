@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from claude_magic._planning import RequestOptions
 from claude_magic._tool_loop import Loop, ToolSet, run_blocking
 from claude_magic.agent.gate import DENY, ONCE, AgentGate
 from claude_magic.agent.records import proposed_cell, with_rounds
@@ -26,7 +27,7 @@ def asks(*uses: dict[str, Any]) -> ScriptedReply:
 def agent(session: Any, shell: Any, gate: AgentGate, prompt: str = "Do the work.", timeout_s: float = 5) -> Any:
     toolset = ToolSet({"python": PythonTool(shell, gate, timeout_s)}, approver=gate)
     loop = Loop(session, toolset, lambda event: None)
-    reply = run_blocking(loop.run(session.prepare(prompt, tools=toolset.definitions())))
+    reply = run_blocking(loop.run(session.prepare(prompt, RequestOptions(tools=toolset.definitions()))))
     return reply, loop
 
 
@@ -85,7 +86,7 @@ def test_where_nobody_can_answer_and_no_yes_the_call_is_denied_in_one_line(sessi
     statuses: list[str] = []
     gate = AgentGate(CodeInput(can_ask=False))
     toolset = ToolSet({"python": PythonTool(shell, gate, 5)}, approver=gate)
-    prepared = session.prepare("Do it.", tools=toolset.definitions())
+    prepared = session.prepare("Do it.", RequestOptions(tools=toolset.definitions()))
     run_blocking(Loop(session, toolset, lambda e: None, statuses.append).run(prepared))
     assert "headless" not in shell.user_ns
     said = [s for s in statuses if "denied" in s]
