@@ -234,3 +234,14 @@ def test_a_replayed_agent_cell_asks_again(run, shell, sim, answers, magics, make
     assert shell.user_ns["agent_replayed"] == 1  # denied this time: the recorded code did not run by itself
     assert len(sim.requests) == sent  # nothing new reached the API
     assert "\n" not in str(result.error_in_exec)  # the denial's next request is not recorded: one line, if any
+
+
+@pytest.mark.parametrize(
+    ("line", "awaited"),
+    [("--agent", True), ("--agent --yes -o r", True), ("--tools agent", False), ("-s 'An agent.'", False)],
+)
+def test_an_agent_cell_is_awaited_so_its_buttons_can_get_a_click(shell, line, awaited):
+    from claude_magic.ipython.transform import await_confirming_cells
+
+    cell = [f"get_ipython().run_cell_magic('claude', {line!r}, 'hi\\n')\n"]
+    assert await_confirming_cells(cell)[0].startswith("await ") is awaited
