@@ -97,5 +97,6 @@ def code_asker(buttons: bool, can_ask: bool, timeout_s: float | None) -> Asker:
 
 def _row(record: AgentRecord, costs: list[float | None]) -> dict[str, Any]:
     """A call's provenance with the cost of the round that asked for it (None when unknown)."""
-    known = record.round is not None and 0 < record.round <= len(costs)
-    return {**record.provenance(), "round_cost_usd": costs[record.round - 1] if known else None}  # type: ignore[operator]
+    number = record.round
+    cost = costs[number - 1] if number is not None and 0 < number <= len(costs) else None
+    return {**record.provenance(), "round_cost_usd": cost}

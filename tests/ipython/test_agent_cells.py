@@ -245,3 +245,19 @@ def test_an_agent_cell_is_awaited_so_its_buttons_can_get_a_click(shell, line, aw
 
     cell = [f"get_ipython().run_cell_magic('claude', {line!r}, 'hi\\n')\n"]
     assert await_confirming_cells(cell)[0].startswith("await ") is awaited
+
+
+def test_with_yes_nobody_is_said_to_be_waiting(run, sim):
+    sim.queue(asks(python("agent_steps = 1")))
+    sim.queue(ScriptedReply(text="Done."))
+    _, out = run("%%claude --agent --yes\nGo.\n")
+    assert "waiting for your approval" not in out.stderr
+
+
+def test_without_yes_the_wait_is_said(run, sim, answers):
+    given, _ = answers
+    given += ["y"]
+    sim.queue(asks(python("agent_steps = 1")))
+    sim.queue(ScriptedReply(text="Done."))
+    _, out = run("%%claude --agent\nGo.\n")
+    assert "waiting for your approval of python" in out.stderr
