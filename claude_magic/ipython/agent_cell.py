@@ -5,6 +5,8 @@ The cell has one `AgentGate`: `--yes`, the user's own `agent_approval = "session
 answers it, else nobody, and each call is denied in one line). After the loop, however it ended, the code
 that ran is offered as the next cell (as `-f code` does) and each call's provenance joins the output's.
 A replayed cell asks again: the gate is new in every cell and the tool runs only what it approved.
+The notebook context (issue 25) reaches an agent cell as it reaches any cell, through `ClaudeMagics._cell` and
+`_prepare`: nothing here adds or removes it.
 """
 
 from __future__ import annotations

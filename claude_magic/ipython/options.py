@@ -296,6 +296,9 @@ def _check_agent_options(args: argparse.Namespace) -> None:
         raise UsageError("--yes approves the calls of --agent: add --agent, or leave out --yes")
     if args.agent and args.parallel_tools:
         raise UsageError("--agent runs code on the kernel's main thread, a call at a time: leave out --parallel-tools")
+    if args.agent and args.format == "code":
+        # a kernel keeps one next-cell payload per reply: -f code's would replace the code that ran
+        raise UsageError("--agent puts the code that ran in the next cell; -f code would replace it: leave out -f code")
 
 
 def rounds_problem(name: str, rounds: int) -> str:

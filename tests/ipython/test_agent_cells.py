@@ -170,6 +170,7 @@ def test_provenance_lists_every_call_with_its_hash_verdict_by_whom_round_and_cos
         ("--yes", "--yes approves the calls of --agent"),
         ("--agent --parallel-tools", "leave out --parallel-tools"),
         ("--agent --tools python", "--agent brings its own tool named 'python'"),
+        ("--agent -f code", "leave out -f code"),
     ],
 )
 def test_option_mistakes_are_one_line_and_nothing_is_sent(run, shell, sim, line, says):
