@@ -7,6 +7,7 @@ can answer nothing.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -145,6 +146,10 @@ def test_a_headless_kernel_without_yes_denies_each_call_in_one_line_and_runs_not
     saved = nbformat.reads(nbformat.writes(notebook), as_version=4)  # after save and reload
     panel = str(saved.cells[4].outputs)
     assert "claude-agent" in panel and "approved by --yes" in panel and "agent_yes = 1" in panel
+    [kept] = [o.metadata["claude_magic"] for o in saved.cells[4].outputs if "claude_magic" in o.get("metadata", {})]
+    [row] = kept["agent"]
+    assert (row["round"], row["verdict"], row["by"], row["outcome"]) == (1, "approved", "--yes", "ok")
+    assert row["sha256"] == hashlib.sha256(b"agent_yes = 1").hexdigest() and "agent_yes" not in str(kept)
     denied = str(saved.cells[1].outputs)
     assert "denied: nobody could approve it here" in denied and "add --yes" in denied  # the row says why
 
