@@ -14,9 +14,13 @@ before each `%%claude` cell, a cell that makes a variable and prints; each reque
 goes first in its new turn and stays in the chat's history. Its ideal is each request reading all
 that the previous one sent.
 
+A fourth run is a 10-round `%%claude --agent` loop: the built-in `python` tool running in a real IPython
+shell (every call approved, as --yes does), each round's code printing more than the last (a DataFrame
+summary too), so the tool results grow; its ideal is again every round reading all the previous one sent.
+
 Run: .venv/bin/python benchmarks/caching.py
 Targets: cache reads >= 0.97 of ideal, and total cost within 3% of the ideal cost; in the tool
-loop and the context session, reads >= 0.97 of ideal.
+loop, the context session and the agent loop, reads >= 0.97 of ideal.
 """
 
 from __future__ import annotations
@@ -237,11 +241,64 @@ def report_context_session() -> None:
     print(f"{read:>10,}{read / ideal:>9.3f}{cost:>10.4f}")
 
 
+AGENT_ROUNDS = 10
+
+
+def agent_code(n: int) -> str:
+    """Round n's code: a growing printout, and now and then a frame as the last expression."""
+    code = f"step_{n} = list(range({n * 40}))\nprint('round {n}:', step_{n})"
+    if n % 3 == 2:
+        rows = n * 500
+        code += f"\nimport pandas as pd\npd.DataFrame({{'x': range({rows}), 'y': [i * 0.5 for i in range({rows})]}})"
+    return code
+
+
+def run_agent_loop(sim: Simulator, policy: str) -> list[CallRecord]:
+    """A 10-round agent cell's ledger rows: the python tool, in a real shell, every call approved."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from claude_magic.agent.gate import AgentGate
+    from claude_magic.agent.tool import PythonTool
+
+    sim.reset()
+    for n in range(AGENT_ROUNDS - 1):
+        use = {"type": "tool_use", "name": "python", "input": {"code": agent_code(n)}}
+        sim.queue(ScriptedReply(content=({"type": "text", "text": f"Step {n}."}, use), stop_reason="tool_use"))
+    sim.queue(ScriptedReply(text="The analysis is done."))
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sk-bench", max_retries=0)
+    session = Session(client=PolicyClient(client, policy))
+    session.configure(model=MODEL, system=SYSTEM, cache="auto" if policy == "claude_magic" else "off")
+    gate = AgentGate(yes=True)
+    tool = PythonTool(InteractiveShell.instance(), gate, 30, MODEL)
+    toolset = ToolSet({"python": tool}, max_rounds=AGENT_ROUNDS, approver=gate)
+    prepared = session.prepare("Explore the data step by step.", RequestOptions(tools=toolset.definitions()))
+    run_blocking(Loop(session, toolset, lambda event: None).run(prepared))
+    return list(session.usage.records)
+
+
+def report_agent_loop(sim: Simulator) -> None:
+    import contextlib
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the agent's code prints; the table should not drown
+        results = {policy: run_agent_loop(sim, policy) for policy in ("none", "claudette", "claude_magic")}
+    baseline = results["none"]
+    ideal = sum(r.usage.total_input_tokens for r in baseline[:-1])
+    total = sum(r.usage.total_input_tokens for r in baseline)
+    print(f"\n{AGENT_ROUNDS}-round agent loop (python tool, growing outputs); {total:,} input tokens in all;"
+          f" ideal reads {ideal:,}")  # fmt: skip
+    print(f"{'policy':<14}{'reads':>10}{'÷ ideal':>9}{'cost':>10}")
+    for policy, records in results.items():
+        read = sum(r.usage.cache_read_input_tokens for r in records)
+        cost = sum(r.cost_usd or 0.0 for r in records)
+        print(f"{policy:<14}{read:>10,}{read / ideal:>9.3f}{cost:>10.4f}")
+
+
 def main() -> None:
     with Simulator() as sim:
         results = {policy: run_policy(sim, policy) for policy in POLICIES}
         report_cells(results)
         report_tool_loop(sim)
+        report_agent_loop(sim)
     report_context_session()
 
 

@@ -170,7 +170,8 @@ class Loop:
 
     async def _refusal(self, approver: Approver, call: ToolCall) -> str | None:
         """None when the user approves; else what the model hears. An approver that cannot ask denies, saying why."""
-        self._say(f"waiting for your approval of {call.name}")
+        if getattr(approver, "will_ask", lambda call: True)(call):  # a standing approval (--yes) asks nobody
+            self._say(f"waiting for your approval of {call.name}")
         try:
             return None if await approver.approve(call) else DENIED
         except Exception as error:  # no frontend, no stdin, no answer in time: the loop goes on without the call

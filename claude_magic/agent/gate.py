@@ -54,6 +54,12 @@ class AgentGate:
             return True
         return await self._ask(call, code)
 
+    def will_ask(self, call: ToolCall) -> bool:
+        """Whether deciding `call` waits for someone (else --yes, the session setting or the rest decide it)."""
+        if call.name != TOOL_NAME:
+            return self.other is not None
+        return not (self.yes or self.session or self.rest)
+
     async def _ask(self, call: ToolCall, code: str) -> bool:
         if self.asker is None:
             self._note(call, code, DENIED, NOBODY)

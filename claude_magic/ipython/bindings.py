@@ -150,6 +150,8 @@ BINDINGS: dict[str, Binding] = {
     "replay_mode": Binding(REPLAY),
     "max_tool_rounds": Binding(None, _rounds),
     "approval_timeout": Binding(None, _seconds_or_none),
+    "agent_timeout": Binding(None, _seconds_or_none),
+    "agent_approval": Binding(None),
     "mcp_servers": Binding(None, _mcp_servers),
     "display": Binding(None),
     "context": Binding(None),

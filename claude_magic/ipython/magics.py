@@ -194,7 +194,8 @@ class ClaudeMagics(Magics, ClaudeTraits):
 
         The notebook context goes first in the new turn; the chat's "since" moves once the chat took it.
         """
-        toolset = self._toolset(options, blocking) if options.uses_tools else None
+        agent = self._agent(options, blocking)
+        toolset = self._toolset(options, blocking, agent) if options.uses_tools else None
         shape = self._output_shape(options)
         with self._notebook_context(options, prompt, without_cells) as context:
             from .context_cell import context_content
@@ -203,11 +204,11 @@ class ClaudeMagics(Magics, ClaudeTraits):
             prepared = self._prepare(options, prompt, sent, attachments, toolset, shape)
             fmt = "text" if self.display == "text" and options.format == "markdown" else options.format
             with self._view(options, fmt) as view:
-                reply = await self._answer(prepared, toolset, view, blocking, context)
+                reply = await self._answer(prepared, toolset, view, blocking, context, agent)
         deliver(self.shell, options, reply, shape)
 
     async def _answer(
-        self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool, context: ChatContext | None
+        self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool, context: ChatContext | None, agent: Any
     ) -> Any:
         """The reply in `view`, which says what context went and settles with the rows this cell made."""
         from ..core.provenance import with_context
@@ -217,9 +218,12 @@ class ClaudeMagics(Magics, ClaudeTraits):
             view.context(sent.summary_line)
         made = len(self.session.usage)
         try:
-            reply = await self._reply(prepared, toolset, view, blocking)
+            reply = await self._reply(prepared, toolset, view, blocking, agent)
         finally:  # the view settles (finish, or its exit stops it) with the rows this cell made
-            view.carry(with_context(self.provenance.take(made), sent.provenance() if sent else None))
+            carried = with_context(self.provenance.take(made), sent.provenance() if sent else None)
+            view.carry(agent.carried(carried) if agent else carried)
+            if agent:  # what ran changed the kernel, however the cell ended: the notebook shows it
+                agent.propose(self.shell)
         view.finish(reply, self._spend())
         return reply
 
@@ -256,7 +260,7 @@ class ClaudeMagics(Magics, ClaudeTraits):
         request = options.request(content=content, attachments=attachments, tools=tools, body=body)
         return self.session.prepare(prompt, request)
 
-    async def _reply(self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool) -> Any:
+    async def _reply(self, prepared: Any, toolset: Any, view: ReplyView, blocking: bool, agent: Any = None) -> Any:
         """The reply, streamed into `view`; a failure is one line (an interrupt stays one, for Run All to stop)."""
         with one_line_failures():
             if toolset is None:
@@ -264,27 +268,45 @@ class ClaudeMagics(Magics, ClaudeTraits):
                 return self.session.commit(prepared, reply)
             from .._tool_loop import Loop
 
-            return await Loop(self.session, toolset, view.consume, view.note, blocking, view.estimate).run(prepared)
+            sink = agent.events(view.consume) if agent else view.consume
+            loop = Loop(self.session, toolset, sink, view.note, blocking, view.estimate)
+            if agent:
+                agent.loop = loop
+            return await loop.run(prepared)
 
     def _spend(self) -> str | None:
         """The footer's spend line, when a budget is set."""
         return self.session.spend_line() if self.budget_usd is not None else None
 
-    def _toolset(self, options: CellOptions, blocking: bool) -> Any:
+    def _toolset(self, options: CellOptions, blocking: bool, agent: Any = None) -> Any:
         from .tool_setup import build_toolset
 
         approver = self._approver(blocking) if options.confirm else None
         mcp = lambda: self.session.mcp  # noqa: E731
-        return build_toolset(options, _namespace(self.shell), self.mcp_servers, mcp, approver, self.max_tool_rounds)
+        tools = build_toolset(options, _namespace(self.shell), self.mcp_servers, mcp, approver, self.max_tool_rounds)
+        model = options.overrides.get("model", self.session.settings.model)
+        return agent.toolset(tools, self.shell, self.agent_timeout, model) if agent else tools
 
     def _approver(self, blocking: bool) -> Any:
         """Approve / Deny buttons when the cell awaits in a widget frontend; else a question on input()."""
         from ..ui.approval import ButtonApprover, InputApprover
 
         asker = InputApprover(can_ask=_allows_stdin(self.shell))
-        if not blocking and self.uses_widgets():
-            return ButtonApprover(self.approval_timeout, asker)
-        return asker
+        return ButtonApprover(self.approval_timeout, asker) if self._buttons(blocking) else asker
+
+    def _agent(self, options: CellOptions, blocking: bool) -> Any:
+        """The gate of an --agent cell, asking as --confirm does (buttons, input(), or nobody: denied)."""
+        if not options.agent:
+            return None
+        from .agent_cell import AgentCell, code_asker
+
+        asker = code_asker(self._buttons(blocking), _allows_stdin(self.shell), self.approval_timeout)
+        other = self._approver(blocking) if options.confirm else None
+        return AgentCell.start(asker, yes=options.yes, session=self.agent_approval == "session", other=other)
+
+    def _buttons(self, blocking: bool) -> bool:
+        """Whether an approval can be a click: the cell awaits, in a kernel whose frontend draws widgets."""
+        return not blocking and self.uses_widgets()
 
     def _output_shape(self, options: CellOptions) -> Any:
         """The structured-output schema of `-f json --schema NAME`, checked before anything is sent."""

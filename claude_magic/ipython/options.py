@@ -150,6 +150,11 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("--parallel-tools",), {"action": "store_true", "help": "run one turn's tool calls at once, on threads"}),
     (("--confirm",), {"action": "store_true", "help": "ask before each tool call (Approve / Deny)"}),
     (
+        ("--agent",),
+        {"action": "store_true", "help": "let Claude run Python in this kernel, asking before each call"},
+    ),
+    (("--yes",), {"action": "store_true", "help": "with --agent: approve every call of this cell without asking"}),
+    (
         ("--web-search",),
         {
             "nargs": "?",
@@ -216,11 +221,13 @@ class CellOptions:
     as_frame: bool = False
     max_cost: float | None = None  # USD
     context: bool | None = None  # --context (True) / --no-context (False); None: ClaudeMagics.context says
+    agent: bool = False
+    yes: bool = False  # --agent only: every call of this cell approved without asking
 
     @property
     def uses_tools(self) -> bool:
         """True when the cell hands Claude any tool."""
-        return bool(self.tools or self.mcp or self.web_search is not None or self.web_fetch)
+        return bool(self.tools or self.mcp or self.web_search is not None or self.web_fetch or self.agent)
 
     def request(self, **built: Any) -> RequestOptions:
         """The cell's request options; `built` is what the magic made of the rest: content, attachments, tools, body."""
@@ -271,6 +278,8 @@ def parse_options(line: str) -> CellOptions:
         as_frame=args.as_frame,
         max_cost=args.max_cost,
         context=_context_option(args),
+        agent=args.agent,
+        yes=args.yes,
     )
 
 
@@ -288,11 +297,24 @@ def _check_tool_options(args: argparse.Namespace) -> None:
         raise UsageError("--as-frame needs --schema NAME with a list of records, e.g. --schema Row")
     if args.format == "json" and args.cite:
         raise UsageError("-f json cannot be combined with --cite: the API does not cite in structured output")
-    tools = args.tools or args.mcp or args.web_search is not None or args.web_fetch
+    tools = args.tools or args.mcp or args.web_search is not None or args.web_fetch or args.agent
     if (args.confirm or args.parallel_tools or args.max_tool_rounds is not None) and not tools:
-        raise UsageError("--confirm, --parallel-tools and --max-tool-rounds need tools: add --tools NAME or --mcp NAME")
+        raise UsageError(
+            "--confirm, --parallel-tools and --max-tool-rounds need tools: add --tools NAME, --mcp NAME or --agent"
+        )
+    _check_agent_options(args)
     if args.max_tool_rounds is not None and args.max_tool_rounds < 1:
         raise UsageError(rounds_problem("--max-tool-rounds", args.max_tool_rounds))
+
+
+def _check_agent_options(args: argparse.Namespace) -> None:
+    if args.yes and not args.agent:
+        raise UsageError("--yes approves the calls of --agent: add --agent, or leave out --yes")
+    if args.agent and args.parallel_tools:
+        raise UsageError("--agent runs code on the kernel's main thread, a call at a time: leave out --parallel-tools")
+    if args.agent and args.format == "code":
+        # a kernel keeps one next-cell payload per reply: -f code's would replace the code that ran
+        raise UsageError("--agent puts the code that ran in the next cell; -f code would replace it: leave out -f code")
 
 
 def rounds_problem(name: str, rounds: int) -> str:

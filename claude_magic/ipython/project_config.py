@@ -34,6 +34,8 @@ NEEDS_TRUST = {
     **dict.fromkeys(PLATFORM_SETTINGS, WHERE),
     "headers": "add headers",
 }
+# Settings a project file never applies, trusted or not: only the user's own %config in this session sets them.
+NEVER_FROM_PROJECT = {"agent_approval": "widen who approves code the kernel runs"}
 # Files these settings write (or read): inside the project file's folder they apply, elsewhere they wait.
 PATH_SETTINGS = ("autosave", "replay")
 OUTSIDE = "write outside its folder"
@@ -118,14 +120,25 @@ def apply_project_config(
 def apply_project(target: HasTraits, project: ProjectFile, *, skip: set[str], trust: bool) -> list[str]:
     """Apply `project` to `target`: everything when trusted, else what needs no consent and one line for the rest."""
     held = {} if trust else {key: why for key, why in held_back(project, Path.cwd()).items() if key not in skip}
+    never = [key for key in project.section if setting_name(key) in NEVER_FROM_PROJECT]
     known = target.traits(config=True)
     problems = [
         problem
         for key, value in project.section.items()
-        if key not in skip and key not in held
+        if key not in skip and key not in held and key not in never
         for problem in _apply(target, known, key, value, project.path)
     ]
+    problems += [never_line(project.path, key) for key in never]
     return [*problems, held_line(project.path, held)] if held else problems
+
+
+def never_line(path: Path, key: str) -> str:
+    """The one line refusing a key no project file may set, even trusted."""
+    name = setting_name(key)
+    return (
+        f"{_short(path, 60)} sets {name}: never applied from a project file, trusted or not (it would "
+        f"{NEVER_FROM_PROJECT[name]}); set it yourself with %config ClaudeMagics.{name}"
+    )
 
 
 def held_line(path: Path, held: dict[str, str], limit: int = 280) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, TraitError, TraitType, Unicode
 
 from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
+from ..agent.gate import AGENT_APPROVALS
 from ..core.budget import PREFLIGHT_TOKENS
 from ..core.context import DEFAULT_CONTEXT_TOKENS
 from ..core.errors import SettingsError
@@ -146,6 +147,18 @@ class ClaudeTraits(HasTraits):
         Unicode(),
         help="Variable names (fnmatch patterns, e.g. ['raw_*', 'customers']) whose values never go as context, "
         "wherever they would appear; the name may.",
+    ).tag(config=True)
+    agent_timeout = Float(
+        300.0,
+        allow_none=True,
+        help="Seconds one --agent call's code may run before it is stopped (an error result goes back); "
+        "None sets no limit.",
+    ).tag(config=True)
+    agent_approval = Enum(
+        AGENT_APPROVALS,
+        default_value="ask",
+        help="ask: each --agent call waits for your Approve (or the cell's --yes); session: every call of every "
+        "cell runs without asking, until you set ask. Only your own %config sets it, never a project file.",
     ).tag(config=True)
 
     platform = Enum(

@@ -21,19 +21,20 @@ def _rewrite(line: str) -> str:
     return match["indent"] + call + line[len(body) :]
 
 
+AWAITING = frozenset(("--confirm", "--agent"))  # options whose cells may wait for an Approve click
 _CELL_MAGIC = "get_ipython().run_cell_magic('claude', "
 _ASYNC_ENTRY = "await get_ipython().magics_manager.registry['ClaudeMagics'].claude_async("
 
 
 def await_confirming_cells(lines: list[str]) -> list[str]:
-    """Turn a `%%claude --confirm` cell into an awaited call, so IPython's autoawait runs it in the kernel's loop.
+    """Turn a `%%claude --confirm` or `--agent` cell into an awaited call, which IPython's autoawait runs in the kernel.
 
     Runs after IPython's own transforms, which made the cell one `run_cell_magic('claude', line, cell)`
     call; a cell awaiting an Approve click lets ipykernel deliver the click (a blocking cell would not).
     """
     code = "".join(lines)
     if not code.startswith(_CELL_MAGIC) or not _confirms(code) or not _autoawait():
-        return lines  # with %autoawait off the cell blocks, and --confirm asks on input()
+        return lines  # with %autoawait off the cell blocks, and approval asks on input()
     return [_ASYNC_ENTRY + code[len(_CELL_MAGIC) :]]
 
 
@@ -44,7 +45,7 @@ def _confirms(code: str) -> bool:
     try:
         call = ast.parse(code).body[0]
         line = ast.literal_eval(call.value.args[1])  # type: ignore[attr-defined]
-        return "--confirm" in shlex.split(line)
+        return not AWAITING.isdisjoint(shlex.split(line))
     except (SyntaxError, ValueError, AttributeError, IndexError, TypeError):
         return False
 

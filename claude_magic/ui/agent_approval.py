@@ -15,11 +15,15 @@ from IPython.display import HTML, display
 
 from ..core.errors import ClaudeMagicError
 from ..core.tools import ToolCall
-from .approval import NO_STDIN, RENDER_WAIT_S, RenderProbe, _within
+from .approval import RENDER_WAIT_S, RenderProbe, _within
 
 ONCE, REST, DENY = "once", "rest", "deny"
 ANSWERS = {"y": ONCE, "yes": ONCE, "a": REST, "all": REST, "rest": REST}
 CODE_CHARS = 20_000  # the box shows at most this much code; the call runs all of it, and input() shows it all
+NO_STDIN = (
+    "no frontend showed the Approve buttons and this one cannot answer input() (nbclient, papermill and "
+    "nbconvert --execute run so); run the cell in JupyterLab or Notebook, or add --yes to approve its calls"
+)
 VERDICTS = {ONCE: "approved", REST: "approved, with the rest of this cell", DENY: "denied"}
 
 

@@ -34,6 +34,7 @@ from ..core.events import (
 from ..core.render import closed_prefix_end, code_block, open_tail
 from ..core.tools import ToolCall
 from ..core.transcript import Reply
+from .agent_row import AGENT_SOURCE, agent_row_html
 from .display_view import DisplayView
 from .frontend import ANSWER_WITHIN_S, WATCH, hear_early
 from .safe_html import NO_MATH_CLASSES, ROOT_CLASS, markdown_html, text_html
@@ -387,6 +388,8 @@ _STATE_KINDS = {"done": "done", "refused": "warn", "interrupted": "warn"}
 
 def tool_row_html(call: ToolCall, *, running: bool = False) -> str:
     """A compact, collapsible row for one tool call; every part the model or the tool wrote is escaped."""
+    if call.source == AGENT_SOURCE:
+        return agent_row_html(call, running=running)
     state = "running…" if running else call.outcome()
     kind = " claude-tool-error" if call.is_error and not running else ""
     summary = (

@@ -15,6 +15,7 @@ import claude_magic
 from claude_magic.simulator import ScriptedReply
 from claude_magic._planning import RequestOptions
 from claude_magic._tool_loop import Loop, ToolSet, run_blocking
+from claude_magic._planning import RequestOptions
 from claude_magic.agent.gate import AgentGate
 from claude_magic.agent.tool import PythonTool
 s = claude_magic.session()

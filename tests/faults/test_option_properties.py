@@ -67,7 +67,7 @@ BAD: dict[str, tuple[str, ...]] = {
     "--table-budget": ("0", "-1", "²", "１０"),
 }
 ALIASES = {"--model": "-m", "--system": "-s", "--out": "-o", "--format": "-f", "--attach": "-a"}
-BARE_FLAGS = ("--show-thinking", "--new", "--no-history", "--no-stream", "--cite", "--", "-", "-h", "--bogus")
+BARE_FLAGS = ("--show-thinking", "--new", "--no-history", "--no-stream", "--cite", "--", "-", "-h", "--bogus", "--yes")
 RESERVED = ("get_ipython", "In", "Out", "exit", "quit")
 
 
@@ -202,6 +202,8 @@ GOOD_LITERALS: dict[str, tuple[str, ...]] = {
     "preflight_tokens": ("0", "50000"),
     "budget_usd": ("None", "2.5"),
     "approval_timeout": ("None", "30", "0.5"),
+    "agent_timeout": ("None", "30", "0.5"),
+    "agent_approval": ("'ask'", "'session'"),
     "max_tool_rounds": ("1", "10"),
     "mcp_servers": ("{}", "{'calc': {'command': 'python', 'args': ['server.py']}}"),
     "headers": ("{}", "{'X-Team': 'research'}"),

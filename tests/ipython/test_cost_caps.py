@@ -172,5 +172,6 @@ def test_a_refused_cell_in_a_panel_says_why_once_in_the_error_line(run, sim, she
     settled = [o.data["text/html"] for o in out.outputs if "<div class='claude-header'>" in o.data.get("text/html", "")]
     assert len(settled) == 1, "the panel settled into static HTML"
     header = re.search(r"<div class='claude-header'>(.*?)</div>", settled[0]).group(1)
-    assert header.endswith(" · failed") and "nothing was sent" not in header and "--max-cost" not in header
+    assert header.endswith("data-state='failed'>failed</span>")
+    assert "nothing was sent" not in header and "--max-cost" not in header
     assert "nothing was sent" in line
