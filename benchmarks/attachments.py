@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from claude_magic.attach import DEFAULT_TABLE_BUDGET, encode_frame
+from claude_magic._attach import DEFAULT_TABLE_BUDGET, encode_frame
 from claude_magic.core.tokens import estimate_tokens
 
 

@@ -1,4 +1,4 @@
-"""The session's records of what it did: numbered ledger rows for every call, and the autosave file's lines."""
+"""The session's records of what it did: the usage ledger, its numbered rows for every call, and the autosave lines."""
 
 from __future__ import annotations
 
@@ -6,13 +6,41 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .core.usage import Ledger
+
 if TYPE_CHECKING:
-    from ._exportable import UsageLedger
+    import matplotlib.figure
+    import pandas
+
     from .core.models import Prices
     from .core.transcript import Reply
     from .core.usage import CallRecord
+    from .ui.usage_table import UsageSummary
 
 _LOCK = threading.Lock()
+
+
+class UsageLedger(Ledger):
+    """The per-call ledger, exportable to pandas and plotted as the cache and cost dashboard."""
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        from ._transcripts.frames import usage_frame
+
+        return usage_frame(self)
+
+    def summary(self, caption: str = "") -> UsageSummary:
+        """Calls, tokens, cache hit rate and cost by chat and model, with a totals row; `.frame` is every column."""
+        from .ui.usage_table import UsageSummary
+
+        snapshot = UsageLedger()  # the summary and its .frame hold the same calls, whatever runs later
+        snapshot.records = list(self.records)
+        return UsageSummary(snapshot.records, snapshot.to_dataframe, caption)
+
+    def plot(self) -> matplotlib.figure.Figure:
+        """The cache and cost dashboard as a static matplotlib Figure."""
+        from .ui.dashboard import dashboard_figure
+
+        return dashboard_figure(self)
 
 
 def append_row(usage: UsageLedger, record: Callable[[int], CallRecord]) -> CallRecord:
@@ -56,7 +84,7 @@ def autosave(path: str | None, record: dict[str, Any], notify: Callable[[str, st
     """Append `record` to the autosave file, if one is set; a write failure warns and never fails the cell."""
     if not path:
         return
-    from .transcript_io import append_record
+    from ._transcripts.jsonl import append_record
 
     try:
         append_record(path, record)

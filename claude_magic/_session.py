@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ._client import Connection
-from ._exportable import SessionTranscript, UsageLedger
-from ._ledger import append_row, autosave, reply_row
+from ._edge.client import Connection
+from ._ledger import UsageLedger, append_row, autosave, reply_row
 from ._planning import Basis, Prepared, RequestOptions, continuation, for_platform, prepare
+from ._transcripts.session_transcript import SessionTranscript
 from .core.budget import PREFLIGHT_TOKENS
 from .core.errors import BudgetExceeded, CallInterrupted, ClaudeMagicError
 from .core.models import Prices, resolve_prices, resolve_tool_prices
@@ -21,8 +21,8 @@ from .core.transcript import DEFAULT_CHAT, Exchange, Reply
 MAX_CONTINUATIONS = 4
 
 if TYPE_CHECKING:
-    from ._call import Call, EventSink, StatusSink
-    from ._preflight import Estimate
+    from ._edge.call import Call, EventSink, StatusSink
+    from ._edge.preflight import Estimate
     from .core.stream import StreamState
     from .core.usage import CallRecord, Usage
     from .tools.mcp import McpServers
@@ -162,7 +162,7 @@ class Session:
         hears retries as they happen, e.g. "retrying after 529, attempt 2 of 3". Citations are
         numbered after `citation_base` (the earlier rounds of a tool loop). `wrap_client` adapts the
         SDK client for this call (e.g. `with_options(middleware=...)`, as batches' --sync gate does).
-        Each request is priced first (`_preflight.py`): `on_estimate` hears the range of a large or
+        Each request is priced first (`_edge/preflight.py`): `on_estimate` hears the range of a large or
         capped one, and one that could cross a cap is not sent (BudgetExceeded; a continuation stops
         the turn there).
         """
@@ -189,7 +189,7 @@ class Session:
         return self._priced(prepared, for_platform(self.connection.routed, request or prepared.request))
 
     def _priced(self, prepared: Prepared, sent: dict[str, Any]) -> Estimate | None:
-        from ._preflight import preflight
+        from ._edge.preflight import preflight
         from .core.budget import Budget
 
         settings = prepared.settings
@@ -217,7 +217,7 @@ class Session:
         on_status: StatusSink | None,
         wrap_client: Callable[[Any], Any] | None = None,
     ) -> Reply:
-        from ._call import Call
+        from ._edge.call import Call
 
         model, connection = prepared.settings.model, self.connection
         cost = lambda usage: self.cost_of(model, usage)  # noqa: E731

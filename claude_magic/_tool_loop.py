@@ -28,7 +28,7 @@ from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, non_finite, non_fini
 from .core.transcript import Reply
 
 if TYPE_CHECKING:
-    from ._call import EventSink, StatusSink
+    from ._edge.call import EventSink, StatusSink
     from ._planning import Prepared
     from ._session import Session
     from .tools import Tool

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from ._client import REPLAY_ENV, REPLAY_MODE_ENV, SIMULATE_ENV
+from ._edge.client import REPLAY_ENV, REPLAY_MODE_ENV, SIMULATE_ENV
 
 PACE_ENV = "CLAUDE_MAGIC_SIM_TPS"
 MODEL_PACE = "100"  # tokens a second

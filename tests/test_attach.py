@@ -1,4 +1,4 @@
-"""claude_magic.attach: each kind of object or file becomes the right blocks."""
+"""claude_magic._attach: each kind of object or file becomes the right blocks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from claude_magic.attach import Target, attach_object, attach_path, encode_frame, html_to_text
+from claude_magic._attach import Target, attach_object, attach_path, encode_frame, html_to_text
 from claude_magic.core.content import image_size
 from claude_magic.core.errors import AttachmentError
 from tests.media import pdf, png

@@ -1,4 +1,4 @@
-"""The import graph of claude_magic, computed with ast: no circles, ui below session and ipython, one package face.
+"""The import graph of claude_magic, computed with ast: no circles, ui between its users and what it draws, one face.
 
 Every import counts: module level, inside functions (lazy) and under TYPE_CHECKING alike,
 because a lazy import still ties two modules together.
@@ -13,6 +13,8 @@ import claude_magic
 
 ROOT = Path(claude_magic.__file__).parent
 PACKAGE = "claude_magic"
+# What views are drawn on: these layers hand views events and records, and never import ui/ themselves.
+BELOW_UI = ("core", "_edge", "batches", "tools", "_transcripts", "_attach", "_audit_shape")
 
 
 def module_name(path: Path) -> str:
@@ -47,6 +49,17 @@ def _absolute(name: str, path: Path, node: ast.ImportFrom) -> str:
 GRAPH = {name: imported_modules(name, path) for name, path in MODULES.items()}
 
 
+def unresolved_imports(name: str, path: Path) -> list[str]:
+    """Each `from X import ...` of claude_magic in `name` whose X is no module (a lazy one fails only when run)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(PACKAGE)):
+            base = _absolute(name, path, node)
+            if base not in MODULES:
+                found.append(f"line {node.lineno}: {base}")
+    return found
+
+
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One import circle as a path of module names, or None."""
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
@@ -71,7 +84,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_the_graph_is_read_from_the_sources():
-    assert "claude_magic.core.stream" in GRAPH["claude_magic._call"]
+    assert "claude_magic.core.stream" in GRAPH["claude_magic._edge.call"]
     assert "claude_magic.core.events" in GRAPH["claude_magic.ui.panel"]
     assert "claude_magic.ipython.commands" in GRAPH["claude_magic.ipython.magics"]  # a lazy import counts
 
@@ -79,6 +92,11 @@ def test_the_graph_is_read_from_the_sources():
 def test_find_cycle_sees_a_circle_and_a_clean_graph():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_every_import_of_the_package_names_a_module():
+    unresolved = {name: found for name, path in MODULES.items() if (found := unresolved_imports(name, path))}
+    assert unresolved == {}
 
 
 def test_no_import_circles():
@@ -90,6 +108,12 @@ def test_ui_imports_neither_session_nor_ipython():
         if name.startswith(f"{PACKAGE}.ui"):
             bad = {t for t in targets if t.startswith((f"{PACKAGE}.ipython", f"{PACKAGE}._session"))}
             assert not bad, f"{name} imports {bad}"
+
+
+def test_nothing_below_ui_imports_ui():
+    for name, targets in GRAPH.items():
+        if name.split(".")[1:2] and name.split(".")[1] in BELOW_UI:
+            assert not {t for t in targets if t.startswith(f"{PACKAGE}.ui")}, name
 
 
 def test_only_the_package_face_imports_the_package_face():

@@ -1,4 +1,4 @@
-"""Pricing each request before it is sent (`_preflight.py`, via Session.send): a tool loop's every round is
+"""Pricing each request before it is sent (`_edge/preflight.py`, via Session.send): a tool loop's every round is
 checked; the real SDK against the strict simulator."""
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 from claude_magic.ipython import options
-from claude_magic.ipython.reference import render
+from claude_magic.ipython.docgen import render
 
 REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference.md"
-REGENERATE = "run: python -m claude_magic.ipython.reference docs/reference.md"
+REGENERATE = "run: python -m claude_magic.ipython.docgen docs/reference.md"
 
 
 def test_committed_reference_matches_the_definitions() -> None:

@@ -12,7 +12,7 @@ import anthropic
 import pytest
 
 from claude_magic import Session
-from claude_magic.replay import client_options
+from claude_magic._edge.replay import client_options
 from claude_magic.simulator import Simulator
 from tests.conftest import TEST_KEY
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..attach import Target, attach_image, encode_frame, figure_png
+from .._attach import Target, attach_image, encode_frame, figure_png
 from ..core.content import IMAGE_TYPES, sniff
 from ..tools import ToolOutput
 from ..tools.results import checked_output, cut_note
@@ -87,7 +87,7 @@ def _image_bytes(value: Any) -> bytes | None:
         return figure_png(value)
     image = sys.modules.get("PIL.Image")
     if image is not None and isinstance(value, image.Image):
-        from ..attach import pil_bytes
+        from .._attach import pil_bytes
 
         return pil_bytes(value)
     return None

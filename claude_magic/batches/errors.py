@@ -22,7 +22,7 @@ def batch_failure(error: Exception, policy: Any) -> ClaudeMagicError:
     """One line for a failed batch request; a batch the API does not have says so, and what to do."""
     import anthropic
 
-    from .._network import request_failure
+    from .._edge.network_policy import request_failure
 
     found = _BATCH_PATH.search(str(error.request.url)) if isinstance(error, anthropic.NotFoundError) else None
     if found is None:

@@ -119,7 +119,7 @@ def _rows(
 def _check_cost(
     session: Any, host: BatchHost, spec: BatchSpec, sending: tuple[RowRequests, list[int]], settings: Any
 ) -> None:
-    from .._preflight import count_input_tokens
+    from .._edge.preflight import count_input_tokens
     from ..core.budget import Budget
     from .estimate import estimate_batch
 

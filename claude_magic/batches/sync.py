@@ -37,12 +37,10 @@ class Gate:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open_at = 0.0
-        self.closed_times = 0
 
     def close_for(self, seconds: float) -> None:
         with self._lock:
             self._open_at = max(self._open_at, time.monotonic() + max(0.0, seconds))
-            self.closed_times += 1
 
     def wait(self) -> None:
         while (left := self._open_at - time.monotonic()) > 0:
@@ -50,7 +48,7 @@ class Gate:
 
     def middleware(self, request: Any, call_next: Callable[[Any], Any]) -> Any:
         """SDK middleware: wait for the gate, send, and close the gate after a 429/529."""
-        from .._network import retry_after_s
+        from .._edge.network_policy import retry_after_s
 
         self.wait()
         response = call_next(request)

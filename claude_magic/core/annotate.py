@@ -44,11 +44,6 @@ def citation_mark(numbers: Sequence[int]) -> str:
     return "˒".join(str(number).translate(_SUPERSCRIPTS) for number in numbers)
 
 
-def with_citation_marks(segments: Sequence[tuple[str, Sequence[int]]]) -> str:
-    """The text blocks joined, each followed by the marks of the citations attached to it."""
-    return "".join(text + citation_mark(numbers) for text, numbers in segments)
-
-
 def citation_source(citation: Mapping[str, Any]) -> str:
     """'Example Document, characters 1–20': the cited document and where in it (1-based, inclusive)."""
     title = citation.get("document_title") or citation.get("title") or _document_label(citation)

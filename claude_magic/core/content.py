@@ -1,6 +1,6 @@
 """Prepared Python values -> content blocks, and the API's attachment limits checked before sending.
 
-Format work that needs pandas, Pillow or pypdf happens in `claude_magic.attach`; this module
+Format work that needs pandas, Pillow or pypdf happens in `claude_magic._attach`; this module
 receives bytes, text, sizes and page counts, and builds and checks the blocks.
 """
 

@@ -1,7 +1,7 @@
 """One record per platform (the Claude API, Amazon Bedrock, Vertex AI, Foundry): every fact about it, as dated data.
 
 Adding a platform is one `Platform` entry in REGISTRY plus its client builder, keyed by `builder`, in
-`_platform_clients.BUILDERS` (ARCHITECTURE.md, "How to add ... a platform"). Everything else reads these
+`_edge/platform_clients.BUILDERS` (ARCHITECTURE.md, "How to add ... a platform"). Everything else reads these
 entries: the settings' checks, request refusals, model ids, error hints, the SDK client and log masking.
 
 Facts (ANTHROPIC_API.md §10, §12, §13, checked 2026-11-22): Bedrock and Google take base64 images only,
@@ -39,7 +39,7 @@ class Platform:
 
     name: str
     label: str  # its own name, for messages
-    builder: str | None = None  # its SDK client's builder in _platform_clients.BUILDERS; None: the Claude API
+    builder: str | None = None  # its SDK client's builder in _edge/platform_clients.BUILDERS; None: the Claude API
     sdk_class: str | None = None  # the SDK's client class (an injected client of it, or Async..., routes here)
     extra: str | None = None  # pip install "claude-magic[extra]" brings `modules`
     modules: tuple[str, ...] = ()

@@ -176,7 +176,7 @@ class CallRecord:
     refusal: str | None = None  # "category: explanation" when the model declined
     kind: str = "call"  # "call" (one Messages request) or "batch" (one Message Batch, at batch prices)
     requests: int = 1  # the requests the row stands for: a batch's rows with a result
-    replay_key: str | None = None  # the fingerprint a recording keeps the reply under (replay.py); None for a batch
+    replay_key: str | None = None  # the fingerprint a recording keeps the reply under (_edge/replay); None for a batch
 
     @property
     def is_batch(self) -> bool:

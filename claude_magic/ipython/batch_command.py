@@ -118,7 +118,7 @@ class ShellBatchHost:
         return progress_bar(total, title, widgets=widgets and find_spec("ipywidgets") is not None)
 
     def attach(self, names: list[str], model: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        from .references import build_content
+        from .namespace import build_content
 
         return build_content(names, self.namespace, model=model, table_budget=self.host.table_token_budget)
 

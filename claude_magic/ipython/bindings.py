@@ -17,7 +17,7 @@ from typing import Any
 from traitlets import TraitError
 from traitlets.config import Config
 
-from .._network import NetworkPolicy
+from .._edge.network_policy import NetworkPolicy
 from ..core.budget import check_cost_cap
 from ..core.context import check_context_tokens, check_exclude
 from ..core.errors import McpError, PlatformError, SettingsError
@@ -96,7 +96,7 @@ def _to_replay(owner: Any, names: tuple[str, ...]) -> None:
 
 
 SETTINGS = Target(_to_settings, _fits_settings)  # core/settings.Settings: shapes every request
-NETWORK = Target(_to_network, _fits_network)  # _network.NetworkPolicy: timeouts and retries of every request
+NETWORK = Target(_to_network, _fits_network)  # _edge/network_policy.NetworkPolicy: timeouts and retries
 PLATFORM = Target(_to_platform)  # core/platforms.PlatformConfig: where requests go
 SESSION = Target(_to_session)  # a knob of the Session of the same name
 # simulate and replay may already be on from the environment: start-up only turns them on.

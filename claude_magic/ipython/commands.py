@@ -143,7 +143,7 @@ def show_history(host: CommandHost, args: list[str]) -> Any:
 
 @command("chats", "each chat with its turns, tokens and cost")
 def show_chats(host: CommandHost, args: list[str]) -> Any:
-    from ..export import chats_frame
+    from .._transcripts.frames import chats_frame
 
     _parse("chats", args)
     return chats_frame(host.session.transcript)

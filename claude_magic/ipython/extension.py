@@ -62,7 +62,7 @@ def unload(shell: Any) -> None:
 
 # Imported on a first %%claude; done in the background once %load_ext has returned, so the first
 # reply shows in well under a second (benchmarks/streaming.py) while %load_ext itself stays cheap.
-WARM_UP_MODULES = ("anthropic", "claude_magic._call", "claude_magic.ui.panel", "claude_magic.core.content")
+WARM_UP_MODULES = ("anthropic", "claude_magic._edge.call", "claude_magic.ui.panel", "claude_magic.core.content")
 WARM_UP_DELAY_S = 0.5
 WARMED = threading.Event()  # set once the warm-up has run
 

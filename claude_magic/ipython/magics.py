@@ -97,7 +97,7 @@ class ClaudeMagics(Magics, ClaudeTraits):
     def _cell(self, line: str, cell: str | None) -> tuple[CellOptions, str, list[dict[str, Any]], list[dict[str, Any]]]:
         """The cell's options, its prompt with {{expressions}} filled in, and its attachments; nothing is sent."""
         options = parse_options(line)
-        from .references import expand_template  # on first use: %load_ext stays cheap
+        from .namespace import expand_template  # on first use: %load_ext stays cheap
 
         prompt = expand_template(_prompt(options, cell, _namespace(self.shell)), _namespace(self.shell))
         content, records = self._attachments(options, line_magic=cell is None)
@@ -156,7 +156,7 @@ class ClaudeMagics(Magics, ClaudeTraits):
         model = options.overrides.get("model", self.session.settings.model)
         history = self.session.history(options.chat, keep=not options.no_history, new=options.new)
         budget = self.table_token_budget if options.table_budget is None else options.table_budget
-        from .references import build_content
+        from .namespace import build_content
 
         return build_content(
             list(options.attach),
@@ -356,7 +356,7 @@ def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -
         raise UsageError(f"unexpected text on the %%claude line: {options.text!r}; put the prompt in the cell")
     prompt = (cell if cell is not None else options.text).strip()
     if not prompt and cell is None and options.attach:
-        from .references import double_dash_line
+        from .namespace import double_dash_line
 
         line = double_dash_line(list(options.attach), [], namespace)
         raise UsageError(f"nothing to send: -a takes every word after it as a name; put -- before the prompt: {line}")

@@ -497,10 +497,6 @@ class McpServers:
         """
         return self.tools_for([config], warn)
 
-    async def atools(self, config: McpServerConfig, warn: Warn | None = None) -> list[McpTool]:
-        """`tools`, awaited."""
-        return _named(self._tools_of(await asyncio.wrap_future(_submit(self._ensure(config)))), warn or _warn)
-
     def tools_for(self, configs: Sequence[McpServerConfig], warn: Warn | None = None) -> list[McpTool]:
         """The tools of several servers, each named as the API allows (`mcp_names.aliases`).
 

@@ -1,6 +1,6 @@
 """What a tool returned, or raised, as `tool_result` content: text, JSON, a table summary or an image.
 
-Tables and images are encoded exactly as `-a` attachments are (`attach.py`): a DataFrame reads as
+Tables and images are encoded exactly as `-a` attachments are (`_attach.py`): a DataFrame reads as
 its compact summary, a figure, PIL image or PNG/JPEG bytes become an image block downsized to the
 model's long edge, after a one-line label.
 
@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from ..attach import Target, attach_image, encode_frame, figure_png, pil_bytes
+from .._attach import Target, attach_image, encode_frame, figure_png, pil_bytes
 from ..core.content import IMAGE_TYPES, PDF_TYPE, sniff
 from ..core.tools import sendable_text, sendable_value
 from . import ToolOutput

@@ -98,16 +98,6 @@ class TqdmProgress:
         self.bar.close()
 
 
-class SilentProgress:
-    """No bar (tests and benchmarks that only want the result)."""
-
-    def update(self, done: int, note: str) -> None:
-        pass
-
-    def close(self, note: str) -> None:
-        pass
-
-
 def progress_bar(total: int, title: str, *, widgets: bool) -> Progress:
     """The widget bar where the frontend runs widgets, else tqdm."""
     return WidgetProgress(total, title) if widgets else TqdmProgress(total, title)

@@ -30,7 +30,7 @@ else:  # pragma: no cover - Python 3.10
 ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "claude_magic"
 # Where a platform may be named: its entry, its builder, and the simulator's own routes.
-MAY_NAME_PLATFORMS = {"core/platform_registry.py", "_platform_clients.py"}
+MAY_NAME_PLATFORMS = {"core/platform_registry.py", "_edge/platform_clients.py"}
 
 
 def test_every_platform_setting_is_read_by_an_entry_and_every_entry_setting_is_a_field():

@@ -17,12 +17,12 @@ import pytest
 from PIL import Image
 
 from claude_magic import Session
-from claude_magic._exportable import SessionTranscript
-from claude_magic.attach import Target, attach_object, attach_path
+from claude_magic._attach import Target, attach_object, attach_path
+from claude_magic._transcripts.jsonl import append_record, read_exchanges, write_jsonl
+from claude_magic._transcripts.session_transcript import SessionTranscript
 from claude_magic.core.errors import AttachmentError, ClaudeMagicError, TranscriptFileError
 from claude_magic.core.records import dumps, exchange_record
 from claude_magic.core.transcript import Transcript
-from claude_magic.transcript_io import append_record, read_exchanges, write_jsonl
 from tests.core.test_records import make_exchange
 from tests.media import png
 

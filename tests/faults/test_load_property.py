@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claude_magic._exportable import SessionTranscript
+from claude_magic._transcripts.jsonl import AppendFailed, append_record
+from claude_magic._transcripts.session_transcript import SessionTranscript
 from claude_magic.core.errors import TranscriptFileError
 from claude_magic.core.records import dumps, exchange_record
 from claude_magic.core.transcript import Exchange
-from claude_magic.transcript_io import AppendFailed, append_record
 from tests.core.test_records import make_exchange
 
 BOUNDED = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

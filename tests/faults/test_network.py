@@ -11,7 +11,8 @@ import anthropic
 import pytest
 
 from claude_magic import Session
-from claude_magic._network import RetryWaitTooLong
+from claude_magic._edge.network_policy import RetryWaitTooLong
+from claude_magic._edge.replay import client_options
 from claude_magic.core.errors import (
     LINE_CHARS,
     CallInterrupted,
@@ -21,7 +22,6 @@ from claude_magic.core.errors import (
     StreamFailed,
     TranscriptFileError,
 )
-from claude_magic.replay import client_options
 from claude_magic.simulator import ScriptedError, ScriptedReply
 from tests.conftest import TEST_KEY
 from tests.faults import wire

@@ -7,7 +7,7 @@ from dataclasses import fields
 import pytest
 from traitlets import TraitError
 
-from claude_magic._network import NetworkPolicy
+from claude_magic._edge.network_policy import NetworkPolicy
 from claude_magic.core.platforms import PlatformConfig
 from claude_magic.ipython import bindings
 from claude_magic.ipython.magics import ClaudeMagics

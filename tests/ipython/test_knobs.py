@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from claude_magic import Session
-from claude_magic.replay import client_options
+from claude_magic._edge.replay import client_options
 from claude_magic.simulator import ScriptedError
 
 CANARY = "canary-5b1e-do-not-leak"

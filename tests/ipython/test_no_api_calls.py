@@ -14,12 +14,12 @@ SDK_ATTRIBUTES = {"messages", "batches", "beta", "count_tokens", "api"}
 
 
 def api_reaches(source: str) -> list[str]:
-    """Each `x.messages`, `x.api`, ... attribute and each import of `_preflight` in `source`."""
+    """Each `x.messages`, `x.api`, ... attribute and each import of `_edge/preflight` in `source`."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Attribute) and node.attr in SDK_ATTRIBUTES:
             found.append(f"line {node.lineno}: .{node.attr}")
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").endswith("_preflight"):
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").endswith("preflight"):
             found.append(f"line {node.lineno}: import {node.module}")
     return found
 
@@ -27,7 +27,7 @@ def api_reaches(source: str) -> list[str]:
 def test_the_check_sees_an_api_call():
     reached = api_reaches("host.session.connection.api().messages.batches.list()")
     assert reached == ["line 1: .batches", "line 1: .messages", "line 1: .api"]
-    assert api_reaches("from .._preflight import count_input_tokens") == ["line 1: import _preflight"]
+    assert api_reaches("from .._edge.preflight import count_input_tokens") == ["line 1: import _edge.preflight"]
 
 
 def test_no_module_of_the_ipython_layer_reaches_the_api():

@@ -8,7 +8,7 @@ import pytest
 
 from claude_magic.core.errors import AttachmentError
 from claude_magic.ipython import extension
-from claude_magic.ipython.references import expand_template
+from claude_magic.ipython.namespace import expand_template
 from tests.media import pdf, png
 
 

@@ -206,7 +206,7 @@ def test_an_mcp_server_that_cannot_start_is_one_line_and_sends_nothing(run, magi
 def test_a_dataframe_result_goes_back_encoded_as_attach_encodes_it(run, shell, sim):
     import pandas as pd
 
-    from claude_magic.attach import encode_frame
+    from claude_magic._attach import encode_frame
 
     frame = pd.DataFrame({"city": ["Lima", "Oslo"], "people": [10, 1]})
     shell.user_ns["cities"] = lambda: frame

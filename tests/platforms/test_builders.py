@@ -1,4 +1,4 @@
-"""_platform_clients.BUILDERS: each registry entry's builder makes the SDK's own client, which routes back to it.
+"""_edge/platform_clients.BUILDERS: each registry entry's builder makes the SDK's own client, which routes back to it.
 
 Real parts: the SDK's real platform clients, built offline (the simulated builders need no network).
 """
@@ -8,9 +8,9 @@ from __future__ import annotations
 import anthropic
 import pytest
 
-from claude_magic._client import Connection
-from claude_magic._log_mask import CREDENTIALS
-from claude_magic._platform_clients import BUILDERS, simulated_platform_client
+from claude_magic._edge.client import Connection
+from claude_magic._edge.log_mask import CREDENTIALS
+from claude_magic._edge.platform_clients import BUILDERS, simulated_platform_client
 from claude_magic.core.platform_registry import REGISTRY
 from claude_magic.core.platforms import PlatformConfig
 

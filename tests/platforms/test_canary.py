@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from ipywidgets import Widget
 
-from claude_magic import _platform_clients
+from claude_magic._edge import platform_clients as _platform_clients
 from claude_magic.simulator import ScriptedError
 
 FAKE = {

@@ -16,7 +16,7 @@ from anthropic.lib.tools import ToolError
 from PIL import Image
 from pydantic import BaseModel
 
-from claude_magic.attach import encode_frame
+from claude_magic._attach import encode_frame
 from claude_magic.core.models import STANDARD_IMAGE_EDGE
 from claude_magic.tools.results import ERROR_CHARS, NONE_TEXT, REPR_CHARS, encode_result, error_output, error_text
 

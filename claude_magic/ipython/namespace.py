@@ -70,7 +70,7 @@ def build_content(
 
     `words` is the line magic's prompt: given, an unknown name is taken as a prompt word -a swallowed.
     """
-    from ..attach import Target
+    from .._attach import Target
 
     if words is not None:
         _check_swallowed(names, words, namespace)
@@ -101,7 +101,7 @@ def _resolve_text(name: str, namespace: Mapping[str, Any], target: Any) -> Attac
 
 def resolve(name: str, namespace: Mapping[str, Any], target: Any) -> Attachment:
     """The Attachment for one `-a` argument: a variable, `name:full`, a file path or an https URL."""
-    from ..attach import attach_object, attach_path
+    from .._attach import attach_object, attach_path
 
     if "://" in name:
         return _url(name)
@@ -125,7 +125,7 @@ def _unknown(name: str) -> str:
 
 def _is_path(name: str) -> bool:
     """Whether `-a name` means a file: it has an extension we attach, or something exists there."""
-    from ..attach import KNOWN_SUFFIXES
+    from .._attach import KNOWN_SUFFIXES
 
     try:
         path = Path(name).expanduser()
@@ -156,7 +156,7 @@ def _check_swallowed(names: list[str], words: list[str], namespace: Mapping[str,
 
 
 def _url(url: str) -> Attachment:
-    from ..attach import IMAGE_SUFFIXES
+    from .._attach import IMAGE_SUFFIXES
 
     parsed = urlparse(url)
     if parsed.scheme != "https":

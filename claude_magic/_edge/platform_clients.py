@@ -16,8 +16,8 @@ import os
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from .core.errors import ClaudeMagicError, RequestFailed
-from .core.platforms import CREDENTIAL_HINTS, PlatformConfig, check_location, credential_failure, install_hint
+from ..core.errors import ClaudeMagicError, RequestFailed
+from ..core.platforms import CREDENTIAL_HINTS, PlatformConfig, check_location, credential_failure, install_hint
 
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .core.errors import TranscriptFileError
-from .core.records import MESSAGE_COLUMNS, message_rows
-from .core.usage import USAGE_COLUMNS
+from ..core.errors import TranscriptFileError
+from ..core.records import MESSAGE_COLUMNS, message_rows
+from ..core.usage import USAGE_COLUMNS
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .core.transcript import Transcript
-    from .core.usage import Ledger
+    from ..core.transcript import Transcript
+    from ..core.usage import Ledger
 
 _INT_COLUMNS = (
     "call",

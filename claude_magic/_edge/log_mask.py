@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .core.platform_registry import REGISTRY
+from ..core.platform_registry import REGISTRY
 
 MASK = "****"
 LOGGERS = ("anthropic", "httpx", "httpx2", "httpcore")

@@ -1,4 +1,4 @@
-"""Transcript files: JSON Lines written whole or appended with fsync, loaded all-or-nothing, exported by extension."""
+"""Transcript files: JSON Lines written whole or appended with fsync, loaded all-or-nothing; atomic file writes."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .core.errors import TranscriptFileError
-from .core.records import dumps, parse_lines, transcript_markdown, transcript_records
-from .core.transcript import Exchange, Transcript
+from ..core.errors import TranscriptFileError
+from ..core.records import dumps, parse_lines, transcript_records
+from ..core.transcript import Exchange, Transcript
 
-FORMATS = (".jsonl", ".json", ".md", ".csv", ".parquet")
 MAX_LOAD_BYTES = 256 * 1024 * 1024
 TAIL_CHUNK = 64 * 1024
 # Unpaired surrogates (possible in Python str) cannot be UTF-8; written as \udXXX they stay valid JSON.
@@ -38,7 +37,7 @@ class AppendFailed(TranscriptFileError, OSError):
 def write_jsonl(transcript: Transcript, path: str | os.PathLike[str], chat: str | None = None) -> Path:
     """Write every exchange as one JSON line, replacing the file atomically."""
     lines = [dumps(record) + "\n" for record in transcript_records(transcript, chat)]
-    return _write_text(Path(path), "".join(lines))
+    return write_text(Path(path), "".join(lines))
 
 
 # -- appending ------------------------------------------------------------------------------------
@@ -199,49 +198,15 @@ def restore(transcript: Transcript, pairs: Iterable[tuple[str, Exchange]]) -> li
     return list(loaded)
 
 
-# -- exporting ------------------------------------------------------------------------------------
+# -- writing whole files ----------------------------------------------------------------------
 
 
-def export(transcript: Transcript, path: str | os.PathLike[str], chat: str | None = None) -> Path:
-    """Write the transcript in the format named by the file's extension."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in FORMATS:
-        raise TranscriptFileError(f"Cannot export to {target.name}: use one of {', '.join(FORMATS)}.")
-    _check_target(target)
-    if suffix == ".jsonl":
-        return write_jsonl(transcript, target, chat)
-    if suffix == ".json":
-        records = list(transcript_records(transcript, chat))
-        return _write_text(target, json.dumps(records, ensure_ascii=False, indent=1) + "\n")
-    if suffix == ".md":
-        return _write_text(target, transcript_markdown(transcript, chat))
-    return _export_frame(transcript, target, chat)
+def write_text(target: Path, text: str) -> Path:
+    """Write `text` as UTF-8, atomically (`write_atomically`)."""
+    return write_atomically(target, lambda partial: partial.write_text(text, "utf-8", ENCODING_ERRORS))
 
 
-def _check_target(target: Path) -> None:
-    folder = target.parent
-    if target.is_dir():
-        problem = "it is a directory; name a file inside it"
-    elif not folder.is_dir():
-        problem = f"{folder} is not a directory" if folder.exists() else f"the directory {folder} does not exist"
-    else:
-        return
-    raise TranscriptFileError(f"Could not write {target}: {problem}.")
-
-
-def _export_frame(transcript: Transcript, target: Path, chat: str | None) -> Path:
-    from .export import transcript_frame, write_frame
-
-    frame = transcript_frame(transcript, chat)
-    return _write_atomically(target, lambda partial: write_frame(frame, partial, target.suffix))
-
-
-def _write_text(target: Path, text: str) -> Path:
-    return _write_atomically(target, lambda partial: partial.write_text(text, "utf-8", ENCODING_ERRORS))
-
-
-def _write_atomically(target: Path, write: Callable[[Path], object]) -> Path:
+def write_atomically(target: Path, write: Callable[[Path], object]) -> Path:
     """Write to a hidden .partial file beside `target`, then rename it over `target`; never leave it behind."""
     partial = target.with_name(f".{target.name}.partial")
     try:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .core.errors import (
+from ..core.errors import (
     API_MESSAGE_CHARS,
     ClaudeMagicError,
     RequestFailed,
@@ -40,7 +40,7 @@ class NetworkPolicy:
         return policy
 
     def check(self) -> None:
-        from .core.errors import SettingsError
+        from ..core.errors import SettingsError
 
         if self.timeout is not None and not self.timeout > 0:
             raise SettingsError(f"timeout must be more than 0 seconds (or None for no limit), not {self.timeout}")

@@ -10,17 +10,17 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._network import Announce, NetworkPolicy, prepare_client
-from .core.errors import MissingKeyError, RequestFailed
-from .core.models import REGISTRY, ModelInfo, lookup
-from .core.platform_registry import CLAUDE_API
-from .core.platform_registry import REGISTRY as PLATFORM_REGISTRY
-from .core.platforms import PlatformConfig, missing_extra
+from ..core.errors import MissingKeyError, RequestFailed
+from ..core.models import REGISTRY, ModelInfo, lookup
+from ..core.platform_registry import CLAUDE_API
+from ..core.platform_registry import REGISTRY as PLATFORM_REGISTRY
+from ..core.platforms import PlatformConfig, missing_extra
+from .network_policy import Announce, NetworkPolicy, prepare_client
 
 if TYPE_CHECKING:
     import anthropic
 
-    from .simulator import Simulator
+    from ..simulator import Simulator
 
 SIMULATE_ENV = "CLAUDE_MAGIC_SIMULATE"
 SIMULATED_KEY = "sk-simulated"
@@ -50,7 +50,7 @@ class Connection:
         self.replay_mode = os.environ.get(REPLAY_MODE_ENV) or "auto"
         self._client = client
         self._injected = client is not None
-        self._masked: Any = None  # the client whose credentials the SDK's log records mask (_log_mask.py)
+        self._masked: Any = None  # the client whose credentials the SDK's log records mask (log_mask.py)
         self._simulate = simulate_from_env()
         self._simulator: Simulator | None = None
         self._creating = threading.RLock()  # first use may come from several threads at once (batch --sync rows)
@@ -79,7 +79,7 @@ class Connection:
             if self._client is None:
                 self._client = self._make_client()
             if self._client is not self._masked:
-                from ._log_mask import mask_client_logs
+                from .log_mask import mask_client_logs
 
                 mask_client_logs(self._client)
                 self._masked = self._client
@@ -105,13 +105,13 @@ class Connection:
         """The in-process simulator, started on first use."""
         with self._creating:
             if self._simulator is None:
-                from .simulator import Simulator
+                from ..simulator import Simulator
 
                 self._simulator = Simulator().start()
             return self._simulator
 
     def use_replay(self, path: str | None, mode: str = "auto") -> None:
-        """Record replies to, or replay them from, `path` (None turns it off); see claude_magic.replay."""
+        """Record replies to, or replay them from, `path` (None turns it off); see _edge/replay.py."""
         if (path, mode) != (self.replay, self.replay_mode):
             self.replay, self.replay_mode = path, mode
             self._drop_default_client()
@@ -130,7 +130,7 @@ class Connection:
     def api(self, announce: Announce | None = None) -> Any:
         """The client every request goes through, with the session's timeout, retries and retry-after cap applied.
 
-        Counting, batches and model listing use it as it is; a streamed call (`_call.py`) applies the
+        Counting, batches and model listing use it as it is; a streamed call (`call.py`) applies the
         same `prepare_client` to the client it is given (a --sync gate may wrap it first).
         """
         return prepare_client(self.client, self.policy, announce or _silent)
@@ -148,7 +148,7 @@ class Connection:
 
     def platform_ids(self) -> dict[str, str]:
         """Claude API id -> the platform's model id, for the cloud platform in use (empty on the Claude API)."""
-        from .core.platform_models import listed_ids
+        from ..core.platform_models import listed_ids
 
         platform = self.routed
         return listed_ids(platform.name, platform.aws_region) if platform.cloud else {}
@@ -176,14 +176,14 @@ class Connection:
         hint = missing_extra(self.platform.name, importable)
         if hint is not None:
             raise RequestFailed(hint)
-        if self.replay:  # claude_magic.replay records through the Claude API client's base URL only
+        if self.replay:  # replay.py records through the Claude API client's base URL only
             self._notify("replay:platform", f"replay and recording are off on {self.platform.label}")
         if self._simulate:
             self._notify(f"simulator:{self.platform.name}", f"using the built-in simulator as {self.platform.label}")
-            from ._platform_clients import simulated_platform_client
+            from .platform_clients import simulated_platform_client
 
             return simulated_platform_client(self.platform, self.simulator.url)
-        from ._platform_clients import real_platform_client
+        from .platform_clients import real_platform_client
 
         return real_platform_client(self.platform)
 

@@ -13,9 +13,9 @@ from typing import Any
 import anthropic
 import httpx2
 
-from .core.errors import ClaudeMagicError, TranscriptFileError
-from .core.records import FORMAT_VERSION, parse_record
-from .transcript_io import append_record
+from .._transcripts.jsonl import append_record
+from ..core.errors import ClaudeMagicError, TranscriptFileError
+from ..core.records import FORMAT_VERSION, parse_record
 
 MODES = ("record", "replay", "auto")
 RECORDING = "recording"
@@ -56,7 +56,7 @@ def _without_notebook_context(body: Any) -> Any:
 
 
 def _drop_context(message: Any) -> Any:
-    from .core.context import OPEN
+    from ..core.context import OPEN
 
     content = message.get("content") if isinstance(message, dict) else None
     if not isinstance(content, list):

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .core.budget import Budget, CostRange, estimate_cost, format_range, needs_preflight
-from .core.errors import CallInterrupted
-from .core.models import Prices
-from .core.tokens import estimate_tokens
+from ..core.budget import Budget, CostRange, estimate_cost, format_range, needs_preflight
+from ..core.errors import CallInterrupted
+from ..core.models import Prices
+from ..core.tokens import estimate_tokens
 
 # The request fields client.messages.count_tokens takes as arguments (SDK 2.12); the rest
 # (max_tokens, metadata, diagnostics, ...) do not change the input count.

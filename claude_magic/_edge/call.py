@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ._network import NetworkPolicy, TimedOut, prepare_client
-from .core.errors import (
+from ..core.errors import (
     LINE_CHARS,
     CallInterrupted,
     ClaudeMagicError,
@@ -21,11 +20,12 @@ from .core.errors import (
     describe_api_error,
     one_line,
 )
-from .core.events import Event, TextDelta, ThinkingDelta
-from .core.platforms import credential_failure, error_context
-from .core.stream import StreamState, as_dict, consume
-from .core.transcript import Reply
-from .core.usage import Usage, usage_from_api
+from ..core.events import Event, TextDelta, ThinkingDelta
+from ..core.platforms import credential_failure, error_context
+from ..core.stream import StreamState, as_dict, consume
+from ..core.transcript import Reply
+from ..core.usage import Usage, usage_from_api
+from .network_policy import NetworkPolicy, TimedOut, prepare_client
 
 EventSink = Callable[[Event], None]
 Pricing = Callable[[Usage], "float | None"]
