@@ -33,7 +33,7 @@ COMPUTE = "orders_summary = orders.groupby('city')['amount'].sum()"  # the first
 PROPOSED = "# The code %%claude --agent ran above, in order (2 calls)"
 BOX = ".claude-approval:has(button)"  # the question with its buttons, while it waits
 AGENT_ROW = "details.claude-tool.claude-agent"
-APPROVED_BY_YOU = re.compile(r"^[\d,]+ chars · \d+\.\d\d s · approved by you$")
+APPROVED_BY_YOU = re.compile(r"^[\d,]+ chars · ran \d+\.\d\d s · approved by you$")
 WIDGET_ERROR = "Error displaying widget"
 # Cells: 0 loads the extension, 1 makes the frame, 2 asks the agent, 3 shows what the agent left (4 once proposed).
 AGENT_CELL = 2

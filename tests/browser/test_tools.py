@@ -49,7 +49,7 @@ def ask_and_wait_for_the_buttons(ui: NotebookUI) -> tuple[str, Locator]:
     ui.run_cell(1)
     before = ui.start_cell(TOOL_CELL)
     box = ui.cell(TOOL_CELL).locator(f".widget-hbox{APPROVAL}")
-    expect(box).to_be_visible()
+    expect(box).to_be_visible(timeout=30_000)  # the first call of a fresh kernel: the SDK's import, then a round
     expect(box.locator("code")).to_have_text(CALL)
     expect(box.get_by_role("button", name="Approve")).to_be_visible()
     expect(box.get_by_role("button", name="Deny")).to_be_visible()
