@@ -95,7 +95,7 @@ lab: $(LAB_STAMP)
 # `make screenshots`: retake the README's pictures. Runs only the browser tests that write them (the panel in
 # both themes, the settings panel and the dashboard, in JupyterLab), then copies into docs/screenshots/ exactly
 # the images README.md references, from build/screenshots/; a picture no test wrote stops the copy.
-SCREENSHOT_TESTS := wcag_aa or (slider and lab) or (dashboard_image and lab)
+SCREENSHOT_TESTS := wcag_aa or (slider and lab) or (dashboard_image and lab) or (approve_each_call and lab)
 README_IMAGES = $(shell grep -o 'docs/screenshots/[A-Za-z0-9_-]*\.png' README.md | sort -u)
 .PHONY: screenshots
 
