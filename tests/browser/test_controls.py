@@ -38,6 +38,7 @@ async (img) => {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 """
+LONG_SYSTEM = "%config ClaudeMagics.system = 'You answer questions about the quarterly sales data, briefly. ' * 90"
 TITLE = (
     "fig = claude_magic.session().usage.plot()\n"
     "title = fig.texts[0]\n"
@@ -103,7 +104,10 @@ def test_max_tokens_slider_changes_the_next_request_and_config_moves_the_slider(
 def test_dashboard_image_changes_after_another_call_and_its_title_keeps_dollars(
     server: JupyterServer, open_notebook: OpenNotebook
 ) -> None:
-    cells = [LOAD, "%%claude\nfirst", "%claude dashboard", "%%claude\nsecond", f"import claude_magic\n{TITLE}"]
+    # A system prompt over the model's cache minimum, as a real session has: the second call reads it from the
+    # cache, so the dashboard (and the README's picture of it) shows caching paying.
+    load = f"{LOAD}\n{LONG_SYSTEM}"
+    cells = [load, "%%claude\nfirst", "%claude dashboard", "%%claude\nsecond", f"import claude_magic\n{TITLE}"]
     ui = open_notebook(server, cells)
     for index in (0, 1, 2):
         ui.run_cell(index)
@@ -124,6 +128,7 @@ def test_dashboard_image_changes_after_another_call_and_its_title_keeps_dollars(
     assert title, shown
     assert title.group(1).startswith("2 calls"), title.group(1)
     assert re.search(r"cost \$\d+\.\d+", title.group(1)), f"no literal $ amount in the title: {title.group(1)!r}"
+    assert re.search(r"hit rate [1-9]\d*%", title.group(1)), f"nothing read from the cache: {title.group(1)!r}"
     assert "parse_math: False usetex: False" in shown, "matplotlib would read the title's $…$ as math"
     assert ui.cell(2).locator(MATH).count() == 0 and ui.cell(4).locator(MATH).count() == 0
 
