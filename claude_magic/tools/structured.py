@@ -185,7 +185,13 @@ def _dict_schema(schema: dict[str, Any], name: str) -> OutputSchema:
     except RecursionError:
         raise SchemaError(f"schema `{name}` is nested too deeply to be a structured-output schema") from None
     _check_refs(transformed, f"schema `{name}`")
-    validator = validator_class(schema)
+    parse = _json_parser(validator_class(schema), name)
+    return OutputSchema(name, schema, {"type": "json_schema", "schema": transformed}, parse)
+
+
+def _json_parser(validator: Any, name: str) -> Callable[[str], Any]:
+    """Parse a reply and check it against the schema `validator` holds; a failure is one line, the reply kept."""
+    import jsonschema
 
     def parse(text: str) -> Any:
         value = parse_json(text)
@@ -201,7 +207,7 @@ def _dict_schema(schema: dict[str, Any], name: str) -> OutputSchema:
             raise StructuredOutputError(f"the reply does not match `{name}`: {where}: {message}; {RAW_KEPT}")
         return value
 
-    return OutputSchema(name, schema, {"type": "json_schema", "schema": transformed}, parse)
+    return parse
 
 
 # -- $ref: every one the API will follow must resolve, and none may lead back into itself ----------------------------

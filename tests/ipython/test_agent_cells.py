@@ -216,7 +216,7 @@ def test_a_cost_cap_stops_the_loop_in_one_line_keeps_what_ran_and_the_chat_stays
 
 
 def test_a_replayed_agent_cell_asks_again(run, shell, sim, answers, magics, make_client, tmp_path):
-    from claude_magic.replay import client_options
+    from claude_magic._edge.replay import client_options
 
     given, asked = answers
     recording = str(tmp_path / "agent.jsonl")
