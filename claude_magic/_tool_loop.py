@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ._planning import follow_up
+from .core.defaults import APPROVAL_TIMEOUT_S as APPROVAL_TIMEOUT_S
+from .core.defaults import DEFAULT_MAX_ROUNDS as DEFAULT_MAX_ROUNDS
 from .core.errors import CallInterrupted, ClaudeMagicError, continue_hint
 from .core.events import Event, ToolFinished, ToolStarted
 from .core.tools import DENIED, FUNCTION, SERVER, ToolCall, non_finite, non_finite_note, tool_uses
@@ -33,8 +35,6 @@ if TYPE_CHECKING:
     from ._session import Session
     from .tools import Tool
 
-DEFAULT_MAX_ROUNDS = 10
-APPROVAL_TIMEOUT_S = 120.0  # --confirm denies a call nobody approved or denied within this
 INTERRUPTED = "The user interrupted the cell before this tool call finished; it may not have run."
 PENDING_HINT = "The tools' results wait for the next cell; if it fails too: `%claude undo` drops this round, or --new."
 T = TypeVar("T")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from ..core.defaults import AGENT_APPROVALS as AGENT_APPROVALS
 from ..core.tools import ToolCall
 from .records import APPROVED, DENIED, NOBODY, NOT_RUN, SESSION, USER, YES, AgentRecord
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from .._tool_loop import Approver
 
 TOOL_NAME = "python"
-AGENT_APPROVALS = ("ask", "session")  # ClaudeMagics.agent_approval: only the user's own %config may say "session"
 ONCE, REST, DENY = "once", "rest", "deny"  # an asker's answers
 
 

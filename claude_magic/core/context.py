@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .defaults import DEFAULT_CONTEXT_TOKENS as DEFAULT_CONTEXT_TOKENS
 from .errors import SettingsError
 from .masking import MASK, Secrets, mask_text
 from .tokens import estimate_tokens
 
-DEFAULT_CONTEXT_TOKENS = 1_500
 MAX_CONTEXT_TOKENS = 50_000  # a project file may set the budget: it may not make every cell costly
 MAX_EXCLUDE_PATTERNS, MAX_PATTERN_CHARS = 200, 200
 ItemKind = Literal["cell", "variable", "removed"]

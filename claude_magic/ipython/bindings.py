@@ -19,7 +19,6 @@ from traitlets.config import Config
 
 from .._edge.network_policy import NetworkPolicy
 from ..core.budget import check_cost_cap
-from ..core.context import check_context_tokens, check_exclude
 from ..core.errors import McpError, PlatformError, SettingsError
 from ..core.platforms import PlatformConfig, check_location
 from ..core.settings import SETTING_NAMES, check_headers, check_prices, check_table_budget
@@ -155,8 +154,8 @@ BINDINGS: dict[str, Binding] = {
     "mcp_servers": Binding(None, _mcp_servers),
     "display": Binding(None),
     "context": Binding(None),
-    "context_tokens": Binding(None, lambda name, value: check_context_tokens(value, name)),
-    "context_exclude": Binding(None, lambda name, value: list(check_exclude(value, name))),
+    "context_tokens": Binding(None, lambda name, value: _context_check("check_context_tokens")(value, name)),
+    "context_exclude": Binding(None, lambda name, value: list(_context_check("check_exclude")(value, name))),
 }
 CHECKED = tuple(name for name, binding in BINDINGS.items() if binding.check or binding.target)
 APPLIED = tuple(name for name, binding in BINDINGS.items() if binding.target)
@@ -214,3 +213,10 @@ def load_config(owner: Any, mine: Config, load: Callable[[Config], None], *, sta
 def _load_order(name: str) -> int:
     # The model decides which other values are valid, and max_tokens bounds a thinking budget.
     return SETTING_NAMES.index(name) if name in SETTING_NAMES else len(SETTING_NAMES)
+
+
+def _context_check(name: str) -> Callable[..., Any]:
+    """A check of core/context.py, imported when a context setting first changes (not at %load_ext)."""
+    from ..core import context
+
+    return getattr(context, name)  # type: ignore[no-any-return]

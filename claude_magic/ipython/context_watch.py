@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core.context import CellRun
-from .context_capture import CellRecording, Taps
-from .context_vars import Fingerprint, fingerprint, public_names
+if TYPE_CHECKING:  # imported when a cell first runs, so %load_ext stays light (tests/test_layers.py)
+    from ..core.context import CellRun
+    from .context_capture import CellRecording, Taps
+    from .context_vars import Fingerprint
 
 MAX_CELLS = 20  # cells kept in the buffer, the newest
 FIRST_PROMPT_CELLS = 10  # a chat's first prompt takes the newest of them (then the budget decides)
@@ -75,6 +76,8 @@ class NotebookWatcher:
         if source.lstrip().startswith(_OWN_CELLS):
             self._recording = None
             return
+        from .context_capture import CellRecording, Taps
+
         self._recording = CellRecording(source)
         self._taps = Taps(self.shell, self._recording)
         self._taps.install()
@@ -116,6 +119,8 @@ class NotebookWatcher:
     def snapshot(self) -> dict[str, Fingerprint]:
         """The fingerprint of every user variable now."""
         user_ns = self.shell.user_ns
+        from .context_vars import fingerprint, public_names
+
         names = public_names(user_ns, getattr(self.shell, "user_ns_hidden", None))
         return {name: fingerprint(user_ns[name]) for name in names if name in user_ns}
 

@@ -9,10 +9,8 @@ from typing import Any
 
 from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, TraitError, TraitType, Unicode
 
-from .._tool_loop import APPROVAL_TIMEOUT_S, DEFAULT_MAX_ROUNDS
-from ..agent.gate import AGENT_APPROVALS
 from ..core.budget import PREFLIGHT_TOKENS
-from ..core.context import DEFAULT_CONTEXT_TOKENS
+from ..core.defaults import AGENT_APPROVALS, APPROVAL_TIMEOUT_S, DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_ROUNDS
 from ..core.errors import SettingsError
 from ..core.models import CACHE_POLICIES, DEFAULT_MODEL, EFFORTS
 from ..core.platforms import PLATFORMS
