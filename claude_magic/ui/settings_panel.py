@@ -23,7 +23,7 @@ SHOWN_TRAITS = (
     "table_token_budget",
 )  # fmt: skip
 FALLBACK_HINT = "live controls: run %claude settings again"
-SETTLED_HINT = "as the next cell ran"
+SETTLED_HINT = "when the next cell ran"
 FALLBACK_VALUE_CHARS = 200
 
 Converter = Callable[[Any], Any]

@@ -18,7 +18,7 @@ def test_the_panel_is_live_in_its_own_cell_and_settled_after_the_next(run, magic
     ((settled, transient2, update2),) = _displays(own_again)
     assert update2 and transient2["display_id"] == display_id
     assert WIDGET not in settled and "<td>max_tokens</td><td>4096</td>" in settled["text/html"]
-    assert "as the next cell ran" in settled["text/plain"]
+    assert "when the next cell ran" in settled["text/plain"]
     _, later = run("2")
     assert _displays(later) == [], "settled once: later cells leave the output alone"
 
