@@ -11,16 +11,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from IPython.display import HTML, display
+from IPython.display import display
 
 from ..core.errors import ClaudeMagicError
 from ..core.tools import ToolCall
-from .approval import NO_STDIN, RENDER_WAIT_S, RenderProbe, _within
+from .approval import NO_STDIN, RENDER_WAIT_S, RenderProbe, _within, emptied
 
 ONCE, REST, DENY = "once", "rest", "deny"
 ANSWERS = {"y": ONCE, "yes": ONCE, "a": REST, "all": REST, "rest": REST}
 CODE_CHARS = 20_000  # the box shows at most this much code; the call runs all of it, and input() shows it all
-VERDICTS = {ONCE: "approved", REST: "approved, with the rest of this cell", DENY: "denied"}
 
 
 def code_of(call: ToolCall) -> str:
@@ -67,14 +66,12 @@ class CodeButtons:
     async def choose(self, call: ToolCall) -> str:
         box, decided, rendered = _code_box(call)
         handle = display(box, display_id=True)
-        answer = DENY
         try:
-            answer = await self._answer(call, decided, rendered)
-            return answer
+            return await self._answer(call, decided, rendered)
         finally:
             for widget in (*box.children, box):
                 widget.close()
-            handle.update(HTML(f"<div class='claude-approval'>{VERDICTS[answer]}:{code_html(code_of(call))}</div>"))
+            emptied(handle)
 
     async def _answer(self, call: ToolCall, decided: asyncio.Future[str], rendered: asyncio.Future[bool]) -> str:
         if not await _within(rendered, RENDER_WAIT_S):
