@@ -207,21 +207,27 @@ class SettingsPanel:
     def _rows(self) -> list[Any]:
         c = self.controls
         return [
-            w.HBox([c["model"], self.model_info]),
+            _row(c["model"], self.model_info),
             c["max_tokens"],
             c["effort"],
-            w.HBox([c["thinking"], c["thinking_budget"]]),
+            _row(c["thinking"], c["thinking_budget"]),
             c["show_thinking"],
             c["cache"],
             c["system"],
-            w.HBox([c["history_window"], c["table_token_budget"]]),
+            _row(c["history_window"], c["table_token_budget"]),
             *([c["platform"]] if "platform" in c else []),
         ]
 
 
+def _row(*controls: Any) -> w.HBox:
+    """Controls side by side while they fit; a narrow page wraps the later ones onto their own line."""
+    return w.HBox(list(controls), layout=w.Layout(flex_flow="row wrap", align_items="center", max_width="100%"))
+
+
 def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
     style = {"description_width": LABEL_WIDTH}
-    wide = w.Layout(width="34em")
+    buttons = {**style, "button_width": "auto"}  # each button as wide as its word: the row fits at 800 px
+    wide = w.Layout(width="34em", max_width="100%")
     model = target.model
     return {
         "model": w.Dropdown(
@@ -229,12 +235,12 @@ def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
         ),
         "max_tokens": w.IntSlider(min=1, max=128_000, step=1, description="max_tokens", style=style, layout=wide),
         "effort": w.SelectionSlider(options=EFFORT_STEPS, description="effort", style=style),
-        "thinking": _labelled_row(w.ToggleButtons(options=THINKING_MODES, description="thinking", style=style)),
+        "thinking": _labelled_row(w.ToggleButtons(options=THINKING_MODES, description="thinking", style=buttons)),
         "thinking_budget": w.IntSlider(
             min=MIN_THINKING_BUDGET, max=128_000, step=256, value=DEFAULT_BUDGET, description="budget", style=style
         ),
         "show_thinking": w.Checkbox(description="show thinking", style=style),
-        "cache": _labelled_row(w.ToggleButtons(options=CACHE_POLICIES, description="cache / TTL", style=style)),
+        "cache": _labelled_row(w.ToggleButtons(options=CACHE_POLICIES, description="cache / TTL", style=buttons)),
         "system": w.Textarea(description="system", continuous_update=False, style=style, layout=wide),
         "history_window": w.BoundedIntText(min=0, max=10_000, description="turns sent", style=style),
         "table_token_budget": w.BoundedIntText(min=0, max=1_000_000, step=500, description="table tokens", style=style),
