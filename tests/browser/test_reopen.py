@@ -60,3 +60,37 @@ def test_save_restart_reload_shows_no_widget_error(server: JupyterServer, open_n
     assert "Error displaying widget" not in text and "model not found" not in text.lower()
     suffix = "" if server.app == "lab" else "-notebook7"
     ui.cell(1).screenshot(path=screenshot_path(f"reopened-settings{suffix}"))
+
+
+NARROW = {"width": 800, "height": 1000}
+LAYOUT_CELLS = [LOAD, "%%claude\nfirst", "%claude dashboard", "import claude_magic\nclaude_magic.settings_panel()"]
+MIN_SCALE = 0.6  # the dashboard's text (7-9 pt at 100 dpi) reads at 60 % and up
+FITS_JS = """
+(output) => {
+  const right = output.getBoundingClientRect().right + 1;
+  const parts = [...output.querySelectorAll('.widget-slider, .widget-toggle-buttons, textarea, select, input')];
+  return parts.filter((el) => el.getBoundingClientRect().right > right).map((el) => el.className || el.tagName);
+}
+"""
+
+
+def test_settings_and_dashboard_read_at_800_px(server: JupyterServer, open_notebook: OpenNotebook) -> None:
+    ui = open_notebook(server, LAYOUT_CELLS)
+    ui.page.set_viewport_size(NARROW)
+    if server.app == "lab":  # at 800 px a person closes Lab's file browser, which would leave the notebook 370 px
+        ui.page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
+    ui.run_all()
+    settings = ui.cell(3).locator(".jp-OutputArea-output").filter(has=ui.page.locator(".widget-slider"))
+    settings.wait_for(state="visible")
+    assert settings.evaluate(FITS_JS) == [], "a control runs past the output's right edge"
+    thinking = settings.locator(".widget-toggle-buttons").first.locator("button")
+    tops = {round(thinking.nth(i).bounding_box()["y"]) for i in range(thinking.count())}  # type: ignore[index]
+    assert len(tops) == 1, f"the thinking toggles are stacked on {len(tops)} lines"
+    image = ui.cell(2).locator(".jp-OutputArea-output img")
+    image.wait_for(state="visible")
+    shown, natural = image.evaluate("img => [img.getBoundingClientRect().width, img.naturalWidth]")
+    assert shown >= MIN_SCALE * natural, f"the dashboard is drawn at {shown:.0f} of {natural} px"
+    suffix = "" if server.app == "lab" else "-notebook7"
+    settings.screenshot(path=screenshot_path(f"settings-800{suffix}"))
+    image.screenshot(path=screenshot_path(f"dashboard-800{suffix}"))
+    ui.page.screenshot(path=screenshot_path(f"page-800{suffix}"))
