@@ -7,6 +7,8 @@ JupyterLab 4 and Notebook 7, one Run All per frontend.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cells import LOAD
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from .servers import JupyterServer
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
+TOURS = Path(__file__).resolve().parents[2] / "notebooks"
 CELLS = [
     LOAD,
     "import claude_magic\nclaude_magic.settings_panel()",
@@ -94,3 +97,38 @@ def test_settings_and_dashboard_read_at_800_px(server: JupyterServer, open_noteb
     settings.screenshot(path=screenshot_path(f"settings-800{suffix}"))
     image.screenshot(path=screenshot_path(f"dashboard-800{suffix}"))
     ui.page.screenshot(path=screenshot_path(f"page-800{suffix}"))
+
+
+BATCH_TOUR = "07_batches_and_budgets.ipynb"
+BATCH_CELL = 7  # `%claude batch reviews ...`: its bar's final state is what the notebook keeps
+
+
+def test_the_batch_tour_reopens_with_its_final_batch_state(server: JupyterServer, page) -> None:
+    from .notebook_ui import NotebookUI
+
+    name = f"reopen-{server.app}-{BATCH_TOUR}"
+    shutil.copy(TOURS / BATCH_TOUR, server.root / name)
+    ui = NotebookUI(page, server, name)
+    ui.open()
+    try:
+        ui.run_all()
+        ui.save(lambda nb: "joined 8 rows" in _texts(nb.cells[BATCH_CELL]))
+        assert _widget_views(server.read_notebook(name)) == [], "a saved output still holds a widget view"
+        for session in server.api("GET", "api/sessions"):
+            if session["path"].endswith(name):
+                server.api("POST", f"api/kernels/{session['kernel']['id']}/restart", timeout=60)
+        ui.reload()
+        outputs = ui.cell(BATCH_CELL).locator(".jp-OutputArea")
+        outputs.wait_for(state="visible")
+        assert "joined 8 rows" in outputs.inner_text(), outputs.inner_text()
+        ui.page.wait_for_timeout(2000)  # the widget manager reports a missing model after its restore
+        text = ui.page.locator(".jp-Notebook").inner_text()
+        assert "Error displaying widget" not in text and "model not found" not in text.lower()
+    finally:
+        server.shutdown_kernels()
+
+
+def _texts(cell) -> str:
+    return "".join(str(v) for o in cell.get("outputs", []) for v in o.get("data", {}).values()) + "".join(
+        o.get("text", "") for o in cell.get("outputs", [])
+    )
