@@ -160,11 +160,11 @@ def report_case(shape: str, chars: int, pace: int | None) -> None:
         km, kc = start_new_kernel(kernel_name="python3")
         try:
             run_cell(kc, SETUP.format(url=sim.url))
+            run_cell(kc, WIDGET_PATH)  # no frontend draws here: `auto` would go plain after the first reply
             measure(kc, sim, PANEL, shaped("paragraphs", 2_000))  # warm imports
             raw, panel = measure(kc, sim, RAW, text), measure(kc, sim, PANEL, text)
             run_cell(kc, HTML_PATH)
             html = measure(kc, sim, PANEL, text)
-            run_cell(kc, WIDGET_PATH)
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
