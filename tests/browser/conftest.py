@@ -15,7 +15,8 @@ What is here:
 Tests that hold in both frontends take `server` (JupyterLab 4, then Notebook 7); `cells.py` has the
 cell sources they share. Screenshots go to build/screenshots/: panel-light/panel-dark (a reply with
 every part, from the contrast tests), settings and dashboard (from test_controls.py), tools-approval
-and tools-rows (from test_tools.py), and failed-<test>.png for a failing test.
+tools-rows (from test_tools.py), settings-800, dashboard-800, page-800 and reopened-settings
+(test_reopen.py), no-widgets-reply (test_no_widgets.py), and failed-<test>.png for a failing test.
 """
 
 from __future__ import annotations
