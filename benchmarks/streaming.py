@@ -11,6 +11,8 @@ Run: PYTHONPATH=. .venv/bin/python benchmarks/streaming.py [--quick]
 Targets (issue 13): bytes ÷ reply characters <= 3 for every shape (4 is the ceiling), linear (the
 ratio at 48,000 characters within 1.2x of the ratio at 12,000); >= 4 visible updates a second
 while text flows; wall time <= 1.1x the raw loop; first text of the first cell in a fresh kernel < 1 s.
+Issue 24: the html path (plain display outputs, `%config ClaudeMagics.display = 'html'`) within 1.5x
+of the widget path's bytes at a model's pace.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ with client.messages.stream(**request) as s:
         pass
 """
 PANEL = "%%claude --max-tokens 64000 --no-history\ngo"
+HTML_PATH = "%config ClaudeMagics.display = 'html'"  # the plain display outputs of frontends without widgets
+WIDGET_PATH = "%config ClaudeMagics.display = 'widget'"
 PROSE = (
     "Streaming replies grow one chunk at a time, and a display that redraws everything on each chunk sends "
     "the reply again and again. Costs like $5 and $6 stay text, `inline_code()` stays code, and **bold** "
@@ -140,8 +144,11 @@ def main() -> None:
     if not quick:
         cases += [("code block", 48_000, MODEL_PACE)]
     cases = [case for case in cases if not args.only or case[0] in args.only]
-    print("| shape | characters | pace | panel bytes ÷ chars | raw loop bytes ÷ chars | updates/s | panel time ÷ raw |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| shape | characters | pace | panel bytes ÷ chars | raw loop bytes ÷ chars | updates/s | panel time ÷ raw "
+        "| html path bytes ÷ chars | html ÷ widget bytes |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for shape, chars, pace in cases:
         report_case(shape, chars, pace)
     print(f"\nfirst visible update of the first %%claude in a fresh kernel: {first_cell_latency(MODEL_PACE):.2f} s")
@@ -153,15 +160,19 @@ def report_case(shape: str, chars: int, pace: int | None) -> None:
         km, kc = start_new_kernel(kernel_name="python3")
         try:
             run_cell(kc, SETUP.format(url=sim.url))
+            run_cell(kc, WIDGET_PATH)  # no frontend draws here: `auto` would go plain after the first reply
             measure(kc, sim, PANEL, shaped("paragraphs", 2_000))  # warm imports
             raw, panel = measure(kc, sim, RAW, text), measure(kc, sim, PANEL, text)
+            run_cell(kc, HTML_PATH)
+            html = measure(kc, sim, PANEL, text)
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
     speed = "model" if pace else "full"
     print(
         f"| {shape} | {len(text):,} | {speed} | {panel['bytes'] / len(text):.2f} | {raw['bytes'] / len(text):.2f} "
-        f"| {panel['updates_per_s']:.1f} | {panel['seconds'] / raw['seconds']:.2f} |",
+        f"| {panel['updates_per_s']:.1f} | {panel['seconds'] / raw['seconds']:.2f} "
+        f"| {html['bytes'] / len(text):.2f} | {html['bytes'] / panel['bytes']:.2f} |",
         flush=True,
     )
 

@@ -162,22 +162,24 @@ class Loop:
             return call
         approver = self.toolset.approver
         if tool is not None and approver is not None:
-            refusal = await self._refusal(approver, call)
+            refusal, by = await self._refusal(approver, call)
             if refusal is not None:
-                return replace(call, content=refusal, is_error=True, denied=True)
+                return replace(call, content=refusal, is_error=True, denied=True, decided_by=by)
+            call = replace(call, decided_by=by)
         self.on_event(ToolStarted(call.id, call.name, call.input, call.source))  # its row says "running"
         return call
 
-    async def _refusal(self, approver: Approver, call: ToolCall) -> str | None:
-        """None when the user approves; else what the model hears. An approver that cannot ask denies, saying why."""
+    async def _refusal(self, approver: Approver, call: ToolCall) -> tuple[str | None, str]:
+        """(None if approved, else what the model hears; who answered); one that cannot ask denies, saying why."""
         if getattr(approver, "will_ask", lambda call: True)(call):  # a standing approval (--yes) asks nobody
             self._say(f"waiting for your approval of {call.name}")
         try:
-            return None if await approver.approve(call) else DENIED
+            ok = await approver.approve(call)
         except Exception as error:  # no frontend, no stdin, no answer in time: the loop goes on without the call
             why = _one_line(error)
             self._say(f"{call.name} was denied: {why}")
-            return f"Nobody approved this tool call ({why}); it did not run."
+            return f"Nobody approved this tool call ({why}); it did not run.", ""
+        return (None if ok else DENIED), _decider(approver, call)
 
     async def _one(self, call: ToolCall) -> ToolCall:
         if call.is_error:
@@ -298,6 +300,12 @@ async def arun_call(tool: Tool | None, call: ToolCall) -> ToolCall:
         return _failed(call, error, started)
     except BaseException as error:  # as in run_call
         return _failed(call, error, started)
+
+
+def _decider(approver: Approver, call: ToolCall) -> str:
+    """Who answered for `call`: the approver's own word where it keeps one, else the user."""
+    decided_by = getattr(approver, "decided_by", None)
+    return str(decided_by(call)) if callable(decided_by) else "you"
 
 
 def _cancelling() -> bool:

@@ -113,3 +113,13 @@ def test_batches_join_themselves_between_cells(monkeypatch):
     assert "is already joined into reviews['label']; nothing to do" in all_output_text(
         nbformat.v4.new_notebook(cells=[wait])
     )
+
+
+def test_the_settings_tour_keeps_the_table_its_panel_held_not_a_widget(monkeypatch):
+    nb = execute(Path(__file__).parent.parent / "notebooks" / "04_settings.ipynb", monkeypatch)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "settings_panel()" in c.source)
+    shown = [o.get("data", {}) for o in cell.outputs]
+    assert not any("application/vnd.jupyter.widget-view+json" in d for d in shown), "a widget dies with the kernel"
+    html = "".join(d.get("text/html", "") for d in shown)
+    # The next cell sets max_tokens = 900 before the panel settles into its table.
+    assert "claude-settings-table" in html and "<td>max_tokens</td><td>900</td>" in html, html[:500]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .._tool_loop import Approver
 
 TOOL_NAME = "python"
+DECIDERS = {USER: "you", YES: "--yes", SESSION: "the session setting"}  # as a tool row says who approved
 ONCE, REST, DENY = "once", "rest", "deny"  # an asker's answers
 
 
@@ -73,6 +74,16 @@ class AgentGate:
         ok = answer in (ONCE, REST)
         self._note(call, code, APPROVED if ok else DENIED, USER)
         return ok
+
+    def decided_by(self, call: ToolCall) -> str:
+        """Who approved or denied `call` ("you", "--yes", "the session setting"); "" when nobody was asked."""
+        if call.name != TOOL_NAME:
+            if self.other is None:
+                return ""
+            decided_by = getattr(self.other, "decided_by", None)
+            return str(decided_by(call)) if callable(decided_by) else "you"
+        by = next((record.by for record in reversed(self.records) if record.call_id == call.id), "")
+        return DECIDERS.get(by, "")
 
     def _note(self, call: ToolCall, code: str, verdict: str, by: str) -> None:
         self.records.append(AgentRecord(call.id, code, verdict, by))

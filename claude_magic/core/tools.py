@@ -26,6 +26,7 @@ class ToolCall:
     is_error: bool = False
     duration_s: float = 0.0
     denied: bool = False
+    decided_by: str = ""  # who approved or denied the call when one was asked: "you", "--yes", "the session setting"
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. a server tool's result count
 
     def result_block(self) -> dict[str, Any]:
@@ -60,9 +61,10 @@ class ToolCall:
 
         The time is the tool's own run in the kernel; the footer's API time does not include it."""
         if self.denied:
-            return "denied"
+            return f"denied by {self.decided_by}" if self.decided_by else "denied"
         took = f" · ran {self.duration_s:.2f} s" if self.duration_s else ""
-        return f"error{took}" if self.is_error else f"{self.size:,} chars{took}"
+        approved = f" · approved by {self.decided_by}" if self.decided_by else ""
+        return f"error{took}{approved}" if self.is_error else f"{self.size:,} chars{took}{approved}"
 
     def summary(self) -> str:
         """One line: the call, how it ended, and the start of its result."""

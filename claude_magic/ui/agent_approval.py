@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from IPython.display import HTML, display
+from IPython.display import display
 
 from ..core.errors import ClaudeMagicError
 from ..core.tools import ToolCall
-from .approval import RENDER_WAIT_S, RenderProbe, _within
+from .approval import RENDER_WAIT_S, RenderProbe, _within, emptied
 
 ONCE, REST, DENY = "once", "rest", "deny"
 ANSWERS = {"y": ONCE, "yes": ONCE, "a": REST, "all": REST, "rest": REST}
@@ -71,14 +71,12 @@ class CodeButtons:
     async def choose(self, call: ToolCall) -> str:
         box, decided, rendered = _code_box(call)
         handle = display(box, display_id=True)
-        answer = DENY
         try:
-            answer = await self._answer(call, decided, rendered)
-            return answer
+            return await self._answer(call, decided, rendered)
         finally:
             for widget in (*box.children, box):
                 widget.close()
-            handle.update(HTML(f"<div class='claude-approval'>{VERDICTS[answer]}:{code_html(code_of(call))}</div>"))
+            emptied(handle)
 
     async def _answer(self, call: ToolCall, decided: asyncio.Future[str], rendered: asyncio.Future[bool]) -> str:
         if not await _within(rendered, RENDER_WAIT_S):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
-from IPython.display import HTML, display
+from IPython.display import display
 
 from ..core.errors import ClaudeMagicError
 from ..core.tools import ToolCall
@@ -61,17 +61,12 @@ class ButtonApprover:
         """The click; no box drawn: the fallback's answer; no click within `timeout_s`: a ClaudeMagicError."""
         box, decided, rendered = _approval_box(call)
         handle = display(box, display_id=True)
-        ok = False
         try:
-            ok = await self._answer(call, decided, rendered)
-            return ok
+            return await self._answer(call, decided, rendered)
         finally:
             for widget in (*box.children, box):
                 widget.close()
-            verdict = "approved" if ok else "denied"
-            handle.update(
-                HTML(f"<div class='claude-approval'>{verdict}: <code>{text_html(describe(call))}</code></div>")
-            )
+            emptied(handle)
 
     async def _answer(self, call: ToolCall, decided: asyncio.Future[bool], rendered: asyncio.Future[bool]) -> bool:
         if not await _within(rendered, RENDER_WAIT_S):
@@ -79,6 +74,11 @@ class ButtonApprover:
         if not await _within(decided, self.timeout_s):
             raise ClaudeMagicError(f"no answer within {self.timeout_s:g} s (ClaudeMagics.approval_timeout)")
         return decided.result()
+
+
+def emptied(handle: Any) -> None:
+    """Empty an answered approval's output: the panel's tool row carries the verdict and who gave it."""
+    handle.update({"text/plain": ""}, raw=True)
 
 
 class RenderProbe(anywidget.AnyWidget):  # type: ignore[misc]

@@ -20,6 +20,8 @@ REFRESH_INTERVAL_S = 1.0
 MAX_CALL_TICKS = 8
 MAX_CALLS_WITH_MARKERS = 30
 EMPTY_MESSAGE = "No API calls yet: run a %%claude cell and the dashboard fills in."
+# 720 x 540 px at 100 dpi: shown unscaled from 900 px wide pages and at 9/10 in a notebook at 800 px.
+FIGSIZE = (7.2, 5.4)
 # Mid-grey text and axes read on JupyterLab's light and dark themes alike; the background is transparent.
 NEUTRAL = "#808080"
 HEADROOM = 1.3  # the token axis reaches 30% above the tallest bar: room for it and for the legend above it
@@ -122,7 +124,7 @@ def dashboard_figure(ledger: Ledger) -> Figure:
     """Tokens per call, hit rates and cumulative costs in one Figure; an empty state without calls."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(11, 3.6), layout="constrained", facecolor="none")
+    figure = Figure(figsize=FIGSIZE, layout="constrained", facecolor="none")
     records = list(ledger.records)
     figure.suptitle(summary_line(records), fontsize=9)
     if records:
@@ -137,7 +139,12 @@ def dashboard_figure(ledger: Ledger) -> Figure:
 
 
 def _plot_all(figure: Figure, data: Series) -> None:
-    tokens, rates, costs = figure.subplots(1, 3)
+    grid = figure.add_gridspec(2, 2)  # tokens across the top, rates and costs below: readable at 800 px
+    tokens, rates, costs = (
+        figure.add_subplot(grid[0, :]),
+        figure.add_subplot(grid[1, 0]),
+        figure.add_subplot(grid[1, 1]),
+    )
     _plot_tokens(tokens, data)
     _plot_rates(rates, data)
     _plot_costs(costs, data)

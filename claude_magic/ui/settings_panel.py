@@ -23,6 +23,7 @@ SHOWN_TRAITS = (
     "table_token_budget",
 )  # fmt: skip
 FALLBACK_HINT = "live controls: run %claude settings again"
+SETTLED_HINT = "when the next cell ran"
 FALLBACK_VALUE_CHARS = 200
 
 Converter = Callable[[Any], Any]
@@ -90,15 +91,25 @@ class SettingsPanel:
         self.target.observe(self._refresh_limits, names=["model", "max_tokens", "thinking"])
         self._refresh_limits()
         self.widget = w.VBox([*self._rows(), self.note, self.error])
+        self.display_id = f"claude-settings-{self.widget.model_id}"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The live widget, plus the settings as text and as a table for outputs whose widget is gone."""
+        return {**(self.widget._repr_mimebundle_(**kwargs) or {}), **self.settled_bundle("when shown")}
+
+    def settled_bundle(self, when: str) -> dict[str, str]:
+        """The settings this panel holds now, as text and as a table: the form a saved notebook keeps."""
         rows = [(name, _shown(name, getattr(self.target, name))) for name in SHOWN_TRAITS]
-        return {
-            **(self.widget._repr_mimebundle_(**kwargs) or {}),
-            "text/plain": _fallback_text(rows),
-            "text/html": _fallback_html(rows),
-        }
+        return {"text/plain": _fallback_text(rows, when), "text/html": _fallback_html(rows, when)}
+
+    def _ipython_display_(self) -> None:
+        """Show the live panel; the next cell run replaces every display of it by its settled table."""
+        from IPython.display import display
+
+        from .next_cell import settle_after_next_cell
+
+        display(self._repr_mimebundle_(), raw=True, display_id=self.display_id)
+        settle_after_next_cell(self.display_id, lambda: self.settled_bundle(SETTLED_HINT))
 
     @contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -196,21 +207,27 @@ class SettingsPanel:
     def _rows(self) -> list[Any]:
         c = self.controls
         return [
-            w.HBox([c["model"], self.model_info]),
+            _row(c["model"], self.model_info),
             c["max_tokens"],
             c["effort"],
-            w.HBox([c["thinking"], c["thinking_budget"]]),
+            _row(c["thinking"], c["thinking_budget"]),
             c["show_thinking"],
             c["cache"],
             c["system"],
-            w.HBox([c["history_window"], c["table_token_budget"]]),
+            _row(c["history_window"], c["table_token_budget"]),
             *([c["platform"]] if "platform" in c else []),
         ]
 
 
+def _row(*controls: Any) -> w.HBox:
+    """Controls side by side while they fit; a narrow page wraps the later ones onto their own line."""
+    return w.HBox(list(controls), layout=w.Layout(flex_flow="row wrap", align_items="center", max_width="100%"))
+
+
 def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
     style = {"description_width": LABEL_WIDTH}
-    wide = w.Layout(width="34em")
+    buttons = {**style, "button_width": "auto"}  # each button as wide as its word: the row fits at 800 px
+    wide = w.Layout(width="34em", max_width="100%")
     model = target.model
     return {
         "model": w.Dropdown(
@@ -218,12 +235,12 @@ def _make_controls(target: HasTraits, model_ids: list[str]) -> dict[str, Any]:
         ),
         "max_tokens": w.IntSlider(min=1, max=128_000, step=1, description="max_tokens", style=style, layout=wide),
         "effort": w.SelectionSlider(options=EFFORT_STEPS, description="effort", style=style),
-        "thinking": _labelled_row(w.ToggleButtons(options=THINKING_MODES, description="thinking", style=style)),
+        "thinking": _labelled_row(w.ToggleButtons(options=THINKING_MODES, description="thinking", style=buttons)),
         "thinking_budget": w.IntSlider(
             min=MIN_THINKING_BUDGET, max=128_000, step=256, value=DEFAULT_BUDGET, description="budget", style=style
         ),
         "show_thinking": w.Checkbox(description="show thinking", style=style),
-        "cache": _labelled_row(w.ToggleButtons(options=CACHE_POLICIES, description="cache / TTL", style=style)),
+        "cache": _labelled_row(w.ToggleButtons(options=CACHE_POLICIES, description="cache / TTL", style=buttons)),
         "system": w.Textarea(description="system", continuous_update=False, style=style, layout=wide),
         "history_window": w.BoundedIntText(min=0, max=10_000, description="turns sent", style=style),
         "table_token_budget": w.BoundedIntText(min=0, max=1_000_000, step=500, description="table tokens", style=style),
@@ -250,14 +267,15 @@ def _shown(name: str, value: Any) -> str:
     return text if len(text) <= FALLBACK_VALUE_CHARS else text[: FALLBACK_VALUE_CHARS - 1] + "…"
 
 
-def _fallback_text(rows: list[tuple[str, str]]) -> str:
+def _fallback_text(rows: list[tuple[str, str]], when: str) -> str:
     settings = " · ".join(f"{name} = {value}" for name, value in rows)
-    return f"claude settings when shown: {settings} ({FALLBACK_HINT})"
+    return f"claude settings {when}: {settings} ({FALLBACK_HINT})"
 
 
-def _fallback_html(rows: list[tuple[str, str]]) -> str:
+def _fallback_html(rows: list[tuple[str, str]], when: str) -> str:
     body = "".join(f"<tr><td>{_escape(name)}</td><td>{_escape(value)}</td></tr>" for name, value in rows)
-    return f"<table><caption>claude settings when shown ({FALLBACK_HINT})</caption>{body}</table>"
+    caption = f"claude settings {_escape(when)} ({FALLBACK_HINT})"
+    return f"<table class='claude-settings-table'><caption>{caption}</caption>{body}</table>"
 
 
 def _effort_to_trait(step: str) -> str | None:

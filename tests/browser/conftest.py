@@ -15,12 +15,13 @@ What is here:
 Tests that hold in both frontends take `server` (JupyterLab 4, then Notebook 7); `cells.py` has the
 cell sources they share. Screenshots go to build/screenshots/: panel-light/panel-dark (a reply with
 every part, from the contrast tests), settings and dashboard (from test_controls.py), tools-approval
-and tools-rows (from test_tools.py), and failed-<test>.png for a failing test.
+tools-rows (from test_tools.py), settings-800, dashboard-800, page-800 and reopened-settings
+(test_reopen.py), no-widgets-reply (test_no_widgets.py), and failed-<test>.png for a failing test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ from tests.named_only import collected_only_when_named
 from .servers import App, JupyterServer, start_server
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
 
     from playwright.sync_api import Browser, Page, Playwright
 
@@ -62,8 +63,11 @@ PAGE_TIMEOUT_MS = 60_000
 pytest_ignore_collect = collected_only_when_named(HERE)
 
 
-def _start(app: App, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
-    server = start_server(app, tmp_path_factory.mktemp(f"jupyter-{app}"))
+WIDGET_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "anywidget")
+
+
+def _start(app: App, tmp_path_factory: pytest.TempPathFactory, disabled: Sequence[str] = ()) -> Iterator[JupyterServer]:
+    server = start_server(app, tmp_path_factory.mktemp(f"jupyter-{app}"), disabled)
     try:
         # No "fetch Jupyter news?" toast over the notebook, and no calls out for it.
         server.set_lab_setting(NOTIFICATIONS, {"fetchNews": "false", "checkForUpdates": False})
@@ -89,6 +93,15 @@ def server(request: pytest.FixtureRequest) -> JupyterServer:
     """Each frontend in turn: JupyterLab 4, then Notebook 7 (for tests that hold in both)."""
     found: JupyterServer = request.getfixturevalue("lab_server" if request.param == "lab" else "notebook_server")
     return found
+
+
+@pytest.fixture(scope="session", params=["lab", "notebook7"])
+def widgetless_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[JupyterServer]:
+    """Each frontend with the widget manager and anywidget disabled (standing in for offline VS Code and Colab)."""
+    app: App = "lab" if request.param == "lab" else "notebook"
+    yield from _start(app, tmp_path_factory, WIDGET_EXTENSIONS)
 
 
 @pytest.fixture(scope="session")

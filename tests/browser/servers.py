@@ -176,10 +176,19 @@ def kernel_environment(base: Path) -> dict[str, str]:
     return env
 
 
-def start_server(app: App, base: Path) -> JupyterServer:
-    """Start `jupyter lab` or `jupyter notebook` in `base` and wait until its API answers."""
+def start_server(app: App, base: Path, disabled: Sequence[str] = ()) -> JupyterServer:
+    """Start `jupyter lab` or `jupyter notebook` in `base` and wait until its API answers.
+
+    `disabled` names labextensions the page leaves out (page_config.json's `disabledExtensions`, the
+    file `jupyter labextension disable` writes), e.g. the widget manager, as offline VS Code or Colab lack it.
+    """
     (base / "root").mkdir(parents=True, exist_ok=True)
     env = kernel_environment(base)
+    if disabled:
+        labconfig = base / "config" / "labconfig"
+        labconfig.mkdir(parents=True, exist_ok=True)
+        page_config = {"disabledExtensions": {name: True for name in disabled}}
+        (labconfig / "page_config.json").write_text(json.dumps(page_config), encoding="utf-8")
     executable = Path(sys.executable).parent / ("jupyter-lab" if app == "lab" else "jupyter-notebook")
     last_error = ""
     for attempt in range(3):  # a free port can be taken between free_port() and bind: try another

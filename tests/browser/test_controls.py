@@ -31,6 +31,12 @@ SENT_MAX_TOKENS = (
 TYPED = 2048  # typed into the slider's readout; then its handle is dragged
 DRAG_PX = 40  # right: on a 1..128,000 slider a few hundred pixels wide, some thousands of tokens more
 CONFIGURED = 1234
+# The panel is live until the next cell runs, so the kernel moves a slider shown by the same cell.
+CONFIGURE_WHILE_SHOWN = (
+    "from IPython.display import display\nimport time\n"
+    "display(claude_magic.settings_panel())\ntime.sleep(1)\n"
+    f"%config ClaudeMagics.max_tokens = {CONFIGURED}"
+)
 PNG_DIGEST_JS = """
 async (img) => {
   const bytes = await (await fetch(img.src)).arrayBuffer();
@@ -60,7 +66,7 @@ def output_text(ui: NotebookUI, index: int) -> str:
 def test_max_tokens_slider_changes_the_next_request_and_config_moves_the_slider(
     server: JupyterServer, open_notebook: OpenNotebook
 ) -> None:
-    cells = [LOAD, SHOW_SETTINGS, "%%claude\nhi", SENT_MAX_TOKENS, f"%config ClaudeMagics.max_tokens = {CONFIGURED}"]
+    cells = [LOAD, SHOW_SETTINGS, "%%claude\nhi", SENT_MAX_TOKENS, CONFIGURE_WHILE_SHOWN]
     ui = open_notebook(server, cells)
     ui.run_cell(0)
     ui.run_cell(1)
@@ -87,18 +93,20 @@ def test_max_tokens_slider_changes_the_next_request_and_config_moves_the_slider(
     ui.settled_panel()
     ui.run_cell(3)
     assert f"max_tokens sent: {dragged}" in output_text(ui, 3), output_text(ui, 3)
+    # The next cell ran: the panel's output is now the table of what it held, no widget.
+    assert f"{dragged}" in ui.cell(1).locator("table.claude-settings-table").inner_text()
+    assert ui.cell(1).locator(".widget-slider").count() == 0
 
-    # The kernel to the page: %config moves the slider.
+    # The kernel to the page: %config moves the slider of a live panel.
     ui.run_cell(4)
     expect(readout).to_have_text(str(CONFIGURED))
     assert handle.get_attribute("aria-valuenow") in (str(CONFIGURED), f"{CONFIGURED}.0"), "the handle did not move"
+    suffix = "" if server.app == "lab" else "-notebook7"
+    panel = ui.cell(4).locator(".jp-OutputArea-output").filter(has=max_tokens)
+    panel.screenshot(path=screenshot_path(f"settings{suffix}"))
     ui.run_cell(2)
     ui.run_cell(3)
     assert f"max_tokens sent: {CONFIGURED}" in output_text(ui, 3), output_text(ui, 3)
-
-    suffix = "" if server.app == "lab" else "-notebook7"
-    panel = ui.cell(1).locator(".jp-OutputArea-output").filter(has=max_tokens)
-    panel.screenshot(path=screenshot_path(f"settings{suffix}"))
 
 
 def test_dashboard_image_changes_after_another_call_and_its_title_keeps_dollars(
