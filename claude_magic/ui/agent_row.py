@@ -7,6 +7,7 @@ and the kernel's: both are rendered escaped or through the sanitiser, never as r
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..core.tools import ToolCall, result_text
 from .safe_html import markdown_html, text_html
@@ -30,7 +31,7 @@ def agent_row_html(call: ToolCall, *, running: bool = False) -> str:
     )
     details = f"<div class='claude-tool-label'>code · {text_html(_who(call))}</div>{code_block(code)}"
     if not running:
-        label = "not run · what Claude was told" if call.denied else f"output · {call.outcome()}"
+        label = "not run · what Claude was told" if call.denied else f"output · {_ran(call)}"
         details += f"<div class='claude-tool-label'>{text_html(label)}</div>"
         details += f"<pre>{text_html(_cut(result_text(call.content), ROW_OUTPUT_CHARS))}</pre>"
     opening = f"<details class='claude-tool claude-agent{kind}' data-tool='{text_html(call.id)}'>"
@@ -46,13 +47,18 @@ def code_block(code: str) -> str:
 
 
 def _state(call: ToolCall) -> str:
-    if call.denied:
-        return DENIED_BY.get(str(call.extra.get("by")), "denied")
-    return f"{call.outcome()} · {_who(call)}"
+    return _who(call) if call.denied else f"{_ran(call)} · {_who(call)}"
+
+
+def _ran(call: ToolCall) -> str:
+    """How the call ended, without who approved it (the row says that once, in its own words)."""
+    return replace(call, decided_by="").outcome()
 
 
 def _who(call: ToolCall) -> str:
     by = str(call.extra.get("by"))
+    if "by" not in call.extra and call.decided_by:  # the loop's own verdict (ToolCall.decided_by)
+        return f"{'denied' if call.denied else 'approved'} by {call.decided_by}"
     if call.denied:
         return DENIED_BY.get(by, "denied")
     return BY.get(by, "approved")  # a running row's event carries no verdict; only approved calls run
