@@ -20,12 +20,17 @@ sim.script_batch({"2": "expired", "3": ScriptedError(529, "overloaded_error", "O
 df = pd.DataFrame({"text": ["great", "awful", "fine", "meh", "superb"]})
 """
 # The bar's label, read through ipywidgets' own registry of live widgets.
-BAR_LABELS = """\
-import json
-from ipywidgets import Label
-from ipywidgets.widgets.widget import _instances
-print(json.dumps([w.value for w in list(_instances.values()) if isinstance(w, Label)]))
+# What the kernel sends its frontend for display: the bar's final state replaces the bar's output.
+RECORD_DISPLAYS = """\
+SENT = []
+
+def _record(msg):
+    SENT.append(str(msg["content"].get("data", {}).get("text/plain", "")))
+    return msg
+
+get_ipython().display_pub.register_hook(_record)
 """
+BAR_LABELS = "import json\nprint(json.dumps(SENT))"
 
 
 def run(client, code: str) -> tuple[dict, str]:
@@ -62,6 +67,7 @@ def client(monkeypatch, tmp_path):
 def test_a_batch_joins_between_cells_while_the_kernel_stays_free(client):
     content, printed = run(client, SETUP)
     assert content["status"] == "ok", printed
+    assert run(client, RECORD_DISPLAYS)[0]["status"] == "ok"
     content, printed = run(client, '%claude batch df --prompt "Sentiment of: {{row.text}}" --out label')
     assert content["status"] == "ok", printed
     assert "submitted batch" in printed
