@@ -52,7 +52,8 @@ def test_no_extras_runs_the_panel_dashboard_and_exports(fresh_kernel: str, tmp_p
     NotebookClient(nb, timeout=120, kernel_name="fresh", resources={"metadata": {"path": str(tmp_path)}}).execute()
     loaded, asked, plotted, frame, exported = (cell.outputs for cell in nb.cells)
     assert _text(loaded) == "[]\n"  # %load_ext imported neither pandas nor the SDK
-    final = [o for o in asked if o.output_type in ("display_data", "update_display_data")][-1]
+    shown = [o for o in asked if o.output_type in ("display_data", "update_display_data") and any(o.data.values())]
+    final = shown[-1]  # outputs a plain-output reply used and emptied when it settled show nothing
     assert "Simulated reply" in final.data["text/html"] and "data-state='done'>done<" in final.data["text/html"]
     assert "class='claude-reply" in final.data["text/html"]  # the settled widget panel (the plain view writes Markdown)
     assert plotted[0].data["image/png"]
