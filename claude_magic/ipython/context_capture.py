@@ -138,7 +138,8 @@ class _StreamProxy:
 
     def write(self, text: str) -> int:
         written: int = self._inner.write(text)
-        self._tee(text)
+        with contextlib.suppress(Exception):  # as the wrapped write: never breaks the user's print
+            self._tee(text)
         return written
 
     def __getattr__(self, name: str) -> Any:
@@ -177,7 +178,8 @@ class Taps:
 
         def write(text: Any, *args: Any, **kwargs: Any) -> Any:
             result = original(text, *args, **kwargs)
-            self._printed(text)
+            with contextlib.suppress(Exception):  # recording what was shown never breaks the user's print
+                self._printed(text)
             return result
 
         if not self._wrap(stream, "write", None, replacement=write):
