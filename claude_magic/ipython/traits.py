@@ -22,7 +22,7 @@ MASK = "••••••"  # what listings show instead of a header value
 DISPLAYS = ("auto", "widget", "html", "markdown", "text")
 
 
-class Thinking(TraitType[Any, Any]):
+class Thinking(TraitType):  # unsubscripted: traitlets 5.9 (the lowest allowed) has no TraitType[...]
     """auto, off, adaptive, or a budget in tokens: a word in any case or a number (also as text) is kept parsed."""
 
     default_value = "auto"
