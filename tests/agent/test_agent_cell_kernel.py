@@ -12,7 +12,8 @@ import time
 from typing import Any
 
 import pytest
-from jupyter_client.manager import start_new_kernel
+
+from tests.kernels import evaluate, execute, running_kernel, wait_for_text, wait_reply
 
 SETUP = """\
 %load_ext claude_magic
@@ -33,24 +34,8 @@ def last_result():
 
 @pytest.fixture(scope="module")
 def kernel():
-    manager, client = start_new_kernel(kernel_name="python3")
-    client.execute_interactive(SETUP, timeout=60, output_hook=lambda msg: None)
-    yield manager, client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
-
-
-def execute(client: Any, code: str, timeout: float = 60) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    outputs: list[dict[str, Any]] = []
-    reply = client.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
-    return reply["content"], outputs
-
-
-def evaluate(client: Any, expression: str) -> str:
-    reply = client.execute_interactive("", user_expressions={"x": expression}, timeout=30)
-    value = reply["content"]["user_expressions"]["x"]
-    assert value["status"] == "ok", value
-    return str(value["data"]["text/plain"])
+    with running_kernel(SETUP) as (manager, client):
+        yield manager, client
 
 
 def agent_cell(client: Any, *codes: str, line: str = "--agent --yes") -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -154,19 +139,3 @@ def test_a_headless_kernel_without_yes_denies_each_call_in_one_line_and_runs_not
     assert row["sha256"] == hashlib.sha256(b"agent_yes = 1").hexdigest() and "agent_yes" not in str(kept)
     denied = str(saved.cells[1].outputs)
     assert "denied: nobody could approve it here" in denied and "add --yes" in denied  # the row says why
-
-
-def wait_reply(client: Any, message_id: str) -> dict[str, Any]:
-    while True:
-        reply = client.get_shell_msg(timeout=60)
-        if reply["parent_header"].get("msg_id") == message_id:
-            return reply
-
-
-def wait_for_text(client: Any, text: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        message = client.get_iopub_msg(timeout=60)
-        if message["msg_type"] == "stream" and text in message["content"]["text"]:
-            return
-    raise AssertionError(f"the kernel never printed {text!r}")

@@ -6,7 +6,8 @@ import time
 from typing import Any
 
 import pytest
-from jupyter_client.manager import start_new_kernel
+
+from tests.kernels import evaluate, execute, running_kernel, wait_for_text, wait_reply
 
 SETUP = """\
 %load_ext claude_magic
@@ -39,25 +40,8 @@ def last_result():
 
 @pytest.fixture
 def kernel():
-    manager, client = start_new_kernel(kernel_name="python3")
-    client.execute_interactive(SETUP, timeout=60, output_hook=lambda msg: None)
-    yield manager, client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
-
-
-def execute(client: Any, code: str, timeout: float = 60) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    outputs: list[dict[str, Any]] = []
-    reply = client.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
-    return reply["content"], outputs
-
-
-def evaluate(client: Any, expression: str) -> str:
-    reply = client.execute_interactive("", user_expressions={"x": expression}, timeout=30)
-    assert reply["content"]["status"] == "ok", reply["content"]
-    value = reply["content"]["user_expressions"]["x"]
-    assert value["status"] == "ok", value
-    return str(value["data"]["text/plain"])
+    with running_kernel(SETUP) as (manager, client):
+        yield manager, client
 
 
 def images(outputs: list[dict[str, Any]]) -> int:
@@ -105,20 +89,3 @@ def test_an_interrupt_during_a_sleep_stops_the_cell_and_the_next_cell_works(kern
     assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "CallInterrupted"
     assert evaluate(client, "(slept, gate.records[0].outcome)") == "(0, 'interrupted')"
     assert evaluate(client, "1 + 1") == "2"
-
-
-def wait_reply(client: Any, message_id: str) -> dict[str, Any]:
-    while True:
-        reply = client.get_shell_msg(timeout=60)
-        if reply["parent_header"].get("msg_id") == message_id:
-            return reply
-
-
-def wait_for_text(client: Any, text: str) -> None:
-    """Until the kernel has printed `text` (the call is running)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        message = client.get_iopub_msg(timeout=60)
-        if message["msg_type"] == "stream" and text in message["content"]["text"]:
-            return
-    raise AssertionError(f"the kernel never printed {text!r}")

@@ -101,7 +101,13 @@ def test_an_honest_notebook_still_totals(tmp_path: Path) -> None:
     assert done.stdout.splitlines()[-1].split()[-1] == "$1.50"
 
 
-@pytest.mark.parametrize("content", [bytes(range(256)) * 4, '{"fingerprint": "k1"}\n' + _deep(100_000) + "\n"])
+# Explicit ids: a 200,000-character id would reach the child's environment as PYTEST_CURRENT_TEST, over the kernel's
+# 128 KiB limit for one string (pytest 8.0, the lowest allowed, does not shorten long ids).
+@pytest.mark.parametrize(
+    "content",
+    [bytes(range(256)) * 4, '{"fingerprint": "k1"}\n' + _deep(100_000) + "\n"],
+    ids=["binary", "100,000-deep nesting"],
+)
 def test_a_hostile_recording_is_refused_in_one_line(tmp_path: Path, content: str | bytes) -> None:
     notebook = _write(tmp_path, json.dumps({"cells": [_cell(_call(0.5))]}))
     _refused(_audit(str(notebook), "--check-replay", str(_write(tmp_path, content, "rec.jsonl"))))

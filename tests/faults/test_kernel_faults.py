@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import pytest
-from jupyter_client.manager import start_new_kernel
+
+from tests.kernels import drain, evaluate, execute, go_offline, running_kernel, text_of
 
 SETUP = (
     "%load_ext claude_magic\n"
@@ -20,34 +18,9 @@ SETUP = (
 
 @pytest.fixture
 def kernel(monkeypatch):
-    monkeypatch.setenv("CLAUDE_MAGIC_SIMULATE", "1")
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    manager, client = start_new_kernel(kernel_name="python3")
-    client.execute_interactive(SETUP, timeout=30, output_hook=lambda msg: None)
-    yield manager, client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
-
-
-def execute(client: Any, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    outputs: list[dict[str, Any]] = []
-    reply = client.execute_interactive(code, timeout=20, output_hook=outputs.append)
-    return reply["content"], outputs
-
-
-def text_of(outputs: list[dict[str, Any]]) -> str:
-    parts = []
-    for msg in outputs:
-        content = msg["content"]
-        parts += [content.get("text", ""), *content.get("traceback", [])]
-        parts.append(str(content.get("data", {}).get("text/plain", "")))
-    return "\n".join(parts)
-
-
-def evaluate(client: Any, expression: str) -> str:
-    reply = client.execute_interactive("", user_expressions={"x": expression}, timeout=20)
-    return str(reply["content"]["user_expressions"]["x"]["data"]["text/plain"])
+    go_offline(monkeypatch)
+    with running_kernel(SETUP) as (manager, client):
+        yield manager, client
 
 
 @pytest.mark.parametrize(
@@ -87,21 +60,3 @@ def test_an_interrupt_mid_stream_stops_run_all(kernel):
     assert len(tracebacks) == 1 and len(tracebacks[0]) == 1
     assert tracebacks[0][0].startswith("KeyboardInterrupt: the reply was interrupted")
     assert evaluate(client, "len(sim.requests)") == "1"  # the queued cells never sent
-
-
-def drain(client: Any, msg_id: str, until: str | None = None) -> list[dict[str, Any]]:
-    """The iopub messages of the execution `msg_id`: all of them, or up to the first showing `until`."""
-    outputs: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            msg = client.get_iopub_msg(timeout=1)
-        except Exception:  # queue.Empty: nothing more is coming
-            if until is None:
-                break
-            continue
-        if msg["parent_header"].get("msg_id") == msg_id:
-            outputs.append(msg)
-            if until is not None and until in text_of([msg]):
-                break
-    return outputs

@@ -25,7 +25,8 @@ from claude_magic.core.errors import McpError
 from claude_magic.core.tools import result_text
 from claude_magic.tools import mcp_names
 from claude_magic.tools.mcp import McpServerConfig, McpServers
-from tests.faults.test_kernel_faults import SETUP, execute, text_of
+from tests.faults.test_kernel_faults import SETUP
+from tests.kernels import drain, execute, go_offline, text_of
 
 HOSTILE = Path(__file__).parent.parent / "tools" / "hostile_mcp_server.py"
 API_NAME = re.compile(r"[a-zA-Z0-9_-]{1,128}")  # the API's rule, written out here as the API states it
@@ -265,11 +266,9 @@ def test_an_interrupt_while_a_server_starts_in_a_shell_is_one_line_and_leaves_no
 def kernel(monkeypatch) -> Iterator[tuple[Any, Any]]:
     from jupyter_client.manager import start_new_kernel
 
-    monkeypatch.setenv("CLAUDE_MAGIC_SIMULATE", "1")
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+    go_offline(monkeypatch)
     manager, client = start_new_kernel(kernel_name="python3")
-    client.execute_interactive(SETUP, timeout=30, output_hook=lambda msg: None)
+    execute(client, SETUP)
     yield manager, client
     client.stop_channels()
     with contextlib.suppress(Exception):  # a kernel the test killed has little left to shut down
@@ -313,17 +312,3 @@ def test_a_hard_killed_kernel_leaves_no_server_behind(kernel, tmp_path):
         assert gone_within(pid, 5)
     finally:
         reap(pid_file)
-
-
-def drain(client: Any, msg_id: str) -> list[dict[str, Any]]:
-    """The iopub messages of the execution `msg_id`, up to its idle status."""
-    outputs: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        msg = client.get_iopub_msg(timeout=20)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-        outputs.append(msg)
-    return outputs

@@ -7,11 +7,14 @@ secrets never reach a request, the transcript, the autosave file or the output's
 
 from __future__ import annotations
 
+import ast
 import json
 from typing import Any
 
 import pytest
-from jupyter_client.manager import start_new_kernel
+
+from tests import kernels
+from tests.kernels import go_offline, running_kernel
 
 SETUP = (
     "%load_ext claude_magic\n"
@@ -29,20 +32,14 @@ OPEN = "<notebook_context>"
 
 @pytest.fixture
 def kernel(monkeypatch, tmp_path):
-    monkeypatch.setenv("CLAUDE_MAGIC_SIMULATE", "1")
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
-    execute(client, SETUP.format(autosave=str(tmp_path / "autosave.jsonl")))
-    yield client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
+    go_offline(monkeypatch)
+    with running_kernel(SETUP.format(autosave=str(tmp_path / "autosave.jsonl")), cwd=str(tmp_path)) as (_, client):
+        yield client
 
 
 def execute(client: Any, code: str) -> list[dict[str, Any]]:
-    outputs: list[dict[str, Any]] = []
-    client.execute_interactive(code, timeout=60, output_hook=outputs.append)
-    return outputs
+    """The cell's iopub messages."""
+    return kernels.execute(client, code)[1]
 
 
 def shown(outputs: list[dict[str, Any]]) -> str:
@@ -55,8 +52,8 @@ def shown(outputs: list[dict[str, Any]]) -> str:
 
 
 def evaluate(client: Any, expression: str) -> Any:
-    reply = client.execute_interactive("", user_expressions={"x": f"_json.dumps({expression})"}, timeout=30)
-    return json.loads(eval(reply["content"]["user_expressions"]["x"]["data"]["text/plain"]))  # a str's repr
+    """`expression`'s value in the kernel, through JSON."""
+    return json.loads(ast.literal_eval(kernels.evaluate(client, f"_json.dumps({expression})")))  # a str's repr
 
 
 def message_bodies(client: Any) -> list[dict[str, Any]]:

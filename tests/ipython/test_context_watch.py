@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from IPython.utils.capture import capture_output
-from jupyter_client.manager import start_new_kernel
 
 from claude_magic.ipython.context_build import build_context
 from claude_magic.ipython.context_capture import MAX_CELL_CHARS
 from claude_magic.ipython.context_vars import fingerprint, summarise
 from claude_magic.ipython.context_watch import NotebookWatcher
+from tests import kernels
+from tests.kernels import evaluate, running_kernel
 
 KEY = "sk-ant-api03-" + "Zq9" * 14
 AWS = "AKIAZZZZEXAMPLE12345"
@@ -216,22 +217,13 @@ KERNEL_SETUP = (
 
 @pytest.fixture
 def kernel():
-    manager, client = start_new_kernel(kernel_name="python3")
-    client.execute_interactive(KERNEL_SETUP, timeout=30, output_hook=lambda msg: None)
-    yield client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
+    with running_kernel(KERNEL_SETUP) as (_, client):
+        yield client
 
 
 def execute(client: Any, code: str) -> list[dict[str, Any]]:
-    outputs: list[dict[str, Any]] = []
-    client.execute_interactive(code, timeout=30, output_hook=outputs.append)
-    return outputs
-
-
-def evaluate(client: Any, expression: str) -> str:
-    reply = client.execute_interactive("", user_expressions={"x": expression}, timeout=30)
-    return str(reply["content"]["user_expressions"]["x"]["data"]["text/plain"])
+    """The cell's iopub messages."""
+    return kernels.execute(client, code)[1]
 
 
 def test_in_a_kernel_what_the_user_saw_is_the_context(kernel):
