@@ -8,22 +8,14 @@ file's folder: those wait until the user runs `%claude trust`, which remembers t
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from traitlets import HasTraits, TraitError
 
 from ..core.platforms import PLATFORM_SETTINGS
-from . import trust_store
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
 MAX_PROJECT_BYTES = 4 << 20  # a pyproject.toml is a few kB; a larger one is not read
 WHERE = "pick where credentials go"
@@ -45,11 +37,18 @@ ALIASES = {"mcp": "mcp_servers"}
 
 @dataclass(frozen=True)
 class ProjectFile:
-    """One pyproject.toml as read: its resolved path, the SHA-256 of the bytes read, its [tool.claude_magic]."""
+    """One pyproject.toml as read: its resolved path, the bytes read, its [tool.claude_magic]."""
 
     path: Path
-    digest: str
+    data: bytes = field(repr=False)
     section: dict[str, Any]
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the bytes read: what trust is remembered by (hashed only when trust is asked about)."""
+        import hashlib
+
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -68,9 +67,20 @@ def read_project(path: Path) -> ProjectFile:
         data = file.read(MAX_PROJECT_BYTES + 1)
     if len(data) > MAX_PROJECT_BYTES:
         raise ValueError(f"larger than {MAX_PROJECT_BYTES >> 20} MB")
+    section = _section(data)
+    return ProjectFile(path, data, section if isinstance(section, dict) else {})
+
+
+def _section(data: bytes) -> Any:
+    """The [tool.claude_magic] table of a pyproject.toml's bytes; a file that never names it is not parsed."""
+    if b"claude_magic" not in data:  # most projects' files: no TOML parser to load, nothing to apply
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
     tool = tomllib.loads(data.decode("utf-8")).get("tool", {})
-    section = tool.get("claude_magic", {}) if isinstance(tool, dict) else {}
-    return ProjectFile(path, hashlib.sha256(data).hexdigest(), section if isinstance(section, dict) else {})
+    return tool.get("claude_magic", {}) if isinstance(tool, dict) else {}
 
 
 def read_section(path: Path) -> dict[str, Any]:
@@ -113,8 +123,16 @@ def apply_project_config(
         project = read_project(path)
     except (OSError, ValueError) as error:  # tomllib's and UTF-8's decoding errors are ValueErrors
         return [f"could not read {path}: {error}"]
-    trusted = trust or trust_store.is_trusted(project.path, project.digest)
-    return apply_project(target, project, skip=skip, trust=trusted)
+    return apply_project(target, project, skip=skip, trust=trust or _remembered(project))
+
+
+def _remembered(project: ProjectFile) -> bool:
+    """Whether the user trusted this file as it is now; asked only when the file holds something that waits."""
+    if not held_back(project, Path.cwd()):
+        return False
+    from . import trust_store
+
+    return trust_store.is_trusted(project.path, project.digest)
 
 
 def apply_project(target: HasTraits, project: ProjectFile, *, skip: set[str], trust: bool) -> list[str]:
@@ -160,6 +178,8 @@ def held_line(path: Path, held: dict[str, str], limit: int = 280) -> str:
 def _apply(target: HasTraits, known: dict[str, Any], key: str, value: Any, path: Path) -> list[str]:
     name = setting_name(key)
     if name not in known:
+        import difflib
+
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "%claude config lists the known keys"
         return [f"unknown key {key!r:.60} in [tool.claude_magic] of {_short(path)} (ignored); {hint}"]

@@ -248,6 +248,22 @@ def test_pyproject_bad_value_is_ignored_with_a_line(tmp_path, magics):
     assert magics.thinking == "auto" and "rejects manual thinking budgets" in problems[0]
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('[tool.claude_magic\nmax_tokens = 1500\n', "could not read"),  # ours, malformed: one line
+        ("[project\nname = 'other'\n", None),  # another tool's malformed file: not ours to parse
+        ("[tool.black]\nline-length = 120\n", None),
+    ],
+    ids=["ours malformed", "theirs malformed", "no section"],
+)
+def test_a_pyproject_is_parsed_only_when_it_names_claude_magic(tmp_path, magics, text, says):
+    (tmp_path / "pyproject.toml").write_text(text)
+    problems = apply_project_config(magics, tmp_path)
+    assert magics.max_tokens != 1500
+    assert problems == [] if says is None else (len(problems) == 1 and says in problems[0])
+
+
 def test_ipython_config_wins_over_pyproject(tmp_path, shell, magics, monkeypatch, capsys):
     from traitlets.config import Config
 
