@@ -17,7 +17,7 @@ def test_committed_reference_matches_the_definitions() -> None:
 
 
 def test_every_flag_in_the_magics_help_is_in_the_reference() -> None:
-    help_text = options.claude.__doc__  # written by IPython's magic_arguments from the argparse parser
+    help_text = options.parser().format_help()  # what `%%claude?` shows
     flags = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", help_text))
     reference = REFERENCE.read_text(encoding="utf-8")
     missing = sorted(flag for flag in flags if f"`{flag}`" not in reference)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ClaudeMagicError, StructuredOutputError
-from .options import CellOptions
+
+if TYPE_CHECKING:
+    from .options import CellOptions
 
 
 class Provenance:

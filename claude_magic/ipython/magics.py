@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -14,14 +16,29 @@ from . import bindings
 from .cell_parts import CellParts, _has_kernel, _namespace
 from .delivery import Provenance, deliver, one_line_failures
 from .fix import LastError
-from .options import CellOptions, claude_arguments, parse_options
 from .traits import ClaudeTraits
 
 if TYPE_CHECKING:
-
     from ..core.events import ReplyView
     from .context_build import ChatContext
     from .context_watch import NotebookWatcher
+    from .options import CellOptions
+
+
+Magic = TypeVar("Magic", bound=Callable[..., Any])
+
+
+def _option_help(magic: Magic) -> Magic:
+    """`%%claude?` lists every option: IPython's inspector asks `getdoc()` before the docstring, and the
+    parser (options.py, some 50 options) is built then rather than at %load_ext."""
+
+    def getdoc() -> str:
+        from .options import parser
+
+        return str(parser(inspect.cleandoc(magic.__doc__ or "")).format_help())
+
+    magic.getdoc = getdoc  # type: ignore[attr-defined]
+    return magic
 
 
 @magics_class
@@ -59,7 +76,7 @@ class ClaudeMagics(Magics, ClaudeTraits, CellParts):
 
     # -- the magic ----------------------------------------------------------------------
 
-    @claude_arguments
+    @_option_help
     @line_cell_magic
     @no_var_expand
     def claude(self, line: str, cell: str | None = None) -> Any:
@@ -94,9 +111,10 @@ class ClaudeMagics(Magics, ClaudeTraits, CellParts):
 
     def _cell(self, line: str, cell: str | None) -> tuple[CellOptions, str, list[dict[str, Any]], list[dict[str, Any]]]:
         """The cell's options, its prompt with {{expressions}} filled in, and its attachments; nothing is sent."""
-        options = parse_options(line)
         from .namespace import expand_template  # on first use: %load_ext stays cheap
+        from .options import parse_options
 
+        options = parse_options(line)
         prompt = expand_template(_prompt(options, cell, _namespace(self.shell)), _namespace(self.shell))
         content, records = self._attachments(options, line_magic=cell is None)
         return options, prompt, content, records
@@ -110,6 +128,7 @@ class ClaudeMagics(Magics, ClaudeTraits, CellParts):
             print("claude_magic: no exception recorded in this kernel yet; run the failing cell, then %claude fix")
             return
         from .._tool_loop import run_blocking
+        from .options import parse_options
 
         sent = () if self.last_error.number is None else (self.last_error.number,)  # its traceback goes once
         run_blocking(self._ask(parse_options(""), prompt, None, None, blocking=True, without_cells=sent))
@@ -249,6 +268,7 @@ class ClaudeMagics(Magics, ClaudeTraits, CellParts):
     def _spend(self) -> str | None:
         """The footer's spend line, when a budget is set."""
         return self.session.spend_line() if self.budget_usd is not None else None
+
 
 def _prompt(options: CellOptions, cell: str | None, namespace: dict[str, Any]) -> str:
     if cell is not None and options.text:

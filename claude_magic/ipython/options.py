@@ -1,22 +1,21 @@
-"""The %%claude option line: argparse decorators (which become `%%claude?`) and a frozen parse."""
+"""The %%claude option line: its options (what `%%claude?` shows), their parser and a frozen parse."""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import keyword
 import math
 import re
 import shlex
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import MagicArgumentParser
 
-from .._planning import RequestOptions
 from ..core.errors import SettingsError
 from ..core.models import EFFORTS
 from ..core.settings import (
@@ -30,8 +29,10 @@ from ..core.settings import (
 )
 from ..core.transcript import DEFAULT_CHAT
 
+if TYPE_CHECKING:
+    from .._planning import RequestOptions
+
 FORMATS = ("markdown", "text", "code", "json")
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def whole_number(text: str) -> int:
@@ -178,19 +179,13 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
 )
 
 
-def claude_arguments(func: F) -> F:
-    """Decorate a magic with every %%claude option (its `%%claude?` help comes from these)."""
-    for flags, spec in reversed(_ARGUMENTS):
-        func = argument(*flags, **spec)(func)
-    return magic_arguments()(func)  # type: ignore[no-any-return]
-
-
-@claude_arguments
-def claude(line: str, cell: str | None = None) -> None:
-    """Ask Claude. As a cell magic the cell body is the prompt; as a line magic, the rest of the line."""
-
-
-PARSER = claude.parser  # type: ignore[attr-defined]
+@functools.cache
+def parser(description: str = "") -> MagicArgumentParser:
+    """The parser of a %%claude line (IPython's: a bad option is a one-line UsageError), built on first use."""
+    built = MagicArgumentParser(prog="claude", description=description)
+    for flags, spec in _ARGUMENTS:
+        built.add_argument(*flags, **spec)
+    return built
 
 
 @dataclass(frozen=True)
@@ -231,6 +226,8 @@ class CellOptions:
 
     def request(self, **built: Any) -> RequestOptions:
         """The cell's request options; `built` is what the magic made of the rest: content, attachments, tools, body."""
+        from .._planning import RequestOptions
+
         return RequestOptions(
             chat=self.chat,
             history=not self.no_history,
@@ -245,7 +242,7 @@ class CellOptions:
 
 def parse_options(line: str) -> CellOptions:
     """Parse a %%claude line; bad options raise UsageError (one line)."""
-    args = PARSER.parse_args(_split(line))
+    args = parser().parse_args(_split(line))
     # Settings without an option (user_id, betas) are %config only.
     overrides = {name: getattr(args, name) for name in SETTING_NAMES if getattr(args, name, None) is not None}
     if "thinking" in overrides:

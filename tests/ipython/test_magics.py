@@ -134,7 +134,10 @@ def test_bad_config_value_keeps_old_value(shell, magics):
 
 
 def test_help_comes_from_magic_arguments(shell, magics):
-    doc = magics.claude.__doc__
+    from IPython.core.oinspect import getdoc
+
+    doc = getdoc(magics.claude)  # what `%%claude?` shows
+    assert doc.startswith("::") and "Ask Claude." in doc and "subcommands" in doc
     for option in (
         "--model",
         "--max-tokens",
