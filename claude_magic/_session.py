@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from ._edge.client import Connection
 from ._ledger import UsageLedger, append_row, autosave, reply_row
-from ._planning import Basis, Prepared, RequestOptions, continuation, for_platform, prepare
 from ._transcripts.session_transcript import SessionTranscript
 from .core.budget import PREFLIGHT_TOKENS
 from .core.errors import BudgetExceeded, CallInterrupted, ClaudeMagicError
@@ -23,6 +22,7 @@ MAX_CONTINUATIONS = 4
 if TYPE_CHECKING:
     from ._edge.call import Call, EventSink, StatusSink
     from ._edge.preflight import Estimate
+    from ._planning import Prepared, RequestOptions
     from .core.stream import StreamState
     from .core.usage import CallRecord, Usage
     from .tools.mcp import McpServers
@@ -136,11 +136,15 @@ class Session:
         call is still recorded in the ledger, and RequestFailed (StreamFailed once output began) or
         CallInterrupted is raised, carrying the partial reply.
         """
+        from ._planning import RequestOptions  # request planning loads with the first request
+
         prepared = self.prepare(prompt, RequestOptions.of(**options))
         return self.commit(prepared, self.send(prepared, on_event))
 
     def prepare(self, prompt: str, options: RequestOptions | None = None) -> Prepared:
         """Build, check and cache-plan the request (`_planning.py`); nothing is sent and nothing changes."""
+        from ._planning import Basis, RequestOptions, prepare
+
         basis = Basis(
             self.settings, self.history, self.transcript.chat, self.headers, self.connection.routed, self.notify
         )
@@ -166,18 +170,19 @@ class Session:
         capped one, and one that could cross a cap is not sent (BudgetExceeded; a continuation stops
         the turn there).
         """
+        from ._planning import continuation, for_platform
         from .core.stream import StreamState
 
         state, rounds, platform = StreamState(citation_base=citation_base), [], self.connection.routed
         sent = for_platform(platform, prepared.request)  # each round's request, as the platform in use takes it
-        self._announce(self._priced(prepared, sent), on_estimate)
+        _announce(self._priced(prepared, sent), on_estimate)
         for _ in range(MAX_CONTINUATIONS + 1):
             rounds.append(self._call(prepared, sent, state, on_event, on_status, wrap_client))
             if rounds[-1].stop_reason != "pause_turn":
                 break
             sent = for_platform(platform, continuation(prepared.request, rounds))
             try:
-                self._announce(self._priced(prepared, sent), on_estimate)
+                _announce(self._priced(prepared, sent), on_estimate)
             except BudgetExceeded as refused:
                 if on_status is not None:
                     on_status(f"the paused turn was not continued: {refused.message}")
@@ -186,6 +191,8 @@ class Session:
 
     def estimate(self, prepared: Prepared, request: dict[str, Any] | None = None) -> Estimate | None:
         """The cost range of the prepared request when it is large or capped; BudgetExceeded if it may not be sent."""
+        from ._planning import for_platform
+
         return self._priced(prepared, for_platform(self.connection.routed, request or prepared.request))
 
     def _priced(self, prepared: Prepared, sent: dict[str, Any]) -> Estimate | None:
@@ -202,11 +209,6 @@ class Session:
             spent=self.spent,
             cache=settings.cache,
         )
-
-    @staticmethod
-    def _announce(estimate: Estimate | None, on_estimate: StatusSink | None) -> None:
-        if estimate is not None and on_estimate is not None:
-            on_estimate(estimate.label())
 
     def _call(
         self,
@@ -277,6 +279,11 @@ class Session:
     def record_batch(self, record: Callable[[int], CallRecord]) -> CallRecord:
         """Append the ledger row `record(call_number)` builds (a Message Batch's row), numbered under the lock."""
         return append_row(self.usage, record)
+
+
+def _announce(estimate: Estimate | None, on_estimate: StatusSink | None) -> None:
+    if estimate is not None and on_estimate is not None:
+        on_estimate(estimate.label())
 
 
 def _joined(rounds: list[Reply]) -> Reply:

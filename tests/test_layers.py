@@ -13,9 +13,9 @@ HEAVY = ("IPython", "ipywidgets", "matplotlib", "pandas", "anthropic")
 ROOT = Path(claude_magic.__file__).parent
 
 
-def loaded_after(code: str) -> set[str]:
-    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+def loaded_after(code: str, watched: tuple[str, ...] = HEAVY, cwd: Path | None = None) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {watched!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=cwd)
     return set(out.stdout.split())
 
 
@@ -37,6 +37,23 @@ def test_load_ext_loads_no_sdk_pandas_matplotlib_or_widgets():
         "assert 'claude' in ip.magics_manager.magics['cell']\n"
     )
     assert loaded_after(code) == {"IPython"}
+
+
+def test_load_ext_leaves_what_the_first_cell_needs_for_that_cell(tmp_path):
+    # benchmarks/load_ext.py: each of these is milliseconds that %load_ext does not pay.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'someone-elses'\n")
+    deferred = (
+        "claude_magic._planning",  # request planning
+        "claude_magic.core.render",  # the HTML sanitiser
+        "claude_magic.ipython.options",  # the option parser and its help text
+        "tomllib",  # a project file that never names claude_magic is not parsed
+        "hashlib",  # nor hashed for trust
+    )
+    code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.instance().run_line_magic('load_ext', 'claude_magic')\n"
+    )
+    assert loaded_after("import sys\n" + code, deferred, cwd=tmp_path) == set()
 
 
 def test_load_ext_warms_the_first_cell_up_in_the_background():

@@ -20,7 +20,6 @@ CallInterrupted (a KeyboardInterrupt, so Run All stops) carries the partial repl
 
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING
 
@@ -196,6 +195,8 @@ def continue_hint(message: str, hint: str) -> str:
 def one_line(text: str, limit: int = LINE_CHARS) -> str:
     """`text` as one readable line of at most `limit` characters: HTML reduced to its text, whitespace collapsed."""
     if _TAG.search(text):
+        import html  # loads with the first error page
+
         text = html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", text)))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

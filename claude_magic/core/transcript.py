@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .history import history_messages
-from .render import safe_markdown
-from .tools import ToolCall
 from .usage import Usage, format_cost
 
 if TYPE_CHECKING:
     from .caching import CachePlan
+    from .tools import ToolCall
 
 DEFAULT_CHAT = "default"
 
@@ -58,6 +56,8 @@ class Reply:
         return self.text
 
     def _repr_markdown_(self) -> str:
+        from .render import safe_markdown  # the HTML sanitiser loads when a Reply is first shown
+
         status = "" if self.complete else f"\n\n*(incomplete: {self.error or 'interrupted'})*"
         return f"{safe_markdown(self.text)}{status}\n\n<small>{safe_markdown(self.summary())}</small>"
 
@@ -100,6 +100,8 @@ class Chat:
 
     def messages(self, window: int = 0) -> list[dict[str, Any]]:
         """Request history: every exchange, or only the last `window` when window > 0."""
+        from .history import history_messages
+
         chosen = self.exchanges[-window:] if window > 0 else self.exchanges
         return history_messages(exchange.turn() for exchange in chosen)
 
