@@ -1,7 +1,10 @@
 """Benchmark: time `%load_ext claude_magic` against `import anthropic` and `%load_ext jupyter_ai_magics`.
 
 Each measurement runs in a fresh Python process (cold imports, warm disk cache), after IPython
-itself is imported and a shell exists, so only the extension's own cost is timed. jupyter-ai's
+itself is imported and a shell exists, so only the extension's own cost is timed. Every package is
+timed from its bytecode, as pip leaves an installed wheel: the children may write .pyc files even
+where PYTHONDONTWRITEBYTECODE is set (this machine sets it, so an editable claude_magic would
+otherwise be compiled from source on every run while anthropic loads compiled). jupyter-ai's
 magics are installed into a throwaway venv under build/ on first run.
 
 Run: .venv/bin/python benchmarks/load_ext.py [--runs 15]
@@ -11,6 +14,7 @@ Target: loading claude_magic takes under 5% of the time `import anthropic` takes
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -33,7 +37,10 @@ TIMER_TAIL = "\nprint(time.perf_counter() - t)"
 
 
 def time_once(python: str, code: str) -> float:
-    out = subprocess.run([python, "-c", code + TIMER_TAIL], capture_output=True, text=True, check=True, cwd=ROOT)
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    out = subprocess.run(
+        [python, "-c", code + TIMER_TAIL], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
