@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .core.content import (
+    IMAGE_TYPES,
     LARGE_CONTEXT,
     MANY_IMAGES,
     MANY_IMAGES_SIDE,
@@ -56,7 +57,7 @@ def attach_object(name: str, value: Any, target: Target, full: bool = False) -> 
     """The Attachment for a Python object found under `name`."""
     if isinstance(value, Path):
         return attach_path(value, target, name)
-    if _is_pandas(value):
+    if is_table(value):
         return attach_frame(name, value, target.table_budget, full)
     if isinstance(value, str):
         return text_document(name, value)
@@ -326,9 +327,22 @@ def _edges(frame: Any, rows: int, n_rows: int) -> list[str]:
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _is_pandas(value: Any) -> bool:
+def is_table(value: Any) -> bool:
+    """A pandas DataFrame or Series (checked without importing pandas)."""
     pandas = sys.modules.get("pandas")  # a value can only be a DataFrame once pandas is imported
     return pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series))
+
+
+def image_bytes(value: Any) -> bytes | None:
+    """The image a value shows, as bytes: a figure's PNG, a PIL image's PNG or JPEG, or image bytes as they are."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        return data if sniff(data) in IMAGE_TYPES else None
+    if _is_figure(value):
+        return figure_png(value)
+    if _is_pil(value):
+        return pil_bytes(value)
+    return None
 
 
 def _is_figure(value: Any) -> bool:

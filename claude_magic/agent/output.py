@@ -7,10 +7,9 @@ as its repr, capped. The whole goes through `tools/results.checked_output` as ev
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from .._attach import Target, attach_image, encode_frame, figure_png
+from .._attach import Target, attach_image, encode_frame, figure_png, image_bytes, is_table
 from ..core.content import IMAGE_TYPES, sniff
 from ..tools import ToolOutput
 from ..tools.results import checked_output, cut_note
@@ -42,9 +41,9 @@ def _value(result: AgentRun, target: Target) -> tuple[str, list[dict[str, Any]]]
     if not result.has_value:
         return "", []
     value = result.value
-    if _is_pandas(value):
+    if is_table(value):
         return f"[value]\n{encode_frame('value', value, target.table_budget)}", []
-    png = _image_bytes(value)
+    png = image_bytes(value)
     if png is not None:
         return "[value: an image, below]", _image_blocks("value", png, target)
     return f"[value]\n{_repr(value)}", []
@@ -79,23 +78,6 @@ def _image_blocks(name: str, data: bytes, target: Target) -> list[dict[str, Any]
         return list(attach_image(name, data, target).blocks)
     except Exception as error:  # a corrupt image is a note, never the end of the call's result
         return [{"type": "text", "text": f"[{name} not sent: {type(error).__name__}]"}]
-
-
-def _image_bytes(value: Any) -> bytes | None:
-    figure = sys.modules.get("matplotlib.figure")
-    if figure is not None and isinstance(value, figure.Figure):
-        return figure_png(value)
-    image = sys.modules.get("PIL.Image")
-    if image is not None and isinstance(value, image.Image):
-        from .._attach import pil_bytes
-
-        return pil_bytes(value)
-    return None
-
-
-def _is_pandas(value: Any) -> bool:
-    pandas = sys.modules.get("pandas")
-    return pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series))
 
 
 def _repr(value: Any) -> str:

@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from .._attach import Target, attach_image, encode_frame, figure_png, pil_bytes
+from .._attach import Target, attach_image, encode_frame, image_bytes, is_table
 from ..core.content import IMAGE_TYPES, PDF_TYPE, sniff
 from ..core.tools import sendable_text, sendable_value
 from . import ToolOutput
@@ -39,9 +39,9 @@ def encode_result(value: object, *, name: str = "result", model: str = "") -> To
         return NONE_TEXT
     if _is_blocks(value):
         return [dict(block) for block in value]  # type: ignore[attr-defined]
-    if _is_pandas(value):
+    if is_table(value):
         return encode_frame(name, value)
-    image = _image_bytes(value)
+    image = image_bytes(value)
     if image is not None:
         return list(attach_image(name, image, Target(model)).blocks)
     if _is_json_like(value):
@@ -88,25 +88,6 @@ def _is_json_like(value: object) -> bool:
     return isinstance(value, (bool, int, float, dict, list, tuple)) or _is_model(value) or _is_dataclass(value)
 
 
-def _image_bytes(value: object) -> bytes | None:
-    """PNG/JPEG/GIF/WebP bytes for a figure, a PIL image or image bytes; None for anything else."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        data = bytes(value)
-        return data if sniff(data) in IMAGE_TYPES else None
-    figure = sys.modules.get("matplotlib.figure")
-    if figure is not None and isinstance(value, figure.Figure):
-        return figure_png(value)
-    image = sys.modules.get("PIL.Image")
-    if image is not None and isinstance(value, image.Image):
-        return pil_bytes(value)
-    return None
-
-
-def _is_pandas(value: object) -> bool:
-    pandas = sys.modules.get("pandas")
-    return pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series))
-
-
 def _is_model(value: object) -> bool:
     pydantic = sys.modules.get("pydantic")
     return pydantic is not None and isinstance(value, pydantic.BaseModel)
@@ -122,7 +103,7 @@ def _json_default(value: Any) -> Any:
         return value.model_dump(mode="json")
     if _is_dataclass(value):
         return dataclasses.asdict(value)
-    if _is_pandas(value):
+    if is_table(value):
         return json.loads(value.to_json(orient="records" if value.ndim == 2 else "index", default_handler=str))
     for method in ("tolist", "item"):  # numpy arrays and scalars
         convert = getattr(value, method, None)
