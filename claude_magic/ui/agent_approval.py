@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from IPython.display import display
-
 from ..core.errors import ClaudeMagicError
 from ..core.tools import ToolCall
-from .approval import RENDER_WAIT_S, RenderProbe, _within, emptied
+from .approval import answer_with, ask_in_box, drawn_probe
 
 ONCE, REST, DENY = "once", "rest", "deny"
 ANSWERS = {"y": ONCE, "yes": ONCE, "a": REST, "all": REST, "rest": REST}
@@ -70,20 +68,7 @@ class CodeButtons:
 
     async def choose(self, call: ToolCall) -> str:
         box, decided, rendered = _code_box(call)
-        handle = display(box, display_id=True)
-        try:
-            return await self._answer(call, decided, rendered)
-        finally:
-            for widget in (*box.children, box):
-                widget.close()
-            emptied(handle)
-
-    async def _answer(self, call: ToolCall, decided: asyncio.Future[str], rendered: asyncio.Future[bool]) -> str:
-        if not await _within(rendered, RENDER_WAIT_S):
-            return await self.fallback.choose(call)
-        if not await _within(decided, self.timeout_s):  # type: ignore[arg-type]
-            raise ClaudeMagicError(f"no answer within {self.timeout_s:g} s (ClaudeMagics.approval_timeout)")
-        return decided.result()
+        return await ask_in_box(box, decided, rendered, lambda: self.fallback.choose(call), self.timeout_s)
 
 
 def _code_box(call: ToolCall) -> tuple[Any, asyncio.Future[str], asyncio.Future[bool]]:
@@ -95,13 +80,11 @@ def _code_box(call: ToolCall) -> tuple[Any, asyncio.Future[str], asyncio.Future[
     rendered: asyncio.Future[bool] = loop.create_future()
     question = widgets.HTML(f"Claude wants to run this code in your kernel: {code_html(code_of(call))}")
     buttons = [
-        _button(widgets, "Approve", "success", "check", lambda: _set(decided, ONCE)),
-        _button(widgets, "Approve the rest of this cell", "info", "check-double", lambda: _set(decided, REST)),
-        _button(widgets, "Deny", "danger", "times", lambda: _set(decided, DENY)),
+        _button(widgets, "Approve", "success", "check", lambda: answer_with(decided, ONCE)),
+        _button(widgets, "Approve the rest of this cell", "info", "check-double", lambda: answer_with(decided, REST)),
+        _button(widgets, "Deny", "danger", "times", lambda: answer_with(decided, DENY)),
     ]
-    probe = RenderProbe()
-    probe.on_msg(lambda _, content, __: rendered.done() or rendered.set_result(bool(content.get("rendered"))))
-    box = widgets.VBox([question, widgets.HBox([*buttons, probe])])
+    box = widgets.VBox([question, widgets.HBox([*buttons, drawn_probe(rendered)])])
     box.add_class("claude-approval")
     return box, decided, rendered
 
@@ -110,8 +93,3 @@ def _button(widgets: Any, label: str, style: str, icon: str, pressed: Any) -> An
     button = widgets.Button(description=label, button_style=style, icon=icon, layout={"width": "auto"})
     button.on_click(lambda _: pressed())
     return button
-
-
-def _set(future: asyncio.Future[str], answer: str) -> None:
-    if not future.done():
-        future.set_result(answer)

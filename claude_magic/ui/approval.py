@@ -9,8 +9,9 @@ question then goes to input() where the frontend answers it, else the call is de
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anywidget
 from IPython.display import display
@@ -19,6 +20,7 @@ from ..core.errors import ClaudeMagicError
 from ..core.tools import ToolCall
 from .safe_html import text_html
 
+Answer = TypeVar("Answer")
 YES = ("y", "yes")
 RENDER_WAIT_S = 3.0  # a frontend that draws widgets says so well within this
 NO_STDIN = (
@@ -60,20 +62,50 @@ class ButtonApprover:
     async def approve(self, call: ToolCall) -> bool:
         """The click; no box drawn: the fallback's answer; no click within `timeout_s`: a ClaudeMagicError."""
         box, decided, rendered = _approval_box(call)
-        handle = display(box, display_id=True)
-        try:
-            return await self._answer(call, decided, rendered)
-        finally:
-            for widget in (*box.children, box):
-                widget.close()
-            emptied(handle)
+        return await ask_in_box(box, decided, rendered, lambda: self.fallback.approve(call), self.timeout_s)
 
-    async def _answer(self, call: ToolCall, decided: asyncio.Future[bool], rendered: asyncio.Future[bool]) -> bool:
+
+async def ask_in_box(
+    box: Any,
+    decided: asyncio.Future[Answer],
+    rendered: asyncio.Future[bool],
+    fallback: Callable[[], Awaitable[Answer]],
+    timeout_s: float | None,
+) -> Answer:
+    """Show `box` and wait for its click, without blocking the kernel; the box is closed and emptied after.
+
+    Not drawn within RENDER_WAIT_S: the `fallback` answers (input(), or its one-line refusal); no click
+    within `timeout_s`: a ClaudeMagicError naming the setting.
+    """
+    handle = display(box, display_id=True)
+    try:
         if not await _within(rendered, RENDER_WAIT_S):
-            return await self.fallback.approve(call)
-        if not await _within(decided, self.timeout_s):
-            raise ClaudeMagicError(f"no answer within {self.timeout_s:g} s (ClaudeMagics.approval_timeout)")
+            return await fallback()
+        if not await _within(decided, timeout_s):
+            raise ClaudeMagicError(f"no answer within {timeout_s:g} s (ClaudeMagics.approval_timeout)")
         return decided.result()
+    finally:
+        _close(box)
+        emptied(handle)
+
+
+def answer_with(future: asyncio.Future[Answer], answer: Answer) -> None:
+    """A button's click: the first answer counts."""
+    if not future.done():
+        future.set_result(answer)
+
+
+def drawn_probe(rendered: asyncio.Future[bool]) -> RenderProbe:
+    """The probe that settles `rendered` when the frontend draws the box it sits in."""
+    probe = RenderProbe()
+    probe.on_msg(lambda _, content, __: answer_with(rendered, bool(content.get("rendered"))))
+    return probe
+
+
+def _close(widget: Any) -> None:
+    for child in getattr(widget, "children", ()):
+        _close(child)
+    widget.close()
 
 
 def emptied(handle: Any) -> None:
@@ -97,16 +129,14 @@ def _approval_box(call: ToolCall) -> tuple[Any, asyncio.Future[bool], asyncio.Fu
     question = widgets.HTML(f"Run <code>{text_html(describe(call))}</code>?")
     approve = widgets.Button(description="Approve", button_style="success", icon="check")
     deny = widgets.Button(description="Deny", button_style="danger", icon="times")
-    approve.on_click(lambda _: decided.done() or decided.set_result(True))
-    deny.on_click(lambda _: decided.done() or decided.set_result(False))
-    probe = RenderProbe()
-    probe.on_msg(lambda _, content, __: rendered.done() or rendered.set_result(bool(content.get("rendered"))))
-    box = widgets.HBox([question, approve, deny, probe], layout={"align_items": "center"})
+    approve.on_click(lambda _: answer_with(decided, True))
+    deny.on_click(lambda _: answer_with(decided, False))
+    box = widgets.HBox([question, approve, deny, drawn_probe(rendered)], layout={"align_items": "center"})
     box.add_class("claude-approval")
     return box, decided, rendered
 
 
-async def _within(future: asyncio.Future[bool], timeout_s: float | None) -> bool:
+async def _within(future: asyncio.Future[Any], timeout_s: float | None) -> bool:
     """True once `future` is done, False if `timeout_s` passed first (None waits for ever)."""
     try:
         await asyncio.wait_for(asyncio.shield(future), timeout_s)
