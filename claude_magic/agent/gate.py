@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .._tool_loop import Approver
 
 TOOL_NAME = "python"
-DECIDERS = {USER: "you", YES: "--yes", SESSION: "the session setting"}  # as a tool row says who approved
+DECIDERS = {USER: "you", YES: "--yes", SESSION: "agent_approval = session"}  # as a tool row says who approved
 ONCE, REST, DENY = "once", "rest", "deny"  # an asker's answers
 
 

@@ -26,7 +26,7 @@ class ToolCall:
     is_error: bool = False
     duration_s: float = 0.0
     denied: bool = False
-    decided_by: str = ""  # who approved or denied the call when one was asked: "you", "--yes", "the session setting"
+    decided_by: str = ""  # who approved or denied it when asked: "you", "--yes", "agent_approval = session"
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. a server tool's result count
 
     def result_block(self) -> dict[str, Any]:

@@ -11,14 +11,12 @@ The notebook context (issue 25) reaches an agent cell as it reaches any cell, th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
 from ..agent.gate import TOOL_NAME, AgentGate
-from ..core.events import Event, ToolFinished
 
 if TYPE_CHECKING:
     from .._tool_loop import Approver, Loop, ToolSet
@@ -47,21 +45,6 @@ class AgentCell:
             raise UsageError(f"--agent brings its own tool named {TOOL_NAME!r}; rename the other one")
         tool = PythonTool(shell, self.gate, timeout_s, model)
         return replace(toolset, tools={TOOL_NAME: tool, **toolset.tools}, approver=self.gate, parallel=False)
-
-    def events(self, sink: Callable[[Event], None]) -> Callable[[Event], None]:
-        """`sink`, hearing each finished python call with who approved or denied it (its row says so)."""
-
-        def hear(event: Event) -> None:
-            if isinstance(event, ToolFinished) and event.call.name == TOOL_NAME:
-                by = self._by(event.call.id)
-                if by is not None:
-                    event = ToolFinished(replace(event.call, extra={**event.call.extra, "by": by}))
-            sink(event)
-
-        return hear
-
-    def _by(self, call_id: str) -> str | None:
-        return next((record.by for record in reversed(self.gate.records) if record.call_id == call_id), None)
 
     def records(self) -> list[AgentRecord]:
         """Every python call of the cell in order, with its round."""

@@ -259,8 +259,7 @@ class ClaudeMagics(Magics, ClaudeTraits, CellParts):
                 return self.session.commit(prepared, reply)
             from .._tool_loop import Loop
 
-            sink = agent.events(view.consume) if agent else view.consume
-            loop = Loop(self.session, toolset, sink, view.note, blocking, view.estimate)
+            loop = Loop(self.session, toolset, view.consume, view.note, blocking, view.estimate)
             if agent:
                 agent.loop = loop
             return await loop.run(prepared)

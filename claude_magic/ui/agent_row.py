@@ -15,8 +15,7 @@ from .safe_html import markdown_html, text_html
 AGENT_SOURCE = "agent"  # agent/tool.PythonTool.source: the calls this row draws
 ROW_CODE_CHARS = 20_000  # of the code shown in a row (the call ran all of it; the proposed cell holds it all)
 ROW_OUTPUT_CHARS = 4_000  # of the result shown in a row (the model got the whole, capped, result)
-BY = {"user": "approved by you", "--yes": "approved by --yes", "session": "approved by agent_approval = session"}
-DENIED_BY = {"user": "denied by you", "nobody": "denied: nobody could approve it here"}
+NOBODY = "denied: nobody could approve it here"  # the gate denied it: no --yes, no session setting, no one to ask
 
 
 def agent_row_html(call: ToolCall, *, running: bool = False) -> str:
@@ -56,12 +55,10 @@ def _ran(call: ToolCall) -> str:
 
 
 def _who(call: ToolCall) -> str:
-    by = str(call.extra.get("by"))
-    if "by" not in call.extra and call.decided_by:  # the loop's own verdict (ToolCall.decided_by)
-        return f"{'denied' if call.denied else 'approved'} by {call.decided_by}"
+    """Who decided, in the gate's words (`ToolCall.decided_by`, set by the tool loop)."""
     if call.denied:
-        return DENIED_BY.get(by, "denied")
-    return BY.get(by, "approved")  # a running row's event carries no verdict; only approved calls run
+        return f"denied by {call.decided_by}" if call.decided_by else NOBODY
+    return f"approved by {call.decided_by}" if call.decided_by else "approved"
 
 
 def _first_line(code: str) -> str:

@@ -87,7 +87,7 @@ def test_huge_code_is_cut_in_the_row_but_runs_whole(run, shell, sim):
     sim.queue(ScriptedReply(text="OK."))
     result, _ = run("%%claude --agent --yes\nGo.\n")
     assert result.error_in_exec is None and shell.user_ns["agent_huge"] == 5_000
-    html = agent_row_html(ToolCall("t1", "python", {"code": code}, source="agent", extra={"by": "--yes"}))
+    html = agent_row_html(ToolCall("t1", "python", {"code": code}, source="agent", decided_by="--yes"))
     assert "more characters" in html and len(html) < ROW_CODE_CHARS * 3
     shell.user_ns.pop("agent_huge", None)
 
@@ -96,7 +96,7 @@ def test_huge_code_is_cut_in_the_row_but_runs_whole(run, shell, sim):
 def test_hostile_code_and_output_are_escaped_in_the_row(running):
     call = ToolCall(
         "t1'><script>", "python", {"code": f"print({HOSTILE!r})"}, source="agent", content=HOSTILE,
-        extra={"by": HOSTILE},
+        decided_by=HOSTILE,
     )  # fmt: skip
     html = tool_row_html(call, running=running)
     assert "<script>" not in html and "<img" not in html and "onerror=alert(2)>" not in html
@@ -105,10 +105,10 @@ def test_hostile_code_and_output_are_escaped_in_the_row(running):
 
 def test_the_row_says_who_approved_or_denied_and_shows_the_output():
     ran = ToolCall("t1", "python", {"code": "1 + 1"}, source="agent", content="[value]\n2", duration_s=0.25,
-                   extra={"by": "user"})  # fmt: skip
+                   decided_by="you")  # fmt: skip
     html = tool_row_html(ran)
     assert "approved by you" in html and "[value]\n2" in html and "0.25 s" in html
     denied = ToolCall("t2", "python", {"code": "import os"}, source="agent", content="The user denied it.",
-                      is_error=True, denied=True, extra={"by": "user"})  # fmt: skip
+                      is_error=True, denied=True, decided_by="you")  # fmt: skip
     html = tool_row_html(denied)
     assert "denied by you" in html and "The user denied it." in html and "output ·" not in html

@@ -51,7 +51,7 @@ def test_agent_rows_say_who_approved_or_denied(session, sim):
 def test_agent_rows_say_yes_and_the_session_setting(session, sim):
     assert all(c.outcome().endswith("approved by --yes") for c in _agent_calls(session, sim, AgentGate(yes=True)))
     by_session = _agent_calls(session, sim, AgentGate(session=True))
-    assert all(c.outcome().endswith("approved by the session setting") for c in by_session)
+    assert all(c.outcome().endswith("approved by agent_approval = session") for c in by_session)
 
 
 def test_a_call_nobody_was_asked_about_says_nothing_of_approval():
