@@ -25,6 +25,7 @@ NEEDS_TRUST = {
     "platform": WHERE,
     **dict.fromkeys(PLATFORM_SETTINGS, WHERE),
     "headers": "add headers",
+    "prices": "change what calls cost, which the spend caps count with",
 }
 # Settings a project file never applies, trusted or not: only the user's own %config in this session sets them.
 NEVER_FROM_PROJECT = {"agent_approval": "widen who approves code the kernel runs"}

@@ -58,7 +58,8 @@ class ClaudeTraits(HasTraits):
     ).tag(config=True)
     prices = Dict(
         help="Price overrides in USD per million tokens, per model prefix and token class "
-        "(input, write_5m, write_1h, cache_read, output), e.g. {'claude-opus-5-5': {'input': 4}}."
+        "(input, write_5m, write_1h, cache_read, output), e.g. {'claude-opus-5-5': {'input': 4}}; "
+        "from pyproject.toml once you run %claude trust."
     ).tag(config=True)
     simulate = Bool(False, help="Use the built-in offline simulator instead of the real API.").tag(config=True)
     display = Enum(

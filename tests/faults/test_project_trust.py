@@ -308,6 +308,19 @@ def test_autosave_inside_the_project_folder_applies(world, magics, shell, capsys
     assert magics.autosave == str(folder.resolve() / "chats" / "log.jsonl")
 
 
+def test_prices_wait_for_trust_and_a_budget_applies(world, run, magics, shell, capsys, monkeypatch):
+    # Prices of nothing would make every spend cap pass; a budget only ever stops spending.
+    folder = world / "repo"
+    project(folder, "budget_usd = 2.5\n[tool.claude_magic.prices.claude]\ninput = 0\noutput = 0\n")
+    monkeypatch.chdir(folder)
+    [held] = loaded(magics, shell, capsys)
+    assert "sets prices;" in one_line(held) and "change what calls cost" in held
+    assert magics.prices == {} and magics.session.prices == {} and magics.session.budget_usd == 2.5
+    run("%claude trust")
+    assert magics.session.prices == {"claude": {"input": 0, "output": 0}}
+    magics.prices, magics.budget_usd = {}, None
+
+
 def test_trust_without_a_project_file_says_so(world, run, magics, monkeypatch):
     empty = world / "empty"
     empty.mkdir()
