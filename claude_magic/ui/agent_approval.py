@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..core.errors import ClaudeMagicError
 from ..core.tools import ToolCall
-from .approval import answer_with, ask_in_box, drawn_probe
+from .approval import answer_with, ask_in_box, ask_input, drawn_probe
 
 ONCE, REST, DENY = "once", "rest", "deny"
 ANSWERS = {"y": ONCE, "yes": ONCE, "a": REST, "all": REST, "rest": REST}
@@ -48,16 +47,10 @@ class CodeInput:
         self.ask, self.can_ask = ask, can_ask
 
     async def choose(self, call: ToolCall) -> str:
-        from IPython.core.error import StdinNotImplementedError
-
-        if not self.can_ask:
-            raise ClaudeMagicError(NO_STDIN)
-        print(f"Claude wants to run this code in your kernel:\n{code_of(call)}")
-        try:
-            answer = (self.ask or input)("Run it? [y]es / [a]ll the rest of this cell / [N]o ")
-        except (StdinNotImplementedError, EOFError):
-            raise ClaudeMagicError(NO_STDIN) from None
-        return ANSWERS.get(str(answer).strip().lower(), DENY)
+        if self.can_ask:
+            print(f"Claude wants to run this code in your kernel:\n{code_of(call)}")
+        question = "Run it? [y]es / [a]ll the rest of this cell / [N]o "
+        return ANSWERS.get(ask_input(self.ask, question, can_ask=self.can_ask, refusal=NO_STDIN), DENY)
 
 
 class CodeButtons:

@@ -42,15 +42,20 @@ class InputApprover:
 
     async def approve(self, call: ToolCall) -> bool:
         """True on y/yes; a frontend that cannot answer input() raises a one-line ClaudeMagicError."""
-        from IPython.core.error import StdinNotImplementedError
+        return ask_input(self.ask, f"Run {describe(call)}? [y/N] ", can_ask=self.can_ask, refusal=NO_STDIN) in YES
 
-        if not self.can_ask:
-            raise ClaudeMagicError(NO_STDIN)
-        try:
-            answer = (self.ask or input)(f"Run {describe(call)}? [y/N] ")  # input as it is now (a kernel swaps it)
-        except (StdinNotImplementedError, EOFError):
-            raise ClaudeMagicError(NO_STDIN) from None
-        return str(answer).strip().lower() in YES
+
+def ask_input(ask: Any, question: str, *, can_ask: bool, refusal: str) -> str:
+    """The answer to `question` on `ask` or input(), lower-cased; where nobody can answer, `refusal` in one line."""
+    from IPython.core.error import StdinNotImplementedError
+
+    if not can_ask:
+        raise ClaudeMagicError(refusal)
+    try:
+        answer = (ask or input)(question)  # input as it is now (a kernel swaps it)
+    except (StdinNotImplementedError, EOFError):
+        raise ClaudeMagicError(refusal) from None
+    return str(answer).strip().lower()
 
 
 class ButtonApprover:
