@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests import kernels
-from tests.kernels import go_offline, running_kernel
+from tests.kernels import go_offline, running_kernel, text_of
 
 SETUP = (
     "%load_ext claude_magic\n"
@@ -40,15 +40,6 @@ def kernel(monkeypatch, tmp_path):
 def execute(client: Any, code: str) -> list[dict[str, Any]]:
     """The cell's iopub messages."""
     return kernels.execute(client, code)[1]
-
-
-def shown(outputs: list[dict[str, Any]]) -> str:
-    parts = []
-    for msg in outputs:
-        content = msg["content"]
-        data = str(content.get("data", {}).get("text/plain", ""))
-        parts += [content.get("text", ""), *content.get("traceback", []), data]
-    return "\n".join(parts)
 
 
 def evaluate(client: Any, expression: str) -> Any:
@@ -80,7 +71,7 @@ def notebook_so_far(client: Any) -> None:
 
 def test_a_default_cell_carries_the_frame_the_print_and_the_error_then_only_what_is_new(kernel):
     notebook_so_far(kernel)
-    answer = shown(execute(kernel, "%%claude\nWhy did that fail?"))
+    answer = text_of(execute(kernel, "%%claude\nWhy did that fail?"))
     first = context_sent(kernel)
     assert "sales: DataFrame, 2 rows x 2 columns; columns: region (" in first and "units (int64)" in first
     assert "total units: 7" in first
@@ -101,7 +92,7 @@ def test_no_context_sends_none_and_the_next_cell_still_adds_only_what_changed(ke
     execute(kernel, "early = 1")
     execute(kernel, "%%claude\nhi")
     execute(kernel, "later = 2")
-    answer = shown(execute(kernel, "%%claude --no-context\nhi again"))
+    answer = text_of(execute(kernel, "%%claude --no-context\nhi again"))
     assert context_sent(kernel) == "" and "context:" not in answer
     execute(kernel, "%%claude\nand now?")
     third = context_sent(kernel)
@@ -118,13 +109,13 @@ def test_claude_context_shows_what_is_then_sent(kernel):
     notebook_so_far(kernel)
     execute(kernel, "%%claude\nfirst")
     execute(kernel, "width = 3.5\nprint('width set')")
-    preview = shown(execute(kernel, "%claude context"))
+    preview = text_of(execute(kernel, "%claude context"))
     execute(kernel, "%%claude\nsecond")
     sent = context_sent(kernel)
     assert sent and preview.rstrip("\n").endswith(sent)
     summary = preview.strip().splitlines()[0]
     assert summary.startswith("context: 1 cell, 1 variable ·") and "width" in preview
-    again = shown(execute(kernel, "%claude context"))
+    again = text_of(execute(kernel, "%claude context"))
     assert again.strip().startswith("context: nothing new")  # the preview marks nothing; the cell did
 
 
@@ -168,7 +159,7 @@ def test_canary_secrets_and_excluded_names_never_leave_the_kernel(kernel, tmp_pa
     execute(kernel, "%config ClaudeMagics.context_exclude = ['customer*']")
     execute(kernel, f"api_token = {KEY!r}\nharmless = {AWS!r}\ncustomers = {EXCLUDED!r}")
     execute(kernel, "print(harmless, customers)")
-    preview = shown(execute(kernel, "%claude context"))
+    preview = text_of(execute(kernel, "%claude context"))
     outputs = execute(kernel, "%%claude\nWhat did I set up?")
     execute(kernel, "%claude export transcript.json")
     assert "api_token" in preview and "harmless" in preview  # names may appear; values never
@@ -177,7 +168,7 @@ def test_canary_secrets_and_excluded_names_never_leave_the_kernel(kernel, tmp_pa
     places = {
         "requests": "\n".join(raw),
         "preview": preview,
-        "outputs": shown(outputs),
+        "outputs": text_of(outputs),
         "provenance": metadata,
         "autosave": (tmp_path / "autosave.jsonl").read_text(),
         "transcript": (tmp_path / "transcript.json").read_text(),
@@ -195,7 +186,7 @@ def test_a_failed_cell_leaves_the_since_where_it_was(kernel):
     execute(kernel, "later = 2")
     execute(kernel, "from claude_magic.simulator import ScriptedError")
     execute(kernel, "_sim.queue(ScriptedError(status=529, repeat=3, message='Overloaded'))")
-    failed = shown(execute(kernel, "%%claude\nthis one fails"))
+    failed = text_of(execute(kernel, "%%claude\nthis one fails"))
     assert "529" in failed and "Traceback" not in failed
     execute(kernel, "%%claude\nagain")
     again = context_sent(kernel)
